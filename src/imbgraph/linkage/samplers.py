@@ -1,0 +1,102 @@
+"""Hop-1 samplers: which k1 of a pivot's ceil(k1 * gamma) candidates enter its IPS.
+
+A sampler sees, for a batch of pivots, whether each candidate is a positive (same identity
+as the pivot) and returns k1 candidate positions per pivot. It is applied each epoch anew
+when batches are built, from the training job's seeded generator.
+
+* ``knn``  — L-GCN: the k1 nearest candidates.
+* ``rs``   — random re-sampling (DIGL's RS baseline): from the top ceil(k1 * ratio)
+  candidates take k1/2 positives and k1/2 negatives; a side that is short is repeated
+  (over-sampling), a side that is long is drawn without replacement (under-sampling).
+* ``riws`` — reverse-imbalance weighted sampling (DIGL eq. 4.4): each positive candidate
+  among the top ceil(k1 * gamma) weighs 0.5 / #pos, each negative 0.5 / #neg, and k1 are
+  drawn without replacement with probabilities proportional to the weights.
+
+When one side is empty (no positive or no negative candidate), RS and RIWS fall back to the
+k1 nearest candidates, as there is nothing to rebalance.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+Sampler = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]
+
+
+def _pool(positive: np.ndarray, k1: int, factor: float, key: str) -> np.ndarray:
+    size = math.ceil(k1 * factor - 1e-9)
+    if size > positive.shape[1]:
+        raise ValueError(
+            f"sampler {key} = {factor} needs ceil(k1*{key}) = {size} candidates but the stored "
+            f"subgraphs hold {positive.shape[1]}; raise subgraphs.train.max_gamma"
+        )
+    return positive[:, :size]
+
+
+def knn_sampler(positive: np.ndarray, k1: int, rng: np.random.Generator) -> np.ndarray:
+    """The k1 nearest candidates. positive : (B, n_cand) bool. Returns (B, k1) int64."""
+    return np.broadcast_to(np.arange(k1), (positive.shape[0], k1)).copy()
+
+
+def rs_sampler(
+    positive: np.ndarray, k1: int, rng: np.random.Generator, *, ratio: float = 1.2
+) -> np.ndarray:
+    """Balanced re-sampling from the top ceil(k1 * ratio) candidates. Returns (B, k1)."""
+    pos = _pool(positive, k1, ratio, "ratio")
+    b, width = pos.shape
+    n_pos = pos.sum(axis=1)
+    n_neg = width - n_pos
+    # Random order within each side: positives first (sorted by a random key), then negatives.
+    order = np.lexsort((rng.random((b, width)), ~pos), axis=1)
+    want_pos = k1 // 2
+    j = np.arange(k1)
+    # Slot j < want_pos takes positive number j (cycling when short), the rest negatives.
+    pick_pos = j[None, :want_pos] % np.maximum(n_pos, 1)[:, None]
+    pick_neg = n_pos[:, None] + (j[None, : k1 - want_pos] % np.maximum(n_neg, 1)[:, None])
+    chosen = np.take_along_axis(order, np.concatenate([pick_pos, pick_neg], axis=1), axis=1)
+    one_sided = (n_pos == 0) | (n_neg == 0)
+    chosen[one_sided] = np.arange(k1)
+    return np.sort(chosen, axis=1)
+
+
+def riws_weights(positive: np.ndarray) -> np.ndarray:
+    """Eq. 4.4: 0.5 / #pos for each positive, 0.5 / #neg for each negative (rows sum to 1)."""
+    n_pos = positive.sum(axis=1, keepdims=True)
+    n_neg = positive.shape[1] - n_pos
+    with np.errstate(divide="ignore"):
+        w = np.where(positive, 0.5 / n_pos, 0.5 / n_neg)
+    return w
+
+
+def riws_sampler(
+    positive: np.ndarray, k1: int, rng: np.random.Generator, *, gamma: float = 2.0
+) -> np.ndarray:
+    """Eq. 4.4 weighted draw of k1 without replacement from ceil(k1 * gamma). Returns (B, k1)."""
+    pos = _pool(positive, k1, gamma, "gamma")
+    w = riws_weights(pos)
+    # Efraimidis-Spirakis: the k1 largest keys log(U)/w are a weighted draw without
+    # replacement (successive sampling), vectorised over the batch.
+    keys = np.log(rng.random(pos.shape)) / w
+    chosen = np.argsort(-keys, axis=1, kind="stable")[:, :k1]
+    n_pos = pos.sum(axis=1)
+    one_sided = (n_pos == 0) | (n_pos == pos.shape[1])
+    chosen[one_sided] = np.arange(k1)
+    return np.sort(chosen, axis=1)
+
+
+SAMPLERS: dict[str, Callable[..., np.ndarray]] = {
+    "knn": knn_sampler,
+    "rs": rs_sampler,
+    "riws": riws_sampler,
+}
+
+
+def get_sampler(name: str, **params: float) -> Sampler:
+    """Resolve a sampler by config name, binding its hyperparameters."""
+    if name not in SAMPLERS:
+        raise KeyError(f"sampler = {name!r}; expected one of {sorted(SAMPLERS)}")
+    fn = SAMPLERS[name]
+    return lambda positive, k1, rng: fn(positive, k1, rng, **params)

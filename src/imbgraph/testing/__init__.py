@@ -1,0 +1,1 @@
+"""Test helpers: slow, obviously-correct reference implementations for tests and benchmarks."""
