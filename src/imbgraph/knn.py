@@ -71,10 +71,12 @@ def _build_index(features: np.ndarray, kind: IndexKind, params: dict) -> faiss.I
     return index
 
 
-def _drop_self(ids: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _drop_self(
+    ids: np.ndarray, sims: np.ndarray, k: int, self_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Remove each row's own id from k+1 results (or the last column when self is absent)."""
     n = ids.shape[0]
-    is_self = ids == np.arange(n)[:, None]
+    is_self = ids == self_ids[:, None]
     # Rows without themselves (duplicates, approximate search) lose their farthest result.
     no_self = ~is_self.any(axis=1)
     is_self[no_self, -1] = True
@@ -130,8 +132,8 @@ def search(
                 f"knn.index = {index!r} found fewer than k + 1 = {k + 1} neighbours for some "
                 "rows; raise nprobe / ef_search or use the exact 'flat' index"
             )
-        ids_b, sims_b = _drop_self(i - s, d, k)  # _drop_self compares with block row numbers
-        ids[s : s + len(block)] = ids_b + s
+        ids_b, sims_b = _drop_self(i, d, k, np.arange(s, s + len(block)))
+        ids[s : s + len(block)] = ids_b
         sims[s : s + len(block)] = sims_b
         log.info("knn: %d / %d rows (%.1fs)", min(s + batch_size, n), n, time.perf_counter() - t0)
     return KnnTable(ids, sims)
@@ -146,3 +148,19 @@ def recall(approx: KnnTable, exact: KnnTable) -> float:
     want = (exact.nbr.astype(np.int64) + offset).reshape(-1)
     pos = np.minimum(np.searchsorted(found, want), found.size - 1)
     return float((found[pos] == want).mean())
+
+
+
+def sampled_recall(
+    table: KnnTable, features: np.ndarray, n_queries: int, *, threads: int = 1, seed: int = 0
+) -> float:
+    """Recall of ``table`` against exact search, measured on ``n_queries`` random rows."""
+    features = np.ascontiguousarray(features, dtype=np.float32)
+    n, k = table.nbr.shape
+    rows = np.sort(np.random.default_rng(seed).choice(n, size=min(n_queries, n), replace=False))
+    faiss.omp_set_num_threads(max(1, threads))
+    index = faiss.IndexFlatIP(features.shape[1])
+    index.add(features)
+    sims, ids = index.search(features[rows], k + 1)
+    exact = KnnTable(*_drop_self(ids, sims, k, rows))
+    return recall(KnnTable(table.nbr[rows], table.sim[rows]), exact)

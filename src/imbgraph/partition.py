@@ -40,6 +40,6 @@ def metis_partition(nbr: np.ndarray, n_parts: int, *, seed: int = 0) -> np.ndarr
     opts = pymetis.Options(seed=seed)
     # recursive=False: pymetis defaults to recursive bisection for <= 8 parts; we want k-way.
     _, parts = pymetis.part_graph(
-        n_parts, xadj=adj.indptr, adjncy=adj.indices, options=opts, recursive=False
+        n_parts, pymetis.CSRAdjacency(adj.indptr, adj.indices), options=opts, recursive=False
     )
     return np.asarray(parts, dtype=np.int32)

@@ -24,7 +24,7 @@ class Split:
 
     features : ndarray of shape (n, dim), float32, unit rows
     labels   : ndarray of shape (n,), int64 identity ids
-    source   : ndarray of shape (n,), int64 row of each sample in the split it was drawn from
+    source   : ndarray of shape (n,), int64 row of each sample in the original (full) split
     """
 
     features: np.ndarray

@@ -56,14 +56,16 @@ def rs_sampler(
     # Slot j < want_pos takes positive number j (cycling when short), the rest negatives.
     pick_pos = j[None, :want_pos] % np.maximum(n_pos, 1)[:, None]
     pick_neg = n_pos[:, None] + (j[None, : k1 - want_pos] % np.maximum(n_neg, 1)[:, None])
-    chosen = np.take_along_axis(order, np.concatenate([pick_pos, pick_neg], axis=1), axis=1)
+    picks = np.minimum(np.concatenate([pick_pos, pick_neg], axis=1), width - 1)  # one-sided rows
+    chosen = np.take_along_axis(order, picks, axis=1)  # are replaced just below
     one_sided = (n_pos == 0) | (n_neg == 0)
     chosen[one_sided] = np.arange(k1)
     return np.sort(chosen, axis=1)
 
 
 def riws_weights(positive: np.ndarray) -> np.ndarray:
-    """Eq. 4.4: 0.5 / #pos for each positive, 0.5 / #neg for each negative (rows sum to 1)."""
+    """Eq. 4.4: 0.5 / #pos for each positive, 0.5 / #neg for each negative (rows with both
+    sides sum to 1; one-sided rows are never drawn from, the samplers fall back to kNN)."""
     n_pos = positive.sum(axis=1, keepdims=True)
     n_neg = positive.shape[1] - n_pos
     with np.errstate(divide="ignore"):

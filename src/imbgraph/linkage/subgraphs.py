@@ -147,7 +147,7 @@ def _build_block(
     b, c, k2 = len(pivots), spec.n_cand, spec.k2
     cand_g = nbr[pivots, :c].astype(np.int64)  # (b, c)
     hop2_g = nbr[cand_g, :k2].astype(np.int64)  # (b, c, k2)
-    seq = np.concatenate([pivots[:, None].astype(np.int64), cand_g, hop2_g.reshape(b, -1)], 1)
+    seq = np.concatenate([pivots[:, None].astype(np.int64), cand_g, hop2_g.reshape(b, c * k2)], 1)
     width = seq.shape[1]
 
     # Unique per row in first-seen order: a stable sort groups equal ids with the earliest

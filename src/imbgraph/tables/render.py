@@ -1,0 +1,118 @@
+"""Render tidy cells (see :func:`imbgraph.tables.aggregate.summarise`) in the paper layout:
+rows = methods, columns = datasets + Avg, cells = mean +- std (paper value), best in bold."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+
+def _best(cells: pl.DataFrame, higher_is_better: bool) -> set[tuple[str, str]]:
+    best = set()
+    for col, group in cells.group_by("dataset"):
+        vals = group.filter(pl.col("mean").is_not_nan() & pl.col("mean").is_not_null())
+        if vals.height == 0:
+            continue
+        target = vals["mean"].max() if higher_is_better else vals["mean"].min()
+        for m in vals.filter(pl.col("mean") == target)["method"]:
+            best.add((m, col[0]))
+    return best
+
+
+def _fmt(mean, std, n: int, digits: int) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "n/a"
+    if n < 2 or std is None or math.isnan(std):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _grid(cells: pl.DataFrame):
+    methods = list(dict.fromkeys(cells["method"]))
+    cols = list(dict.fromkeys(cells["dataset"]))
+    lookup = {(r["method"], r["dataset"]): r for r in cells.iter_rows(named=True)}
+    return methods, cols, lookup
+
+
+def render_markdown(
+    cells: pl.DataFrame,
+    *,
+    title: str,
+    column_labels: dict[str, str] | None = None,
+    higher_is_better: bool = True,
+    digits: int = 4,
+) -> str:
+    """A Markdown table; each cell reads ``mean ± std (paper)`` and the best mean is bold."""
+    methods, cols, lookup = _grid(cells)
+    best = _best(cells, higher_is_better)
+    column_labels = column_labels or {}
+    head = ["Method"] + [
+        f"{c} {column_labels[c]}" if column_labels.get(c) else c for c in cols
+    ]
+    lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for m in methods:
+        row = [m]
+        for c in cols:
+            r = lookup[(m, c)]
+            text = _fmt(r["mean"], r["std"], r["n_seeds"], digits)
+            if (m, c) in best:
+                text = f"**{text}**"
+            if r["paper"] is not None:
+                text += f" ({r['paper']:.{digits}f})"
+            row.append(text)
+        lines.append("| " + " | ".join(row) + " |")
+    n = int(cells["n_seeds"].max() or 0)
+    lines += [
+        "",
+        f"Cells: mean ± std over {n} seeds (paper's reported value in parentheses); "
+        f"best mean per column in bold.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _tex_escape(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
+                 ("#", r"\#"), ("$", r"\$")):
+        s = s.replace(a, b)
+    return s
+
+
+def render_tex(
+    cells: pl.DataFrame,
+    *,
+    title: str,
+    column_labels: dict[str, str] | None = None,
+    higher_is_better: bool = True,
+    digits: int = 4,
+) -> str:
+    """A booktabs LaTeX table in the same layout as :func:`render_markdown`."""
+    methods, cols, lookup = _grid(cells)
+    best = _best(cells, higher_is_better)
+    column_labels = column_labels or {}
+    head = ["Method"] + [
+        _tex_escape(f"{c} {column_labels[c]}" if column_labels.get(c) else c) for c in cols
+    ]
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{_tex_escape(title)}. Mean $\pm$ std over seeds; paper value in parentheses; best in bold.}}",
+        r"\begin{tabular}{l" + "c" * len(cols) + "}",
+        r"\toprule",
+        " & ".join(head) + r" \\",
+        r"\midrule",
+    ]
+    for m in methods:
+        row = [_tex_escape(m)]
+        for c in cols:
+            r = lookup[(m, c)]
+            text = _fmt(r["mean"], r["std"], r["n_seeds"], digits).replace("±", r"$\pm$")
+            if (m, c) in best:
+                text = rf"\textbf{{{text}}}"
+            if r["paper"] is not None:
+                text += f" ({r['paper']:.{digits}f})"
+            row.append(text)
+        lines.append(" & ".join(row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""Tests of imbgraph.linkage.train: edge merging, candidate labels, a tiny seeded training
+run (determinism, checkpoint/resume) and edge prediction."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from imbgraph.data import FaceDomain, synthesize_faces
+from imbgraph.knn import search
+from imbgraph.linkage.models import LGCN
+from imbgraph.linkage.samplers import get_sampler
+from imbgraph.linkage.subgraphs import IpsSpec, build_supersets
+from imbgraph.linkage.train import (
+    TrainConfig,
+    candidate_positive,
+    predict_edges,
+    train_linkage,
+    undirected_mean,
+)
+from imbgraph.losses import get_loss
+
+pytestmark = pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+
+CPU = torch.device("cpu")
+DIM = 16
+SPEC = IpsSpec(k1=5, k2=5, u=5, gamma=2.0)
+
+
+def test_undirected_mean_hand_built():
+    a = np.array([0, 1, 2, 2, 3, 5, 7, 1])
+    b = np.array([1, 0, 2, 3, 2, 4, 7, 0])
+    s = np.array([0.2, 0.4, 0.9, 0.1, 0.3, 0.5, 1.0, 0.6])
+    edges, scores = undirected_mean(a, b, s)
+    assert edges.tolist() == [[0, 1], [2, 3], [4, 5]]
+    np.testing.assert_allclose(scores, [0.4, 0.2, 0.5])  # (0.2 + 0.4 + 0.6) / 3, (0.1 + 0.3) / 2
+
+
+def test_undirected_mean_only_self_pairs():
+    edges, scores = undirected_mean(np.array([3, 4]), np.array([3, 4]), np.array([0.5, 0.5]))
+    assert edges.shape == (0, 2) and scores.shape == (0,)
+
+
+def test_candidate_positive_hand_built():
+    nbr = np.array([[1, 2, 3], [0, 3, 2], [3, 0, 1], [2, 1, 0]])
+    labels = np.array([7, 7, 9, 9])
+    sets = build_supersets(nbr, np.array([0, 2, 3]), IpsSpec(k1=2, k2=1, u=1, gamma=1.5))
+    pos = candidate_positive(sets, labels)
+    assert pos.dtype == bool
+    # pivot 0 (7): 1, 2, 3 -> T F F; pivot 2 (9): 3, 0, 1 -> T F F; pivot 3 (9): 2, 1, 0 -> T F F
+    assert pos.tolist() == [[True, False, False], [True, False, False], [True, False, False]]
+    labels2 = np.array([4, 4, 4, 8])
+    assert candidate_positive(sets, labels2).tolist() == [
+        [True, True, False], [False, True, True], [False, False, False]
+    ]
+
+
+@pytest.fixture(scope="module")
+def data():
+    splits = synthesize_faces(
+        FaceDomain(dim=DIM, identities={"train": 30, "test": 30}, max_size=20, seed=0)
+    )
+    out = {}
+    for name, split in splits.items():
+        nbr = search(split.features, 10).nbr
+        sets = build_supersets(nbr, np.arange(len(split)), SPEC)
+        out[name] = (split, nbr, sets)
+    return out
+
+
+def fresh_model():
+    torch.manual_seed(0)
+    return LGCN(DIM, hidden=(16, 16, 8, 8), head=8)
+
+
+def run(data, epochs, sampler="riws", checkpoint=None, seed=0):
+    split, _, sets = data["train"]
+    model = fresh_model()
+    params = {"gamma": 2.0} if sampler == "riws" else {}
+    hist = train_linkage(
+        model, sets, split.features, split.labels, get_sampler(sampler, **params), get_loss("ce"),
+        TrainConfig(k1=5, epochs=epochs, seed=seed), device=CPU, checkpoint=checkpoint,
+    )
+    return model, hist
+
+
+def assert_same_weights(m1, m2):
+    s1, s2 = m1.state_dict(), m2.state_dict()
+    assert s1.keys() == s2.keys()
+    for k in s1:
+        assert torch.equal(s1[k], s2[k]), k
+
+
+def test_training_deterministic_and_finite(data):
+    m1, h1 = run(data, 2, sampler="knn")
+    m2, h2 = run(data, 2, sampler="knn")
+    assert_same_weights(m1, m2)
+    assert h1.epoch_loss == h2.epoch_loss
+    assert len(h1.epoch_loss) == 2 and all(math.isfinite(v) for v in h1.epoch_loss)
+    assert h1.subgraphs == 2 * len(data["train"][2])
+    assert h1.resumed_from_epoch == 0
+    # training changed the weights, and another seed gives other weights
+    assert not torch.equal(m1.convs[0].lin.weight, fresh_model().convs[0].lin.weight)
+    m3, _ = run(data, 2, sampler="knn", seed=1)
+    assert not torch.equal(m1.convs[0].lin.weight, m3.convs[0].lin.weight)
+
+
+def test_checkpoint_resume_matches_uninterrupted(data, tmp_path):
+    ckpt = tmp_path / "ckpt" / "model.pt"
+    _, h2 = run(data, 2, checkpoint=ckpt)
+    assert ckpt.exists()
+    assert torch.load(ckpt, weights_only=True)["epoch"] == 2
+    resumed, h3 = run(data, 3, checkpoint=ckpt)
+    assert h3.resumed_from_epoch == 2
+    assert len(h3.epoch_loss) == 3 and h3.epoch_loss[:2] == h2.epoch_loss
+    straight, h_straight = run(data, 3)
+    assert_same_weights(resumed, straight)
+    np.testing.assert_allclose(h3.epoch_loss, h_straight.epoch_loss, rtol=0, atol=0)
+    assert torch.load(ckpt, weights_only=True)["epoch"] == 3
+    assert [p.name for p in ckpt.parent.iterdir()] == ["model.pt"]  # no temporaries left
+
+
+def test_predict_edges(data):
+    model, _ = run(data, 1, sampler="knn")
+    split, nbr, sets = data["test"]
+    edges, scores = predict_edges(model, sets, split.features, 5, device=CPU)
+    assert edges.dtype == np.int64 and edges.shape[1] == 2
+    assert np.all(edges[:, 0] < edges[:, 1])
+    key = edges[:, 0] * len(split) + edges[:, 1]
+    assert np.all(np.diff(key) > 0)  # unique, sorted
+    expected = {
+        (min(p, int(q)), max(p, int(q))) for p in range(len(split)) for q in nbr[p, :5] if q != p
+    }
+    assert set(map(tuple, edges.tolist())) == expected
+    assert scores.dtype == np.float64 and scores.shape == (len(edges),)
+    assert np.all((scores >= 0) & (scores <= 1))
+    assert scores.std() > 0
+    # batching does not change the result (eval mode: no batch statistics)
+    edges2, scores2 = predict_edges(model, sets, split.features, 5, batch_size=7, device=CPU)
+    np.testing.assert_array_equal(edges2, edges)
+    np.testing.assert_allclose(scores2, scores, rtol=1e-5, atol=1e-6)

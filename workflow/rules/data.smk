@@ -1,0 +1,68 @@
+# Data stage: every split ends up as results/data/{dataset}/{split}/{features.npy,labels.parquet}.
+
+
+rule synthesize_faces:
+    output:
+        train_features=f"{RESULTS}/data/{{dataset}}/train/features.npy",
+        train_labels=f"{RESULTS}/data/{{dataset}}/train/labels.parquet",
+        test_features=f"{RESULTS}/data/{{dataset}}/test/features.npy",
+        test_labels=f"{RESULTS}/data/{{dataset}}/test/labels.parquet",
+    log:
+        f"{RESULTS}/logs/synthesize_faces/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/synthesize_faces/{{dataset}}.tsv"
+    wildcard_constraints:
+        dataset=_alternatives(SYNTHETIC),
+    params:
+        domain=lambda wc: config["datasets"][wc.dataset]["synthetic"],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/synthesize_faces.py"
+
+
+rule import_learn_to_cluster:
+    input:
+        features=lambda wc: config["datasets"][wc.dataset][wc.part]["features"],
+        labels=lambda wc: config["datasets"][wc.dataset][wc.part]["labels"],
+    output:
+        features=f"{RESULTS}/data/{{dataset}}/{{part}}/features.npy",
+        labels=f"{RESULTS}/data/{{dataset}}/{{part}}/labels.parquet",
+    log:
+        f"{RESULTS}/logs/import_learn_to_cluster/{{dataset}}/{{part}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/import_learn_to_cluster/{{dataset}}/{{part}}.tsv"
+    wildcard_constraints:
+        dataset=_alternatives(FILE_BASED),
+        part="train|test",
+    params:
+        dim=lambda wc: config["datasets"][wc.dataset]["dim"],
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    script:
+        "../scripts/import_learn_to_cluster.py"
+
+
+rule make_subset:
+    input:
+        **split_files("{dataset}", "train"),
+    output:
+        **split_files("{dataset}", "{subset}"),
+    log:
+        f"{RESULTS}/logs/make_subset/{{dataset}}/{{subset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/make_subset/{{dataset}}/{{subset}}.tsv"
+    params:
+        head=lambda wc: cfg.subset_specs(config, wc.dataset)[wc.subset][0],
+        tail=lambda wc: cfg.subset_specs(config, wc.dataset)[wc.subset][1],
+        seed=lambda wc: config["datasets"][wc.dataset]["subsets"]["seed"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    script:
+        "../scripts/make_subset.py"

@@ -1,0 +1,33 @@
+# Evaluate stage: score every test (pivot, hop-1) pair, propagate pseudo labels, measure.
+
+
+rule evaluate_linkage:
+    input:
+        model=f"{RESULTS}/models/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.pt",
+        features=f"{RESULTS}/data/{{dataset}}/test/features.npy",
+        labels=f"{RESULTS}/data/{{dataset}}/test/labels.parquet",
+        shards=lambda wc: shard_files(wc.dataset, "test"),
+    output:
+        edges=f"{RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/edges.parquet",
+        clusters=f"{RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/clusters.parquet",
+        metrics=f"{RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
+    log:
+        f"{RESULTS}/logs/evaluate_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/evaluate_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.tsv"
+    params:
+        method=lambda wc: cfg.resolve_method(config, wc.method),
+        k1=config["subgraphs"]["test"]["k1"],
+        propagation=config["propagation"],
+        run=lambda wc: {
+            "dataset": wc.dataset,
+            "split": wc.split,
+            "method": wc.method,
+            "seed": int(wc.seed),
+        },
+    threads: config["threads"]["evaluate"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    script:
+        "../scripts/evaluate_linkage.py"

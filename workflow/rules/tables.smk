@@ -1,0 +1,55 @@
+# Tables stage: aggregate per-run metrics into paper tables (md / csv / tex), one target
+# rule per table so `snakemake table1` rebuilds just that table.
+
+
+def get_table_metrics(wildcards):
+    t = config["tables"][wildcards.table]
+    return expand(
+        f"{RESULTS}/runs/{t['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
+        split=[c["split"] for c in t["columns"]],
+        method=t["rows"],
+        seed=config["seeds"],
+    )
+
+
+def table_outputs(table):
+    return expand(f"{RESULTS}/tables/{table}.{{ext}}", ext=["md", "csv", "tex"])
+
+
+def get_all_tables(wildcards):
+    return [f for table in config["tables"] for f in table_outputs(table)]
+
+
+rule render_table:
+    input:
+        metrics=get_table_metrics,
+        reference=lambda wc: config["tables"][wc.table].get("reference", []),
+    output:
+        md=f"{RESULTS}/tables/{{table}}.md",
+        csv=f"{RESULTS}/tables/{{table}}.csv",
+        tex=f"{RESULTS}/tables/{{table}}.tex",
+    log:
+        f"{RESULTS}/logs/render_table/{{table}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/render_table/{{table}}.tsv"
+    params:
+        table=lambda wc: {"name": wc.table, **config["tables"][wc.table]},
+        labels=lambda wc: {
+            m: config["methods"][m].get("label", m) for m in config["tables"][wc.table]["rows"]
+        },
+        seeds=config["seeds"],
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/render_table.py"
+
+
+for _table in config["tables"]:
+
+    rule:
+        name:
+            _table
+        input:
+            table_outputs(_table),

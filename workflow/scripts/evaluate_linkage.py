@@ -1,0 +1,26 @@
+"""Evaluate one trained model on the test split: edges, clusters, metrics."""
+
+from imbgraph import runlog
+
+progress = runlog.setup(snakemake.log[0])  # noqa: F821
+
+import pyarrow as pa  # noqa: E402
+import torch  # noqa: E402
+
+from imbgraph.io import read_parquet_table, read_split, write_json, write_parquet_table  # noqa: E402
+from imbgraph.linkage.pipeline import evaluate_model, load_model  # noqa: E402
+from imbgraph.linkage.subgraphs import Supersets  # noqa: E402
+
+sm = snakemake  # noqa: F821
+torch.set_num_threads(sm.threads)
+test = read_split(sm.input.features, sm.input.labels)
+sets = Supersets.concat([Supersets.from_arrow(read_parquet_table(f)) for f in sm.input.shards])
+state = torch.load(sm.input.model, map_location="cpu", weights_only=True)
+model = load_model(sm.params.method, state, sm.input.model)
+edges, clusters, metrics = evaluate_model(
+    model, sets, test.features, test.labels,
+    k1=sm.params.k1, propagation=sm.params.propagation, progress=progress,
+)
+write_parquet_table(edges, sm.output.edges)
+write_parquet_table(pa.table({"cluster": clusters}), sm.output.clusters)
+write_json({**sm.params.run, "method_label": sm.params.method["label"], **metrics}, sm.output.metrics)
