@@ -116,7 +116,10 @@ def check(config: dict, *, configfile: str = "config") -> None:
     for dname, d in config["datasets"].items():
         if d["source"] == "learn_to_cluster":
             for split in (TRAIN, TEST):
-                check_learn_to_cluster_files(d[split], d["dim"], f"datasets.{dname}.{split}")
+                try:
+                    check_learn_to_cluster_files(d[split], d["dim"], f"datasets.{dname}.{split}")
+                except ConfigError as err:
+                    fail(str(err))
 
 
 def check_learn_to_cluster_files(files: dict, dim: int, key: str) -> None:

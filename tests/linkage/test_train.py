@@ -123,6 +123,32 @@ def test_checkpoint_resume_matches_uninterrupted(data, tmp_path):
     assert [p.name for p in ckpt.parent.iterdir()] == ["model.pt"]  # no temporaries left
 
 
+def test_checkpoint_of_other_settings_is_ignored(data, tmp_path):
+    ckpt = tmp_path / "model.pt"
+    split, _, sets = data["train"]
+
+    def go(fingerprint):
+        model = fresh_model()
+        hist = train_linkage(
+            model, sets, split.features, split.labels, get_sampler("knn"), get_loss("ce"),
+            TrainConfig(k1=5, epochs=1, seed=0), device=CPU, checkpoint=ckpt,
+            fingerprint=fingerprint,
+        )
+        return model, hist
+
+    go("lr=0.1")
+    model, hist = go("lr=0.2")  # settings changed: start afresh, do not resume epoch 1
+    assert hist.resumed_from_epoch == 0 and len(hist.epoch_loss) == 1
+    assert torch.load(ckpt, weights_only=True)["fingerprint"] == "lr=0.2"
+
+
+def test_checkpoint_that_is_not_a_state_dict_is_rejected(data, tmp_path):
+    ckpt = tmp_path / "model.pt"
+    torch.save([torch.zeros(2)], ckpt)
+    with pytest.raises(ValueError, match="not a training checkpoint"):
+        run(data, 1, checkpoint=ckpt)
+
+
 def test_predict_edges(data):
     model, _ = run(data, 1, sampler="knn")
     split, nbr, sets = data["test"]

@@ -40,3 +40,32 @@ def split_files(dataset, split):
 
 def get_split(wildcards):
     return split_files(wildcards.dataset, wildcards.split)
+
+
+def shard_files(dataset, split):
+    return expand(
+        f"{RESULTS}/subgraphs/{dataset}/{split}/shard{{shard}}.parquet",
+        shard=range(config["partition"]["shards"]),
+    )
+
+
+def get_shards(wildcards):
+    return shard_files(wildcards.dataset, wildcards.split)
+
+
+def get_table_metrics(wildcards):
+    t = config["tables"][wildcards.table]
+    return expand(
+        f"{RESULTS}/runs/{t['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
+        split=[c["split"] for c in t["columns"]],
+        method=t["rows"],
+        seed=config["seeds"],
+    )
+
+
+def table_outputs(table):
+    return expand(f"{RESULTS}/tables/{table}.{{ext}}", ext=["md", "csv", "tex"])
+
+
+def get_all_tables(wildcards):
+    return [f for table in config["tables"] for f in table_outputs(table)]

@@ -19,6 +19,8 @@ rule synthesize_faces:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/synthesize_faces.py"
 
@@ -43,6 +45,8 @@ rule import_learn_to_cluster:
     resources:
         mem_mb=8000,
         runtime=30,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/import_learn_to_cluster.py"
 
@@ -64,5 +68,7 @@ rule make_subset:
     resources:
         mem_mb=4000,
         runtime=10,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/make_subset.py"

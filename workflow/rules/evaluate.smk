@@ -29,5 +29,7 @@ rule evaluate_linkage:
     resources:
         mem_mb=4000,
         runtime=60,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/evaluate_linkage.py"

@@ -19,5 +19,7 @@ rule knn_search:
     resources:
         mem_mb=8000,
         runtime=60,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/knn_search.py"

@@ -19,5 +19,7 @@ rule metis_partition:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/metis_partition.py"

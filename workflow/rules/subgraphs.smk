@@ -2,17 +2,6 @@
 # shared by every method trained or evaluated on that split.
 
 
-def shard_files(dataset, split):
-    return expand(
-        f"{RESULTS}/subgraphs/{dataset}/{split}/shard{{shard}}.parquet",
-        shard=range(config["partition"]["shards"]),
-    )
-
-
-def get_shards(wildcards):
-    return shard_files(wildcards.dataset, wildcards.split)
-
-
 rule build_subgraphs:
     input:
         knn=f"{RESULTS}/knn/{{dataset}}/{{split}}.parquet",
@@ -29,5 +18,7 @@ rule build_subgraphs:
     resources:
         mem_mb=4000,
         runtime=60,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/build_subgraphs.py"

@@ -2,24 +2,6 @@
 # rule per table so `snakemake table1` rebuilds just that table.
 
 
-def get_table_metrics(wildcards):
-    t = config["tables"][wildcards.table]
-    return expand(
-        f"{RESULTS}/runs/{t['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
-        split=[c["split"] for c in t["columns"]],
-        method=t["rows"],
-        seed=config["seeds"],
-    )
-
-
-def table_outputs(table):
-    return expand(f"{RESULTS}/tables/{table}.{{ext}}", ext=["md", "csv", "tex"])
-
-
-def get_all_tables(wildcards):
-    return [f for table in config["tables"] for f in table_outputs(table)]
-
-
 rule render_table:
     input:
         metrics=get_table_metrics,
@@ -42,6 +24,8 @@ rule render_table:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/render_table.py"
 

@@ -20,5 +20,7 @@ rule train_linkage:
     resources:
         mem_mb=4000,
         runtime=120,
+    conda:
+        "../../envs/imbgraph.yaml"
     script:
         "../scripts/train_linkage.py"

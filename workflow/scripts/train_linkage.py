@@ -4,6 +4,8 @@ from imbgraph import runlog
 
 progress = runlog.setup(snakemake.log[0])  # noqa: F821
 
+from pathlib import Path  # noqa: E402
+
 import torch  # noqa: E402
 
 from imbgraph.io import read_parquet_table, read_split, write_json  # noqa: E402
@@ -23,3 +25,4 @@ state, summary = train_method(
 with atomic_path(sm.output.model) as tmp:
     torch.save(state, tmp)
 write_json(summary, sm.output.history)
+Path(sm.params.checkpoint).unlink(missing_ok=True)  # finished: nothing left to resume

@@ -3,6 +3,7 @@ method on one split, and evaluate a trained model on the test split."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -52,10 +53,12 @@ def train_method(
     sampler = get_sampler(method["sampler"]["name"], **_params(method["sampler"]))
     loss_fn = get_loss(method["loss"]["name"], **_params(method["loss"]))
     cfg = TrainConfig(k1=k1, seed=seed, **method["train"])
+    fingerprint = json.dumps({"method": method, "k1": k1, "seed": seed, "pivots": len(sets)},
+                             sort_keys=True)
     t0 = time.perf_counter()
     hist = train_linkage(
         model, sets, features, labels, sampler, loss_fn, cfg,
-        checkpoint=checkpoint, progress=progress,
+        checkpoint=checkpoint, fingerprint=fingerprint, progress=progress,
     )
     seconds = time.perf_counter() - t0
     state = {"model": model.state_dict(), "in_channels": int(features.shape[1])}

@@ -75,6 +75,7 @@ def train_linkage(
     *,
     device: torch.device | None = None,
     checkpoint: str | os.PathLike | None = None,
+    fingerprint: str = "",
     progress: bool = False,
 ) -> TrainHistory:
     """Train ``model`` on every pivot of ``sets`` for ``cfg.epochs`` epochs.
@@ -82,7 +83,9 @@ def train_linkage(
     Each epoch shuffles the pivots, and for every batch the ``sampler`` picks k1 of each
     pivot's candidates anew. With ``checkpoint`` the model, optimiser and both random
     generators are saved after every epoch, and a run that finds a checkpoint continues from
-    it, giving the same final weights as an uninterrupted run.
+    it, giving the same final weights as an uninterrupted run. ``fingerprint`` identifies the
+    run's settings; a checkpoint written under another fingerprint (the method's
+    hyperparameters changed since) is ignored rather than resumed.
     """
     device = device or default_device()
     torch.manual_seed(cfg.seed)
@@ -95,8 +98,8 @@ def train_linkage(
     positive = candidate_positive(sets, labels)
     start_epoch = 0
     ckpt = Path(checkpoint) if checkpoint else None
-    if ckpt is not None and ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=True)
+    state = _load_checkpoint(ckpt, fingerprint, device) if ckpt is not None else None
+    if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         rng.bit_generator.state = _unpack_rng(state["numpy_rng"])
@@ -149,9 +152,24 @@ def train_linkage(
                     "torch_rng": torch.get_rng_state(),
                     "epoch": epoch + 1,
                     "epoch_loss": history.epoch_loss,
+                    "fingerprint": fingerprint,
                 },
             )
     return history
+
+
+def _load_checkpoint(path: Path, fingerprint: str, device: torch.device) -> dict | None:
+    if not path.exists():
+        return None
+    # weights_only: a checkpoint is tensors and plain containers; never unpickle objects.
+    state = torch.load(path, map_location=device, weights_only=True)
+    if not isinstance(state, dict) or not {"model", "optimizer", "epoch"} <= set(state):
+        raise ValueError(f"{path}: not a training checkpoint (expected a dict with model, "
+                         "optimizer and epoch); delete it to start afresh")
+    if state.get("fingerprint", "") != fingerprint:
+        log.warning("ignoring %s: written for other settings", path)
+        return None
+    return state
 
 
 def _pack_rng(state: dict) -> dict:
