@@ -120,7 +120,9 @@ def main() -> int:
             size = file_bytes(sets, Path(tmp), f"g{gamma:g}")
             per_pivot = size / len(sets)
             tag = f"gamma{gamma:g}"
-            ok &= emit(f"supersets_{tag}_disk_bytes_per_pivot", round(per_pivot, 1), "B", None, None)
+            ok &= emit(
+                f"supersets_{tag}_disk_bytes_per_pivot", round(per_pivot, 1), "B", None, None
+            )
             raw = sets.to_arrow().nbytes / len(sets)
             ok &= emit(f"supersets_{tag}_arrow_bytes_per_pivot", round(raw, 1), "B", None, None)
             if gamma == 2.0:

@@ -8,7 +8,8 @@ import pyarrow as pa  # noqa: E402
 import torch  # noqa: E402
 
 from imbgraph.io import read_parquet_table, read_split, write_json, write_parquet_table  # noqa: E402
-from imbgraph.linkage.pipeline import evaluate_model, load_model  # noqa: E402
+from imbgraph.linkage.evaluation import evaluate_model  # noqa: E402
+from imbgraph.linkage.methods import load_model  # noqa: E402
 from imbgraph.linkage.subgraphs import Supersets  # noqa: E402
 
 sm = snakemake  # noqa: F821

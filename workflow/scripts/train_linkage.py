@@ -10,7 +10,7 @@ import torch  # noqa: E402
 
 from imbgraph.io import read_parquet_table, read_split, write_json  # noqa: E402
 from imbgraph.io.atomic import atomic_path  # noqa: E402
-from imbgraph.linkage.pipeline import train_method  # noqa: E402
+from imbgraph.linkage.methods import train_method  # noqa: E402
 from imbgraph.linkage.subgraphs import Supersets  # noqa: E402
 
 sm = snakemake  # noqa: F821

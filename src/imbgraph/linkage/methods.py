@@ -1,5 +1,8 @@
-"""The two jobs of the face-clustering path, from loaded inputs to outputs: train one
-method on one split, and evaluate a trained model on the test split."""
+"""The training job of the face-clustering path, from loaded inputs to outputs: build the
+method's model, sampler and loss, train, and return the weights with a summary.
+
+Evaluation lives in :mod:`imbgraph.linkage.evaluation`, so a training job does not import
+scikit-learn and scipy (a second per job, over hundreds of jobs)."""
 
 from __future__ import annotations
 
@@ -9,16 +12,13 @@ import time
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import torch
 
 from imbgraph.linkage.models import get_model
-from imbgraph.linkage.propagate import propagate
 from imbgraph.linkage.samplers import get_sampler
 from imbgraph.linkage.subgraphs import Supersets
-from imbgraph.linkage.train import TrainConfig, predict_edges, train_linkage
+from imbgraph.linkage.train import TrainConfig, train_linkage
 from imbgraph.losses import get_loss
-from imbgraph.metrics import clustering_report, pr_auc
 
 log = logging.getLogger(__name__)
 
@@ -81,45 +81,3 @@ def load_model(method: dict, state: Any, path: str) -> torch.nn.Module:
     model = build_model(method, int(state["in_channels"]))
     model.load_state_dict(state["model"])
     return model
-
-
-def evaluate_model(
-    model: torch.nn.Module,
-    sets: Supersets,
-    features: np.ndarray,
-    labels: np.ndarray,
-    *,
-    k1: int,
-    propagation: dict,
-    progress: bool = False,
-) -> tuple[pa.Table, np.ndarray, dict]:
-    """Score test edges, measure PR-AUC, propagate pseudo labels, measure clustering.
-
-    Returns the scored edge table (src, dst, score, label), the cluster id of every test
-    node and the metrics dict.
-    """
-    t0 = time.perf_counter()
-    edges, scores = predict_edges(model, sets, features, k1, progress=progress)
-    t_pred = time.perf_counter() - t0
-    truth = labels[edges[:, 0]] == labels[edges[:, 1]]
-    metrics: dict[str, Any] = dict(pr_auc(truth, scores))
-    metrics.update(n_edges=int(len(edges)), positive_rate=float(truth.mean()))
-    t0 = time.perf_counter()
-    clusters = propagate(
-        edges, scores, len(labels),
-        max_size=propagation["max_size"], step=propagation["step"],
-        max_iter=propagation.get("max_iter"), progress=progress,
-    )
-    t_prop = time.perf_counter() - t0
-    metrics.update(clustering_report(labels, clusters))
-    metrics.update(seconds_predict=t_pred, seconds_propagate=t_prop)
-    log.info("PR-AUC (AP) %.4f, BCubed F %.4f", metrics["pr_auc_ap"], metrics["bcubed_f"])
-    table = pa.table(
-        {
-            "src": pa.array(edges[:, 0], pa.int32()),
-            "dst": pa.array(edges[:, 1], pa.int32()),
-            "score": pa.array(scores, pa.float64()),
-            "label": pa.array(truth),
-        }
-    )
-    return table, clusters, metrics
