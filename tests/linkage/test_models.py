@@ -94,5 +94,53 @@ def test_lgcn_default_widths_and_repr():
 def test_get_model():
     model = get_model("lgcn", 7, hidden=(4, 4), head=3)
     assert isinstance(model, LGCN) and model.in_channels == 7 and model.hidden == (4, 4)
-    with pytest.raises(KeyError, match=r"model = 'gat'; expected one of \['lgcn'\]"):
+    with pytest.raises(KeyError, match=r"model = 'gat'; expected one of \['lgcn', 'rgcn'\]"):
         get_model("gat", 7)
+
+
+# ---------------------------------------------------------------- RGCN
+
+
+def _sym_graph(n=6):
+    from imbgraph.linkage.models import RGCN  # noqa: F401  (import check)
+
+    src = torch.tensor([0, 1, 1, 2, 3, 4])
+    dst = torch.tensor([1, 0, 2, 1, 4, 3])
+    deg = torch.bincount(src, minlength=n).float()
+    val = 1 / torch.sqrt(deg[src] * deg[dst])
+    return torch.sparse_coo_tensor(torch.stack([src, dst]), val, (n, n)).to_sparse_csr()
+
+
+def test_rgcn16_shapes_and_repr():
+    from imbgraph.linkage.models import RGCN, get_model
+
+    torch.manual_seed(0)
+    model = get_model("rgcn", 8, hidden=8, blocks=4, layers_per_block=4, head=4)
+    assert isinstance(model, RGCN) and model.normalization == "sym"
+    assert repr(model) == "RGCN-16(8, hidden=8)"
+    assert sum(isinstance(m, MeanAggConv) for m in model.modules()) == 16
+    out = model(torch.randn(6, 8), _sym_graph(), torch.tensor([1, 2, 2]))
+    assert out.shape == (3, 2)
+    # a width change adds an input projection
+    assert isinstance(RGCN(8, hidden=4, blocks=1).project, torch.nn.Linear)
+
+
+def test_rgcn_zero_residual_weights_give_the_input_back():
+    from imbgraph.linkage.models import ResidualBlock, RGCN
+
+    torch.manual_seed(0)
+    block = ResidualBlock(5, layers=4)
+    for p in block.parameters():
+        torch.nn.init.zeros_(p)
+    x = torch.randn(6, 5)
+    assert torch.equal(block(x, _sym_graph()), x)
+    model = RGCN(5, hidden=5, blocks=4, head=3)
+    for b in model.blocks:
+        for p in b.parameters():
+            torch.nn.init.zeros_(p)
+    model.eval()
+    x = torch.randn(6, 5)
+    assert torch.allclose(model.embed(x, _sym_graph()), model.bn(x))
+    # with non-zero weights the residual mapping contributes
+    torch.manual_seed(1)
+    assert not torch.allclose(RGCN(5, hidden=5).eval().embed(x, _sym_graph()), model.bn(x))

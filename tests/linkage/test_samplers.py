@@ -50,7 +50,7 @@ def test_rs_balanced_when_both_sides_suffice():
     assert np.all(np.abs(freq - 2 / 3) < 5 * math.sqrt(2 / 9 / 400))
 
 
-def test_rs_short_side_is_repeated_cyclically():
+def test_rs_short_side_taken_whole_and_other_side_fills():
     k1 = 10  # pool ceil(12) = 12 of 14 candidates
     row = np.zeros(14, dtype=bool)
     row[[1, 6, 9, 12, 13]] = True  # 3 positives in the pool (1, 6, 9), two outside
@@ -58,18 +58,24 @@ def test_rs_short_side_is_repeated_cyclically():
     out = rs_sampler(pos, k1, np.random.default_rng(1), ratio=1.2)
     assert np.all(out < 12)
     for r in out:
-        c = np.bincount(r, minlength=12)
-        # 5 positive slots over 3 positives: each appears floor(5/3) = 1 or ceil = 2 times
-        assert sorted(c[[1, 6, 9]].tolist()) == [1, 2, 2]
-        negs = c[~row[:12]]
-        assert negs.sum() == 5 and negs.max() == 1  # 5 distinct of the 9 negatives
+        assert len(set(r.tolist())) == k1  # distinct: no repetition
+        assert {1, 6, 9} <= set(r.tolist())  # every positive of the pool (3 < k1 // 2)
+        assert (~row[r]).sum() == 7  # negatives fill the other 7 slots
 
 
 def test_rs_short_negatives():
     row = [0, 1, 1, 1, 1, 1]  # k1 = 4, ratio 1.5 -> pool 6: 5 positives, 1 negative
     out = rs_sampler(tile(row, 50), 4, np.random.default_rng(2), ratio=1.5)
-    assert np.all((out == 0).sum(axis=1) == 2)  # the one negative fills both negative slots
-    assert np.all([len(set(r[r > 0].tolist())) == 2 for r in out])
+    assert np.all((out == 0).sum(axis=1) == 1)  # the one negative, once
+    assert np.all([len(set(r.tolist())) == 4 for r in out])  # 3 distinct positives fill
+
+
+@pytest.mark.parametrize("sampler, key", [(rs_sampler, "ratio"), (riws_sampler, "gamma")])
+def test_expansion_one_reduces_to_knn(sampler, key):
+    # gamma = 1 (Figure 3's first point): the pool is the k1 nearest, all of them are taken
+    pos = np.random.default_rng(5).random((200, 12)) < 0.3
+    out = sampler(pos, 8, np.random.default_rng(6), **{key: 1.0})
+    np.testing.assert_array_equal(out, knn_sampler(pos, 8, np.random.default_rng(0)))
 
 
 def test_rs_all_negative_fallback():
@@ -91,7 +97,7 @@ def test_rs_mixed_batch_rows_independent():
     out = rs_sampler(pos, 4, np.random.default_rng(3), ratio=1.5)
     assert np.take_along_axis(pos[:1], out[:1], axis=1).sum() == 2
     assert out[1].tolist() == [0, 1, 2, 3]
-    assert (out[2] == 2).sum() == 2 and len(set(out[2].tolist()) - {2}) == 2
+    assert 2 in out[2].tolist() and len(set(out[2].tolist())) == 4
 
 
 def test_rs_mixed_batch_with_all_positive_row():

@@ -230,6 +230,14 @@ def test_build_batch():
     deg = pattern.sum(axis=1)
     r, c = np.nonzero(pattern)
     np.testing.assert_allclose(adj[r, c], 1.0 / deg[r], rtol=1e-6)
+    # symmetric normalisation D^-1/2 A D^-1/2 on the same pattern (RGCN)
+    sym = batch.adjacency("sym").to_dense().numpy()
+    np.testing.assert_array_equal(sym != 0, pattern)
+    np.testing.assert_allclose(sym[r, c], 1.0 / np.sqrt(deg[r] * deg[c]), rtol=1e-6)
+    np.testing.assert_allclose(sym, sym.T, rtol=1e-6)
+    assert batch.adjacency("row") is batch.adj
+    with pytest.raises(ValueError, match="normalization = 'max'"):
+        batch.adjacency("max")
 
     k1 = spec.k1
     np.testing.assert_array_equal(batch.hop1.numpy(), hop1.reshape(-1))

@@ -21,7 +21,8 @@ class GraphBatch:
     """A batch of IPS as one graph.
 
     x       : (n_nodes, D) float32 node features x_q - x_pivot
-    adj     : (n_nodes, n_nodes) sparse CSR, row-normalised symmetric adjacency
+    adj     : (n_nodes, n_nodes) sparse CSR, row-normalised symmetric adjacency (L-GCN)
+    adj_sym : the same pattern normalised symmetrically, D^-1/2 A D^-1/2 (RGCN)
     hop1    : (B * k1,) int64 row in x of every chosen hop-1 entry (repeats allowed)
     pivot   : (B * k1,) int64 global id of the entry's pivot
     target  : (B * k1,) int64 global id of the hop-1 node
@@ -29,14 +30,22 @@ class GraphBatch:
 
     x: torch.Tensor
     adj: torch.Tensor
+    adj_sym: torch.Tensor
     hop1: torch.Tensor
     pivot: np.ndarray
     target: np.ndarray
 
     def to(self, device: torch.device) -> "GraphBatch":
         return GraphBatch(
-            self.x.to(device), self.adj.to(device), self.hop1.to(device), self.pivot, self.target
+            self.x.to(device), self.adj.to(device), self.adj_sym.to(device),
+            self.hop1.to(device), self.pivot, self.target,
         )
+
+    def adjacency(self, normalization: str) -> torch.Tensor:
+        """The adjacency a model asks for: ``"row"`` (mean) or ``"sym"`` (D^-1/2 A D^-1/2)."""
+        if normalization not in ("row", "sym"):
+            raise ValueError(f"normalization = {normalization!r}; expected 'row' or 'sym'")
+        return self.adj if normalization == "row" else self.adj_sym
 
 
 def induced_ips(
@@ -100,20 +109,23 @@ def build_batch(
     x = features[glob] - features[pivots[owner]]
     n = len(kept)
     deg = np.bincount(src, minlength=n).astype(np.float32)
-    val = 1.0 / deg[src]
     # Edges are sorted by (src, dst), so CSR row pointers come straight from the degrees.
-    crow = np.concatenate([[0], np.cumsum(deg.astype(np.int64))])
-    adj = torch.sparse_csr_tensor(
-        torch.from_numpy(crow),
-        torch.from_numpy(dst.astype(np.int64)),
-        torch.from_numpy(val.astype(np.float32)),
-        size=(n, n),
-        check_invariants=False,  # built sorted and in range above; checks cost time
-    )
+    crow = torch.from_numpy(np.concatenate([[0], np.cumsum(deg.astype(np.int64))]))
+    col = torch.from_numpy(dst.astype(np.int64))
+
+    def csr(values: np.ndarray) -> torch.Tensor:
+        return torch.sparse_csr_tensor(
+            crow, col, torch.from_numpy(values.astype(np.float32)), size=(n, n),
+            check_invariants=False,  # built sorted and in range above; checks cost time
+        )
+
+    adj = csr(1.0 / deg[src])
+    adj_sym = csr(1.0 / np.sqrt(deg[src] * deg[dst]))
     k1 = chosen.shape[1]
     return GraphBatch(
         x=torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
         adj=adj,
+        adj_sym=adj_sym,
         hop1=torch.from_numpy(hop1.reshape(-1)),
         pivot=np.repeat(pivots, k1).astype(np.int64),
         target=glob[hop1.reshape(-1)].astype(np.int64),

@@ -6,14 +6,17 @@ when batches are built, from the training job's seeded generator.
 
 * ``knn``  — L-GCN: the k1 nearest candidates.
 * ``rs``   — random re-sampling (DIGL's RS baseline): from the top ceil(k1 * ratio)
-  candidates take k1/2 positives and k1/2 negatives; a side that is short is repeated
-  (over-sampling), a side that is long is drawn without replacement (under-sampling).
+  candidates draw k1 distinct ones, k1/2 positives and k1/2 negatives as far as the pool
+  allows (a short side is taken whole and the other side fills the rest): the minority is
+  over-sampled relative to kNN and the majority under-sampled. With ratio = 1 the pool is the
+  k1 nearest and RS reduces to kNN, as the expansion coefficient's definition requires.
 * ``riws`` — reverse-imbalance weighted sampling (DIGL eq. 4.4): each positive candidate
   among the top ceil(k1 * gamma) weighs 0.5 / #pos, each negative 0.5 / #neg, and k1 are
   drawn without replacement with probabilities proportional to the weights.
 
 When one side is empty (no positive or no negative candidate), RS and RIWS fall back to the
-k1 nearest candidates, as there is nothing to rebalance.
+k1 nearest candidates, as there is nothing to rebalance. With gamma = ratio = 1 both
+samplers return exactly the kNN choice.
 """
 
 from __future__ import annotations
@@ -44,22 +47,20 @@ def knn_sampler(positive: np.ndarray, k1: int, rng: np.random.Generator) -> np.n
 def rs_sampler(
     positive: np.ndarray, k1: int, rng: np.random.Generator, *, ratio: float = 1.2
 ) -> np.ndarray:
-    """Balanced re-sampling from the top ceil(k1 * ratio) candidates. Returns (B, k1)."""
+    """Balanced draw of k1 distinct candidates from the top ceil(k1 * ratio). Returns (B, k1)."""
     pos = _pool(positive, k1, ratio, "ratio")
     b, width = pos.shape
     n_pos = pos.sum(axis=1)
     n_neg = width - n_pos
-    # Random order within each side: positives first (sorted by a random key), then negatives.
+    # How many of each side: k1 // 2 positives, unless a side is short, then the other fills.
+    take_pos = np.clip(k1 // 2, k1 - n_neg, n_pos)
+    # Random order within each side (positives first), then the first take_pos positives and
+    # the first k1 - take_pos negatives: a uniform draw without replacement on each side.
     order = np.lexsort((rng.random((b, width)), ~pos), axis=1)
-    want_pos = k1 // 2
-    j = np.arange(k1)
-    # Slot j < want_pos takes positive number j (cycling when short), the rest negatives.
-    pick_pos = j[None, :want_pos] % np.maximum(n_pos, 1)[:, None]
-    pick_neg = n_pos[:, None] + (j[None, : k1 - want_pos] % np.maximum(n_neg, 1)[:, None])
-    picks = np.minimum(np.concatenate([pick_pos, pick_neg], axis=1), width - 1)  # one-sided rows
-    chosen = np.take_along_axis(order, picks, axis=1)  # are replaced just below
-    one_sided = (n_pos == 0) | (n_neg == 0)
-    chosen[one_sided] = np.arange(k1)
+    j = np.arange(width)
+    keep = (j < take_pos[:, None]) | ((j >= n_pos[:, None]) & (j < (n_pos + k1 - take_pos)[:, None]))
+    chosen = order[keep].reshape(b, k1)
+    chosen[(n_pos == 0) | (n_neg == 0)] = np.arange(k1)
     return np.sort(chosen, axis=1)
 
 

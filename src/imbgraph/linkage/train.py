@@ -110,6 +110,7 @@ def train_linkage(
         log.info("resumed from %s after epoch %d", ckpt, start_epoch)
 
     n = len(sets)
+    norm = getattr(model, "normalization", "row")
     for epoch in range(start_epoch, cfg.epochs):
         for group in opt.param_groups:
             group["lr"] = cfg.lr * cfg.lr_decay**epoch
@@ -127,7 +128,7 @@ def train_linkage(
             chosen = sampler(positive[rows], cfg.k1, rng)
             batch = build_batch(sets, rows, chosen, features).to(device)
             target = torch.from_numpy(labels[batch.target] == labels[batch.pivot]).long()
-            logits = model(batch.x, batch.adj, batch.hop1)
+            logits = model(batch.x, batch.adjacency(norm), batch.hop1)
             loss = loss_fn(logits, target.to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -213,7 +214,8 @@ def predict_edges(
         rows = np.arange(s, min(s + batch_size, n))
         chosen = np.broadcast_to(np.arange(k1), (len(rows), k1))  # plain kNN at test time
         batch = build_batch(sets, rows, chosen, features).to(device)
-        prob = torch.softmax(model(batch.x, batch.adj, batch.hop1), dim=1)[:, 1]
+        logits = model(batch.x, batch.adjacency(getattr(model, "normalization", "row")), batch.hop1)
+        prob = torch.softmax(logits, dim=1)[:, 1]
         pivots.append(batch.pivot)
         targets.append(batch.target)
         scores.append(prob.double().cpu().numpy())
