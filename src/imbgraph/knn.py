@@ -8,7 +8,6 @@ sides of an experiment see the same kind of graph.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -116,21 +115,7 @@ def search(
     if not 1 <= k < n:
         raise ValueError(f"knn k = {k} must be in [1, {n - 1}] for a split of {n} rows")
     faiss.omp_set_num_threads(max(1, threads))
-    with _wide_blas_tiles():
-        return _search(features, k, index, index_params or {}, batch_size, progress)
-
-
-@contextlib.contextmanager
-def _wide_blas_tiles(rows: int = 16384):
-    """Let exact search multiply against 16K database rows per BLAS call, not faiss's default
-    1024: the narrow tiles cost ~30% of throughput (benchmarks/bench_knn.py). The setting is
-    process-wide, so it is restored afterwards."""
-    old = faiss.cvar.distance_compute_blas_database_bs
-    faiss.cvar.distance_compute_blas_database_bs = max(old, rows)
-    try:
-        yield
-    finally:
-        faiss.cvar.distance_compute_blas_database_bs = old
+    return _search(features, k, index, index_params or {}, batch_size, progress)
 
 
 def _search(
