@@ -28,11 +28,33 @@ def _fmt(mean, std, n: int, digits: int) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def _grid(cells: pl.DataFrame):
+def _cells_as_text(
+    cells: pl.DataFrame,
+    column_labels: dict[str, str] | None,
+    higher_is_better: bool,
+    digits: int,
+    bold,
+) -> tuple[list[str], list[list[str]]]:
+    """Header and body of the paper layout as plain strings; ``bold`` marks the best cells."""
     methods = list(dict.fromkeys(cells["method"]))
     cols = list(dict.fromkeys(cells["dataset"]))
     lookup = {(r["method"], r["dataset"]): r for r in cells.iter_rows(named=True)}
-    return methods, cols, lookup
+    best = _best(cells, higher_is_better)
+    column_labels = column_labels or {}
+    head = ["Method"] + [f"{c} {column_labels[c]}" if column_labels.get(c) else c for c in cols]
+    body = []
+    for m in methods:
+        row = [m]
+        for c in cols:
+            r = lookup[(m, c)]
+            text = _fmt(r["mean"], r["std"], r["n_seeds"], digits)
+            if (m, c) in best:
+                text = bold(text)
+            if r["paper"] is not None:
+                text += f" ({r['paper']:.{digits}f})"
+            row.append(text)
+        body.append(row)
+    return head, body
 
 
 def render_markdown(
@@ -44,24 +66,11 @@ def render_markdown(
     digits: int = 4,
 ) -> str:
     """A Markdown table; each cell reads ``mean ± std (paper)`` and the best mean is bold."""
-    methods, cols, lookup = _grid(cells)
-    best = _best(cells, higher_is_better)
-    column_labels = column_labels or {}
-    head = ["Method"] + [
-        f"{c} {column_labels[c]}" if column_labels.get(c) else c for c in cols
-    ]
+    head, body = _cells_as_text(
+        cells, column_labels, higher_is_better, digits, lambda t: f"**{t}**"
+    )
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for m in methods:
-        row = [m]
-        for c in cols:
-            r = lookup[(m, c)]
-            text = _fmt(r["mean"], r["std"], r["n_seeds"], digits)
-            if (m, c) in best:
-                text = f"**{text}**"
-            if r["paper"] is not None:
-                text += f" ({r['paper']:.{digits}f})"
-            row.append(text)
-        lines.append("| " + " | ".join(row) + " |")
+    lines += ["| " + " | ".join(row) + " |" for row in body]
     n = int(cells["n_seeds"].max() or 0)
     lines += [
         "",
@@ -88,31 +97,20 @@ def render_tex(
     digits: int = 4,
 ) -> str:
     """A booktabs LaTeX table in the same layout as :func:`render_markdown`."""
-    methods, cols, lookup = _grid(cells)
-    best = _best(cells, higher_is_better)
-    column_labels = column_labels or {}
-    head = ["Method"] + [
-        _tex_escape(f"{c} {column_labels[c]}" if column_labels.get(c) else c) for c in cols
-    ]
+    head, body = _cells_as_text(
+        cells, column_labels, higher_is_better, digits, lambda t: rf"\textbf{{{t}}}"
+    )
     lines = [
         r"\begin{table}[t]",
         r"\centering",
         rf"\caption{{{_tex_escape(title)}. Mean $\pm$ std over seeds; paper value in parentheses; best in bold.}}",
-        r"\begin{tabular}{l" + "c" * len(cols) + "}",
+        r"\begin{tabular}{l" + "c" * (len(head) - 1) + "}",
         r"\toprule",
-        " & ".join(head) + r" \\",
+        " & ".join(map(_tex_escape, head)) + r" \\",
         r"\midrule",
     ]
-    for m in methods:
-        row = [_tex_escape(m)]
-        for c in cols:
-            r = lookup[(m, c)]
-            text = _fmt(r["mean"], r["std"], r["n_seeds"], digits).replace("±", r"$\pm$")
-            if (m, c) in best:
-                text = rf"\textbf{{{text}}}"
-            if r["paper"] is not None:
-                text += f" ({r['paper']:.{digits}f})"
-            row.append(text)
-        lines.append(" & ".join(row) + r" \\")
+    for row in body:
+        cells_tex = [_tex_escape(row[0])] + [t.replace("±", r"$\pm$") for t in row[1:]]
+        lines.append(" & ".join(cells_tex) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
     return "\n".join(lines)
