@@ -102,7 +102,7 @@ def train_linkage(
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
-        rng.bit_generator.state = _unpack_rng(state["numpy_rng"])
+        rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
         start_epoch = int(state["epoch"])
         history.epoch_loss = list(state["epoch_loss"])
@@ -177,10 +177,6 @@ def _pack_rng(state: dict) -> dict:
     # weights_only loading accepts plain containers of str/int; PCG64 state is exactly that.
     return {"bit_generator": state["bit_generator"], "state": dict(state["state"]),
             "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
-
-
-def _unpack_rng(state: dict) -> dict:
-    return dict(state)
 
 
 @torch.no_grad()
