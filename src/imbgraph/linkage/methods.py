@@ -7,7 +7,6 @@ scikit-learn and scipy (a second per job, over hundreds of jobs)."""
 from __future__ import annotations
 
 import json
-import logging
 import time
 from typing import Any
 
@@ -19,9 +18,6 @@ from imbgraph.linkage.samplers import get_sampler
 from imbgraph.linkage.subgraphs import Supersets
 from imbgraph.linkage.train import TrainConfig, train_linkage
 from imbgraph.losses import get_loss
-
-log = logging.getLogger(__name__)
-
 
 def _params(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if k != "name"}
