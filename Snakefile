@@ -19,7 +19,9 @@ include: "workflow/rules/partition.smk"
 include: "workflow/rules/subgraphs.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/clustering.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

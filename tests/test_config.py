@@ -71,13 +71,13 @@ def test_train_splits(tiny):
 
 def test_ips_params_test_split_has_gamma_one(tiny):
     tiny["subgraphs"]["test"] = {"k1": 7, "k2": 4, "u": 2}
-    assert cfg.ips_params(tiny, "test") == {"k1": 7, "k2": 4, "u": 2, "gamma": 1.0}
+    assert cfg.ips_params(tiny, "faces", "test") == {"k1": 7, "k2": 4, "u": 2, "gamma": 1.0}
 
 
 @pytest.mark.parametrize("split", ["train", "H5_S2"])
 def test_ips_params_training_splits_use_max_gamma(tiny, split):
     tiny["subgraphs"]["train"] = {"k1": 6, "k2": 3, "u": 2, "max_gamma": 3}
-    p = cfg.ips_params(tiny, split)
+    p = cfg.ips_params(tiny, "faces", split)
     assert p == {"k1": 6, "k2": 3, "u": 2, "gamma": 3.0}
     assert isinstance(p["gamma"], float)
 
@@ -85,17 +85,17 @@ def test_ips_params_training_splits_use_max_gamma(tiny, split):
 def test_knn_k(tiny):
     tiny["subgraphs"]["train"] = {"k1": 5, "k2": 3, "u": 3, "max_gamma": 2.5}
     tiny["subgraphs"]["test"] = {"k1": 5, "k2": 3, "u": 3}
-    assert cfg.knn_k(tiny, "train") == 13  # ceil(5 * 2.5)
-    assert cfg.knn_k(tiny, "H5_S3") == 13
-    assert cfg.knn_k(tiny, "test") == 5
+    assert cfg.knn_k(tiny, "faces", "train") == 13  # ceil(5 * 2.5)
+    assert cfg.knn_k(tiny, "faces", "H5_S3") == 13
+    assert cfg.knn_k(tiny, "faces", "test") == 5
     # An exact product is not rounded up by float noise: 10 * 1.1 = 11.000000000000002.
     tiny["subgraphs"]["train"] = {"k1": 10, "k2": 3, "u": 3, "max_gamma": 1.1}
-    assert cfg.knn_k(tiny, "train") == 11
+    assert cfg.knn_k(tiny, "faces", "train") == 11
     # k2 or u larger than the candidate count wins.
     tiny["subgraphs"]["test"] = {"k1": 2, "k2": 9, "u": 4}
-    assert cfg.knn_k(tiny, "test") == 9
+    assert cfg.knn_k(tiny, "faces", "test") == 9
     tiny["subgraphs"]["test"] = {"k1": 2, "k2": 3, "u": 6}
-    assert cfg.knn_k(tiny, "test") == 6
+    assert cfg.knn_k(tiny, "faces", "test") == 6
 
 
 def test_resolve_method_merges_training_defaults(tiny):

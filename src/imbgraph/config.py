@@ -9,6 +9,7 @@ the plain values the rules pass on through ``params:``.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -36,19 +37,33 @@ def train_splits(config: dict, dataset: str) -> list[str]:
     return [TRAIN, *subset_specs(config, dataset)]
 
 
-def ips_params(config: dict, split: str) -> dict[str, Any]:
+def subgraph_settings(config: dict, dataset: str) -> dict[str, dict]:
+    """The ``subgraphs`` block for ``dataset``: its own ``datasets.<d>.subgraphs`` entries
+    (train / test, each replaced whole) over the global ones."""
+    return {**config["subgraphs"], **config["datasets"][dataset].get("subgraphs", {})}
+
+
+def propagation(config: dict, dataset: str) -> dict[str, Any]:
+    """CDP settings for ``dataset``: ``datasets.<d>.propagation`` keys over the global ones
+    (DIGL uses max_size 300 / step 0.6 on MS-Celeb, 50 / 0.5 on DeepFashion)."""
+    return {"max_iter": None, **config["propagation"],
+            **config["datasets"][dataset].get("propagation", {})}
+
+
+def ips_params(config: dict, dataset: str, split: str) -> dict[str, Any]:
     """(k1, k2, u, gamma) of the supersets stored for ``split``: test subgraphs hold the
     plain kNN IPS (gamma = 1); training subgraphs hold ceil(k1 * max_gamma) candidates."""
+    sub = subgraph_settings(config, dataset)
     if split == TEST:
-        t = config["subgraphs"]["test"]
+        t = sub["test"]
         return {"k1": t["k1"], "k2": t["k2"], "u": t["u"], "gamma": 1.0}
-    t = config["subgraphs"]["train"]
+    t = sub["train"]
     return {"k1": t["k1"], "k2": t["k2"], "u": t["u"], "gamma": float(t["max_gamma"])}
 
 
-def knn_k(config: dict, split: str) -> int:
+def knn_k(config: dict, dataset: str, split: str) -> int:
     """Neighbours per node the kNN table of ``split`` must hold for its subgraphs."""
-    p = ips_params(config, split)
+    p = ips_params(config, dataset, split)
     return max(math.ceil(p["k1"] * p["gamma"] - 1e-9), p["k2"], p["u"])
 
 
@@ -67,6 +82,65 @@ def resolve_method(config: dict, name: str) -> dict[str, Any]:
     }
 
 
+# --- the gamma sweep (DIGL Fig. 3) ---------------------------------------------------------
+
+_WIDTH_KEY = {"rs": "ratio", "riws": "gamma"}
+
+
+def _spec(config: dict, m: dict) -> str:
+    """What a method trains, label aside: two methods with equal specs give equal runs."""
+    key = {"model": m["model"], "sampler": m["sampler"], "loss": m["loss"],
+           "train": {**config["training"], **m.get("train", {})}}
+    return json.dumps(key, sort_keys=True)
+
+
+def sweep_method(base: dict, gamma: float) -> dict:
+    """``base`` with its sampler's expansion coefficient set to ``gamma``.
+
+    At gamma = 1 both RS and RIWS draw the k1 nearest candidates, exactly the kNN sampler
+    (tests/linkage/test_samplers.py shows it), so the entry becomes the kNN sampler and
+    resolves to the baseline's runs instead of training them again.
+    """
+    name = base["sampler"]["name"]
+    if name not in _WIDTH_KEY:
+        raise ConfigError(f"sampler {name!r} has no expansion coefficient "
+                          f"(sweepable: {sorted(_WIDTH_KEY)})")
+    sampler = {"name": "knn"} if gamma <= 1.0 + 1e-12 else {"name": name, _WIDTH_KEY[name]: gamma}
+    return {**base, "sampler": sampler}
+
+
+def sweep_methods(config: dict, figure: dict) -> dict[str, dict[float, str]]:
+    """Method name per (swept method, gamma) of a gamma-sweep figure.
+
+    A point whose spec equals a declared method reuses it (RS at its own ratio, the kNN
+    baseline at gamma = 1); the others get the name ``<method>-g<gamma>``, which
+    :func:`with_sweep_methods` declares.
+    """
+    by_spec = {_spec(config, m): n for n, m in config["methods"].items()}
+    out = {}
+    for base_name in figure["methods"]:
+        base = config["methods"][base_name]
+        points = {}
+        for g in figure["gammas"]:
+            m = sweep_method(base, float(g))
+            points[float(g)] = by_spec.get(_spec(config, m), f"{base_name}-g{float(g):g}")
+        out[base_name] = points
+    return out
+
+
+def with_sweep_methods(config: dict) -> dict[str, dict]:
+    """``config['methods']`` plus the undeclared methods every figure's sweep needs."""
+    methods = dict(config["methods"])
+    for fname, fig in config.get("figures", {}).items():
+        for base_name, points in sweep_methods(config, fig).items():
+            base = config["methods"][base_name]
+            label = base.get("label", base_name)
+            for g, name in points.items():
+                if name not in methods:
+                    methods[name] = {**sweep_method(base, g), "label": f"{label} (gamma={g:g})"}
+    return methods
+
+
 def _sampler_width(sampler: dict) -> float:
     return float(sampler.get("gamma", sampler.get("ratio", 1.0)))
 
@@ -80,7 +154,9 @@ def check(config: dict, *, configfile: str = "config") -> None:
     def fail(msg: str) -> None:
         raise ConfigError(f"{configfile}: {msg}")
 
-    max_gamma = float(config["subgraphs"]["train"]["max_gamma"])
+    # Every dataset stores training subgraphs for its own max_gamma; a method must fit all.
+    max_gamma = min(float(subgraph_settings(config, d)["train"]["max_gamma"])
+                    for d in config["datasets"])
     for name, m in config["methods"].items():
         key = f"methods.{name}"
         if m["model"] not in config["models"]:
@@ -96,23 +172,64 @@ def check(config: dict, *, configfile: str = "config") -> None:
         width = _sampler_width(m["sampler"])
         if width > max_gamma + 1e-9:
             fail(f"{key}.sampler draws from ceil(k1 * {width}) candidates but "
-                 f"subgraphs.train.max_gamma = {max_gamma}; raise max_gamma to at least {width}")
+                 f"subgraphs.train.max_gamma = {max_gamma} (the smallest over datasets); "
+                 f"raise max_gamma to at least {width}")
     labels = [m.get("label", n) for n, m in config["methods"].items()]
     dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
     if dupes:
         fail(f"methods: duplicate labels {dupes}")
+    def check_run(key: str, dataset: str, split: str | None, method: str | None) -> None:
+        if dataset not in config["datasets"]:
+            fail(f"{key}.dataset = {dataset!r} is not declared under datasets "
+                 f"(declared: {sorted(config['datasets'])})")
+        if method is not None and method not in config["methods"]:
+            fail(f"{key}: {method!r} is not a method (declared: {sorted(config['methods'])})")
+        allowed = train_splits(config, dataset)
+        if split is not None and split not in allowed:
+            fail(f"{key}: split {split!r} is not a training split of {dataset!r} "
+                 f"(expected one of {allowed})")
+
     for tname, t in config.get("tables", {}).items():
         key = f"tables.{tname}"
-        if t["dataset"] not in config["datasets"]:
-            fail(f"{key}.dataset = {t['dataset']!r} is not declared under datasets")
+        if t.get("kind", "grid") == "rows":
+            for i, row in enumerate(t["rows"]):
+                rkey = f"{key}.rows[{i}]"
+                if "clusterer" in row:
+                    check_run(rkey, row["dataset"], None, None)
+                    if row["clusterer"] not in config.get("clusterers", {}):
+                        fail(f"{rkey}.clusterer = {row['clusterer']!r} is not declared under "
+                             f"clusterers (declared: {sorted(config.get('clusterers', {}))})")
+                else:
+                    check_run(rkey, row["dataset"], row["split"], row["method"])
+            continue
+        check_run(key, t["dataset"], None, None)
         for row in t["rows"]:
-            if row not in config["methods"]:
-                fail(f"{key}.rows: {row!r} is not a method (declared: {sorted(config['methods'])})")
-        allowed = train_splits(config, t["dataset"])
+            check_run(f"{key}.rows", t["dataset"], None, row)
         for col in t["columns"]:
-            if col["split"] not in allowed:
-                fail(f"{key}.columns: split {col['split']!r} is not a training split of "
-                     f"{t['dataset']!r} (expected one of {allowed})")
+            check_run(f"{key}.columns", t["dataset"], col["split"], None)
+    for fname, f in config.get("figures", {}).items():
+        key = f"figures.{fname}"
+        check_run(key, f["dataset"], None, f["baseline"])
+        table = config.get("tables", {}).get(f["table"])
+        if table is None or table.get("kind", "grid") != "grid" or table["dataset"] != f["dataset"]:
+            fail(f"{key}.table = {f['table']!r}: expected a grid table of dataset {f['dataset']!r}")
+        fig_gamma = float(subgraph_settings(config, f["dataset"])["train"]["max_gamma"])
+        for m in f["methods"]:
+            check_run(f"{key}.methods", f["dataset"], None, m)
+            if config["methods"][m]["sampler"]["name"] not in _WIDTH_KEY:
+                fail(f"{key}.methods: {m!r} uses sampler "
+                     f"{config['methods'][m]['sampler']['name']!r}; expected one of "
+                     f"{sorted(_WIDTH_KEY)} (a sampler with an expansion coefficient)")
+        if max(f["gammas"]) > fig_gamma + 1e-9:
+            fail(f"{key}.gammas reach {max(f['gammas'])} but the training subgraphs of "
+                 f"{f['dataset']!r} hold ceil(k1 * {fig_gamma}) candidates; raise max_gamma")
+        for base, points in sweep_methods(config, f).items():
+            for g, name in points.items():
+                declared = config["methods"].get(name)
+                if declared is not None and _spec(config, declared) != _spec(
+                        config, sweep_method(config["methods"][base], g)):
+                    fail(f"{key}: the sweep point {base} at gamma {g:g} would be named "
+                         f"{name!r}, which methods already declares with other settings")
     for dname, d in config["datasets"].items():
         if d["source"] == "learn_to_cluster":
             for split in (TRAIN, TEST):

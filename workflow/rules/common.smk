@@ -1,5 +1,5 @@
 # Validation, wildcard constraints and the input functions shared by several stages.
-import math
+import os
 import re
 
 from snakemake.utils import validate
@@ -9,7 +9,13 @@ from imbgraph import config as cfg
 validate(config, schema="../schemas/config.schema.yaml")
 cfg.check(config, configfile=", ".join(map(str, workflow.configfiles)) or "config")
 
+# Gamma-sweep points no method declares become methods of their own (cfg.with_sweep_methods).
+config["methods"] = cfg.with_sweep_methods(config)
+
 RESULTS = "results"
+# A GPU job asks for one `gpu` unit, so `resources: gpu=1` (profiles/local) keeps two of them
+# off one card; CPU-only machines ask for none and run training jobs side by side.
+GPU_PER_JOB = int(config.get("gpu_per_job", os.path.exists("/proc/driver/nvidia/version")))
 DATASETS = list(config["datasets"])
 SYNTHETIC = [d for d in DATASETS if config["datasets"][d]["source"] == "synthetic"]
 FILE_BASED = [d for d in DATASETS if config["datasets"][d]["source"] == "learn_to_cluster"]
@@ -31,6 +37,8 @@ wildcard_constraints:
     seed=r"\d+",
     shard=r"\d+",
     table=_alternatives(list(config["tables"])),
+    figure=_alternatives(list(config.get("figures", {}))),
+    clusterer=_alternatives(list(config.get("clusterers", {}))),
 
 
 def split_files(dataset, split):
@@ -53,8 +61,50 @@ def get_shards(wildcards):
     return shard_files(wildcards.dataset, wildcards.split)
 
 
+def run_metrics(dataset, split, method):
+    return expand(
+        f"{RESULTS}/runs/{dataset}/{split}/{method}/seed{{seed}}/metrics.json",
+        seed=config["seeds"],
+    )
+
+
+def clusterer_metrics(dataset, clusterer):
+    return expand(
+        f"{RESULTS}/clustering/{dataset}/{clusterer}/seed{{seed}}/metrics.json",
+        seed=config["seeds"],
+    )
+
+
+def table_rows(table):
+    """Rows of a `kind: rows` table with their metrics files (one per seed)."""
+    rows = []
+    for r in config["tables"][table]["rows"]:
+        if "clusterer" in r:
+            c = config["clusterers"][r["clusterer"]]
+            files = clusterer_metrics(r["dataset"], r["clusterer"])
+            label = r.get("label", c.get("label", r["clusterer"]))
+            where = f"{r['dataset']}/test"
+        else:
+            files = run_metrics(r["dataset"], r["split"], r["method"])
+            label = r.get("label", config["methods"][r["method"]].get("label", r["method"]))
+            where = f"{r['dataset']}/{r['split']}"
+        rows.append({"label": label, "dataset": where, "files": files,
+                     **({"paper": r["paper"]} if "paper" in r else {})})
+    return rows
+
+
+def table_labels(table):
+    """Row labels of a grid table (rows tables carry theirs in table_rows)."""
+    t = config["tables"][table]
+    if t.get("kind", "grid") == "rows":
+        return {}
+    return {m: config["methods"][m].get("label", m) for m in t["rows"]}
+
+
 def get_table_metrics(wildcards):
     t = config["tables"][wildcards.table]
+    if t.get("kind", "grid") == "rows":
+        return [f for row in table_rows(wildcards.table) for f in row["files"]]
     return expand(
         f"{RESULTS}/runs/{t['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
         split=[c["split"] for c in t["columns"]],
@@ -63,9 +113,37 @@ def get_table_metrics(wildcards):
     )
 
 
+def figure_splits(figure):
+    f = config["figures"][figure]
+    return [c["split"] for c in config["tables"][f["table"]]["columns"]]
+
+
+def figure_points(figure):
+    """(swept method, gamma, method name) of every point of a gamma-sweep figure."""
+    f = config["figures"][figure]
+    sweep = cfg.sweep_methods(config, f)
+    return [(base, g, name) for base, points in sweep.items() for g, name in points.items()]
+
+
+def get_figure_metrics(wildcards):
+    f = config["figures"][wildcards.figure]
+    methods = sorted({name for _, _, name in figure_points(wildcards.figure)} | {f["baseline"]})
+    return expand(
+        f"{RESULTS}/runs/{f['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
+        split=figure_splits(wildcards.figure),
+        method=methods,
+        seed=config["seeds"],
+    )
+
+
+def figure_outputs(figure):
+    return expand(f"{RESULTS}/figures/{figure}.{{ext}}", ext=["png", "pdf", "csv"])
+
+
 def table_outputs(table):
     return expand(f"{RESULTS}/tables/{table}.{{ext}}", ext=["md", "csv", "tex"])
 
 
 def get_all_tables(wildcards):
-    return [f for table in config["tables"] for f in table_outputs(table)]
+    tables = [f for table in config["tables"] for f in table_outputs(table)]
+    return tables + [f for fig in config.get("figures", {}) for f in figure_outputs(fig)]

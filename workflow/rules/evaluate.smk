@@ -4,6 +4,7 @@
 rule evaluate_linkage:
     input:
         model=f"{RESULTS}/models/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.pt",
+        history=f"{RESULTS}/models/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.json",
         features=f"{RESULTS}/data/{{dataset}}/test/features.npy",
         labels=f"{RESULTS}/data/{{dataset}}/test/labels.parquet",
         shards=lambda wc: shard_files(wc.dataset, "test"),
@@ -17,8 +18,8 @@ rule evaluate_linkage:
         f"{RESULTS}/benchmarks/evaluate_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.tsv"
     params:
         method=lambda wc: cfg.resolve_method(config, wc.method),
-        k1=config["subgraphs"]["test"]["k1"],
-        propagation=config["propagation"],
+        k1=lambda wc: cfg.ips_params(config, wc.dataset, "test")["k1"],
+        propagation=lambda wc: cfg.propagation(config, wc.dataset),
         run=lambda wc: {
             "dataset": wc.dataset,
             "split": wc.split,
@@ -29,6 +30,7 @@ rule evaluate_linkage:
     resources:
         mem_mb=4000,
         runtime=60,
+        gpu=GPU_PER_JOB,
     conda:
         "../../envs/imbgraph.yaml"
     script:

@@ -11,7 +11,7 @@ rule knn_search:
     benchmark:
         f"{RESULTS}/benchmarks/knn_search/{{dataset}}/{{split}}.tsv"
     params:
-        k=lambda wc: cfg.knn_k(config, wc.split),
+        k=lambda wc: cfg.knn_k(config, wc.dataset, wc.split),
         index=config["knn"]["index"],
         index_params=config["knn"].get("params", {}),
         recall_queries=config["knn"].get("recall_queries", 0),

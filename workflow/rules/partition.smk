@@ -14,7 +14,7 @@ rule metis_partition:
         shards=config["partition"]["shards"],
         seed=config["partition"]["seed"],
         # METIS sees the graph the test/train subgraphs are made of: the top-u links.
-        k=lambda wc: cfg.ips_params(config, wc.split)["u"],
+        k=lambda wc: cfg.ips_params(config, wc.dataset, wc.split)["u"],
     threads: 1
     resources:
         mem_mb=4000,

@@ -13,7 +13,7 @@ rule build_subgraphs:
     benchmark:
         f"{RESULTS}/benchmarks/build_subgraphs/{{dataset}}/{{split}}/shard{{shard}}.tsv"
     params:
-        ips=lambda wc: cfg.ips_params(config, wc.split),
+        ips=lambda wc: cfg.ips_params(config, wc.dataset, wc.split),
     threads: config["threads"]["subgraphs"]
     resources:
         mem_mb=4000,

@@ -16,9 +16,8 @@ rule render_table:
         f"{RESULTS}/benchmarks/render_table/{{table}}.tsv"
     params:
         table=lambda wc: {"name": wc.table, **config["tables"][wc.table]},
-        labels=lambda wc: {
-            m: config["methods"][m].get("label", m) for m in config["tables"][wc.table]["rows"]
-        },
+        labels=lambda wc: table_labels(wc.table),
+        rows=lambda wc: table_rows(wc.table) if config["tables"][wc.table].get("kind") == "rows" else [],
         seeds=config["seeds"],
     threads: 1
     resources:

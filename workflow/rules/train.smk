@@ -14,12 +14,13 @@ rule train_linkage:
         f"{RESULTS}/benchmarks/train_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.tsv"
     params:
         method=lambda wc: cfg.resolve_method(config, wc.method),
-        k1=config["subgraphs"]["train"]["k1"],
+        k1=lambda wc: cfg.ips_params(config, wc.dataset, wc.split)["k1"],
         checkpoint=lambda wc: f"{RESULTS}/checkpoints/{wc.dataset}/{wc.split}/{wc.method}/seed{wc.seed}.ckpt",
     threads: config["threads"]["train"]
     resources:
         mem_mb=4000,
         runtime=120,
+        gpu=GPU_PER_JOB,
     conda:
         "../../envs/imbgraph.yaml"
     script:

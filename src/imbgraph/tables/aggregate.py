@@ -105,6 +105,88 @@ def summarise(
     )
 
 
+def summarise_metrics(
+    runs_by_metric: dict[str, pl.DataFrame],
+    *,
+    table: str,
+    metric_labels: dict[str, str],
+    **kwargs,
+) -> pl.DataFrame:
+    """:func:`summarise` for a grid with several metrics per split (DIGL Table 2: PR-AUC and
+    BCubed F per subset). Adds a ``column`` key "<split> <metric label>" that the renderers
+    use, in split-major order. ``kwargs['paper']`` is keyed {label: {"<paper column>
+    <metric>": value}}."""
+    parts = []
+    paper_columns = kwargs.pop("paper_columns", None) or {}
+    columns = kwargs["columns"]
+    for metric, runs in runs_by_metric.items():
+        cells = summarise(
+            runs, table=table, metric=metric,
+            paper_columns={c: f"{paper_columns.get(c, c)} {metric}" for c in columns},
+            **kwargs,
+        )
+        parts.append(cells)
+    metrics = list(runs_by_metric)
+    col_order = {c: i for i, c in enumerate([*columns, AVG])}
+    return (
+        pl.concat(parts)
+        .with_columns(
+            pl.col("dataset").replace_strict(col_order, return_dtype=pl.Int64).alias("_c"),
+            pl.col("metric").replace_strict({m: i for i, m in enumerate(metrics)},
+                                            return_dtype=pl.Int64).alias("_m"),
+            pl.concat_str(pl.col("dataset"), pl.lit(" "),
+                          pl.col("metric").replace_strict(metric_labels, default=pl.col("metric")))
+            .alias("column"),
+        )
+        .with_row_index("_i")
+        .sort("_c", "_m", "_i")
+        .drop("_c", "_m", "_i")
+    )
+
+
+def summarise_rows(
+    rows: Sequence[dict],
+    *,
+    table: str,
+    metrics: Sequence[str],
+    paper: dict[str, dict[str, float]] | None = None,
+) -> pl.DataFrame:
+    """Cells of a table whose rows are chosen runs and whose columns are metrics (DIGL
+    Table 3, the clustering comparison).
+
+    Each row is ``{"label", "dataset", "runs": [metrics dicts, one per seed], "paper"?}``;
+    ``paper`` (the reference) is keyed by the row's ``paper`` name, else its label. A row
+    whose runs clustered a random subsample says so in its label.
+    """
+    out = []
+    paper = paper or {}
+    for row in rows:
+        label = row["label"]
+        subs = {(r["n_samples"], r["n_total"]) for r in row["runs"] if r.get("subsampled")}
+        if subs:
+            n, total = max(subs)
+            label = f"{label} (subsample {n}/{total})"
+        ref = paper.get(row.get("paper", row["label"]), {})
+        for metric in metrics:
+            values = []
+            for r in row["runs"]:
+                if metric not in r:
+                    raise KeyError(f"row {row['label']!r}: run has no metric {metric!r} "
+                                   f"(has {sorted(r)})")
+                values.append(float("nan") if r[metric] is None else float(r[metric]))
+            s = pl.Series(values, dtype=pl.Float64)
+            out.append({
+                "table": table, "method": label, "dataset": row["dataset"], "metric": metric,
+                "mean": s.mean() if len(s) else None,
+                "std": s.std(ddof=1) if len(s) > 1 else None,
+                "n_seeds": len(s), "paper": ref.get(metric), "column": metric,
+            })
+    schema = {"table": pl.String, "method": pl.String, "dataset": pl.String,
+              "metric": pl.String, "mean": pl.Float64, "std": pl.Float64,
+              "n_seeds": pl.Int64, "paper": pl.Float64, "column": pl.String}
+    return pl.DataFrame(out, schema=schema)
+
+
 def read_reference(path: str | os.PathLike) -> dict[str, dict[str, float]]:
     """Paper values from a config/reference YAML: {row label: {column: value}}."""
     import yaml
@@ -118,5 +200,6 @@ def read_reference(path: str | os.PathLike) -> dict[str, dict[str, float]]:
             raise ValueError(
                 f"{path}: row {label!r} has {len(values)} values for {len(cols)} columns"
             )
-        out[label] = dict(zip(cols, map(float, values)))
+        # null: the paper reports no value for that cell.
+        out[label] = {c: float(v) for c, v in zip(cols, values) if v is not None}
     return out

@@ -8,13 +8,26 @@ import math
 import polars as pl
 
 
-def _best(cells: pl.DataFrame, higher_is_better: bool) -> set[tuple[str, str]]:
+def _key(cells: pl.DataFrame) -> str:
+    # Single-metric grids are keyed by split ("dataset"); multi-metric grids and row tables
+    # carry an explicit "column" key.
+    return "column" if "column" in cells.columns else "dataset"
+
+
+def _per_column(value, col: str, default):
+    # A style given per column (dict) or for the whole table (scalar).
+    return value.get(col, default) if isinstance(value, dict) else value
+
+
+def _best(cells: pl.DataFrame, higher_is_better) -> set[tuple[str, str]]:
     best = set()
-    for col, group in cells.group_by("dataset"):
+    key = _key(cells)
+    for col, group in cells.group_by(key):
+        direction = _per_column(higher_is_better, col[0], True)
         vals = group.filter(pl.col("mean").is_not_nan() & pl.col("mean").is_not_null())
-        if vals.height == 0:
+        if vals.height == 0 or direction is None:
             continue
-        target = vals["mean"].max() if higher_is_better else vals["mean"].min()
+        target = vals["mean"].max() if direction else vals["mean"].min()
         for m in vals.filter(pl.col("mean") == target)["method"]:
             best.add((m, col[0]))
     return best
@@ -31,14 +44,15 @@ def _fmt(mean, std, n: int, digits: int) -> str:
 def _cells_as_text(
     cells: pl.DataFrame,
     column_labels: dict[str, str] | None,
-    higher_is_better: bool,
-    digits: int,
+    higher_is_better,
+    digits,
     bold,
 ) -> tuple[list[str], list[list[str]]]:
     """Header and body of the paper layout as plain strings; ``bold`` marks the best cells."""
+    key = _key(cells)
     methods = list(dict.fromkeys(cells["method"]))
-    cols = list(dict.fromkeys(cells["dataset"]))
-    lookup = {(r["method"], r["dataset"]): r for r in cells.iter_rows(named=True)}
+    cols = list(dict.fromkeys(cells[key]))
+    lookup = {(r["method"], r[key]): r for r in cells.iter_rows(named=True)}
     best = _best(cells, higher_is_better)
     column_labels = column_labels or {}
     head = ["Method"] + [f"{c} {column_labels[c]}" if column_labels.get(c) else c for c in cols]
@@ -47,11 +61,12 @@ def _cells_as_text(
         row = [m]
         for c in cols:
             r = lookup[(m, c)]
-            text = _fmt(r["mean"], r["std"], r["n_seeds"], digits)
+            d = _per_column(digits, c, 4)
+            text = _fmt(r["mean"], r["std"], r["n_seeds"], d)
             if (m, c) in best:
                 text = bold(text)
             if r["paper"] is not None:
-                text += f" ({r['paper']:.{digits}f})"
+                text += f" ({r['paper']:.{d}f})"
             row.append(text)
         body.append(row)
     return head, body
@@ -62,10 +77,12 @@ def render_markdown(
     *,
     title: str,
     column_labels: dict[str, str] | None = None,
-    higher_is_better: bool = True,
-    digits: int = 4,
+    higher_is_better: bool | dict[str, bool | None] = True,
+    digits: int | dict[str, int] = 4,
+    note: str = "",
 ) -> str:
-    """A Markdown table; each cell reads ``mean ± std (paper)`` and the best mean is bold."""
+    """A Markdown table; each cell reads ``mean ± std (paper)`` and the best mean is bold.
+    ``note`` is appended under the table."""
     head, body = _cells_as_text(
         cells, column_labels, higher_is_better, digits, lambda t: f"**{t}**"
     )
@@ -78,6 +95,8 @@ def render_markdown(
         f"best mean per column in bold.",
         "",
     ]
+    if note:
+        lines += [note.strip(), ""]
     return "\n".join(lines)
 
 
@@ -93,8 +112,9 @@ def render_tex(
     *,
     title: str,
     column_labels: dict[str, str] | None = None,
-    higher_is_better: bool = True,
-    digits: int = 4,
+    higher_is_better: bool | dict[str, bool | None] = True,
+    digits: int | dict[str, int] = 4,
+    note: str = "",
 ) -> str:
     """A booktabs LaTeX table in the same layout as :func:`render_markdown`."""
     head, body = _cells_as_text(
@@ -103,7 +123,7 @@ def render_tex(
     lines = [
         r"\begin{table}[t]",
         r"\centering",
-        rf"\caption{{{_tex_escape(title)}. Mean $\pm$ std over seeds; paper value in parentheses; best in bold.}}",
+        rf"\caption{{{_tex_escape(title)}. Mean $\pm$ std over seeds; paper value in parentheses; best in bold.{(' ' + _tex_escape(note.strip())) if note else ''}}}",
         r"\begin{tabular}{l" + "c" * (len(head) - 1) + "}",
         r"\toprule",
         " & ".join(map(_tex_escape, head)) + r" \\",
