@@ -279,3 +279,102 @@ def test_schema_learn_to_cluster_dataset(tiny, tmp_path):
     validate(l2c_config(tiny, files, files), SCHEMA)
     del tiny["datasets"]["faces"]["dim"]
     schema_fails(tiny, "'dim' is a required property")
+
+
+# --- per-dataset settings, the gamma sweep, new table kinds ---------------------------------
+
+
+def test_dataset_overrides_subgraphs_and_propagation(tiny):
+    # fashion declares k = 3/3/3 and its own propagation; faces uses the global blocks.
+    assert cfg.ips_params(tiny, "fashion", "test") == {"k1": 3, "k2": 3, "u": 3, "gamma": 1.0}
+    assert cfg.ips_params(tiny, "fashion", "H3_S2")["gamma"] == 2.0
+    assert cfg.knn_k(tiny, "fashion", "train") == 6
+    assert cfg.ips_params(tiny, "faces", "test") == {"k1": 5, "k2": 3, "u": 3, "gamma": 1.0}
+    assert cfg.propagation(tiny, "fashion") == {"max_size": 20, "step": 0.5, "max_iter": None}
+    assert cfg.propagation(tiny, "faces") == {"max_size": 30, "step": 0.6, "max_iter": None}
+    # A dataset may override only one of train / test.
+    tiny["datasets"]["faces"]["subgraphs"] = {"test": {"k1": 9, "k2": 2, "u": 2}}
+    assert cfg.ips_params(tiny, "faces", "test")["k1"] == 9
+    assert cfg.ips_params(tiny, "faces", "train")["k1"] == 5
+
+
+def test_method_must_fit_every_datasets_max_gamma(tiny):
+    tiny["datasets"]["fashion"]["subgraphs"]["train"]["max_gamma"] = 1.5
+    check_fails(tiny, r"methods\.RIWS\.sampler", r"max_gamma = 1\.5 \(the smallest over datasets\)")
+
+
+def test_gpu_per_job(tiny):
+    tiny["gpu_per_job"] = 0
+    assert cfg.gpu_per_job(tiny) == 0
+    tiny["gpu_per_job"] = 1
+    assert cfg.gpu_per_job(tiny) == 1
+
+
+def test_sweep_method_at_gamma_one_is_the_knn_sampler(tiny):
+    riws = tiny["methods"]["RIWS"]
+    assert cfg.sweep_method(riws, 1.0)["sampler"] == {"name": "knn"}
+    assert cfg.sweep_method(riws, 1.5)["sampler"] == {"name": "riws", "gamma": 1.5}
+    rs = tiny["methods"]["FL-RS"]
+    assert cfg.sweep_method(rs, 2.0)["sampler"] == {"name": "rs", "ratio": 2.0}
+    assert cfg.sweep_method(rs, 2.0)["loss"] == rs["loss"]  # the loss is kept
+    with pytest.raises(ConfigError, match="'knn' has no expansion coefficient"):
+        cfg.sweep_method(tiny["methods"]["L-GCN"], 1.5)
+
+
+def test_sweep_methods_reuse_declared_runs(tiny):
+    fig = {"methods": ["RIWS", "FL-RS"], "gammas": [1.0, 1.2, 2.0]}
+    sweep = cfg.sweep_methods(tiny, fig)
+    # RIWS at 1: the L-GCN baseline (kNN sampler, CE loss); at 2.0: RIWS itself.
+    assert sweep["RIWS"] == {1.0: "L-GCN", 1.2: "RIWS-g1.2", 2.0: "RIWS"}
+    # FL-RS at 1 is a kNN sampler with focal loss: no declared method trains that.
+    assert sweep["FL-RS"] == {1.0: "FL-RS-g1", 1.2: "FL-RS", 2.0: "FL-RS-g2"}
+
+
+def test_with_sweep_methods_declares_only_new_points(tiny):
+    methods = cfg.with_sweep_methods(tiny)  # figure3: RIWS at 1.0, 1.5, 2.0
+    assert set(methods) - set(tiny["methods"]) == {"RIWS-g1.5"}
+    new = methods["RIWS-g1.5"]
+    assert new["sampler"] == {"name": "riws", "gamma": 1.5}
+    assert new["label"] == "RIWS (gamma=1.5)"
+    assert new["model"] == "lgcn" and new["loss"] == {"name": "ce"}
+
+
+def test_check_figure_errors(tiny):
+    tiny["figures"]["figure3"]["gammas"] = [1.0, 3.0]
+    check_fails(tiny, r"figures\.figure3\.gammas reach 3\.0", "raise max_gamma")
+    tiny["figures"]["figure3"]["gammas"] = [1.0]
+    tiny["figures"]["figure3"]["methods"] = ["L-GCN"]
+    check_fails(tiny, r"figures\.figure3\.methods", "'L-GCN' uses sampler 'knn'")
+    tiny["figures"]["figure3"]["methods"] = ["RIWS"]
+    tiny["figures"]["figure3"]["table"] = "table3"
+    check_fails(tiny, r"figures\.figure3\.table = 'table3'", "grid table of dataset 'faces'")
+
+
+def test_check_figure_name_clash(tiny):
+    tiny["methods"]["RIWS-g1.5"] = {"model": "lgcn", "sampler": {"name": "knn"},
+                                    "loss": {"name": "cb"}, "label": "other"}
+    check_fails(tiny, "sweep point RIWS at gamma 1.5", "'RIWS-g1.5'", "other settings")
+
+
+def test_check_rows_table_errors(tiny):
+    rows = tiny["tables"]["table3"]["rows"]
+    rows.append({"dataset": "faces", "split": "H9_S9", "method": "L-GCN"})
+    check_fails(tiny, r"tables\.table3\.rows\[3\]", "'H9_S9'")
+    rows[-1] = {"dataset": "faces", "clusterer": "spectral"}
+    check_fails(tiny, r"tables\.table3\.rows\[3\]\.clusterer = 'spectral'", "not declared")
+    rows[-1] = {"dataset": "cars", "clusterer": "kmeans"}
+    check_fails(tiny, r"tables\.table3\.rows\[3\]\.dataset = 'cars'")
+
+
+def test_schema_rejects_bad_new_entries(tiny):
+    tiny["models"]["rgcn16"]["hidden"] = [16, 16]  # RGCN: one width for every block
+    with pytest.raises(WorkflowError):
+        validate(tiny, SCHEMA)
+    tiny["models"]["rgcn16"]["hidden"] = 16
+    tiny["tables"]["table3"]["rows"][0]["clusterer"] = "kmeans"  # both method and clusterer
+    with pytest.raises(WorkflowError):
+        validate(tiny, SCHEMA)
+    del tiny["tables"]["table3"]["rows"][0]["clusterer"]
+    tiny["clusterers"]["kmeans"]["name"] = "spectral"
+    with pytest.raises(WorkflowError):
+        validate(tiny, SCHEMA)

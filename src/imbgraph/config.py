@@ -37,6 +37,15 @@ def train_splits(config: dict, dataset: str) -> list[str]:
     return [TRAIN, *subset_specs(config, dataset)]
 
 
+def gpu_per_job(config: dict) -> int:
+    """``gpu`` resource units a training or inference job asks for: ``gpu_per_job`` when
+    set, else 1 where an NVIDIA driver is loaded. Checked without importing torch, which
+    would add seconds to every Snakemake start."""
+    if "gpu_per_job" in config:
+        return int(config["gpu_per_job"])
+    return int(os.path.exists("/proc/driver/nvidia/version"))
+
+
 def subgraph_settings(config: dict, dataset: str) -> dict[str, dict]:
     """The ``subgraphs`` block for ``dataset``: its own ``datasets.<d>.subgraphs`` entries
     (train / test, each replaced whole) over the global ones."""

@@ -12,19 +12,43 @@ pytestmark = pytest.mark.workflow
 def test_default_dag_jobs_per_rule(tmp_path):
     config = write_config(tmp_path, "config.yaml")
     out = snakemake(tmp_path, config, "-n", "all")
-    # 4 heads x 2 tails = 8 subsets; test + 8 subsets get a kNN table, a partition and
-    # 2 shards of subgraphs each; 9 methods x 8 subsets x 3 seeds train and evaluate.
+    # faces: 8 subsets + train + test; fashion: 2 subsets + train + test. Every split but the
+    # full face train split gets a kNN table, a partition and 2 shards; the face train split
+    # needs them too (Table 3 and the clustering comparison train on it): 14 + 14 + 28.
+    # Training: Table 1 (9 x 8 x 3 = 216), Table 2 (7 x 2 x 3 = 42), Table 3's full-data
+    # L-GCN runs (2 x 3), the comparison's RGCN and FL-RIWS on the face train split (2 x 3),
+    # and Figure 3's 6 undeclared sweep points (RS at 1.5/2.0/2.5, RIWS at 1.2/1.5/2.5) x 8 x 3
+    # = 144; the other points reuse L-GCN, RS and RIWS. 6 clusterers x 3 seeds.
     assert job_counts(out) == {
-        "synthesize_faces": 1,
-        "make_subset": 8,
-        "knn_search": 9,
-        "metis_partition": 9,
-        "build_subgraphs": 18,
-        "train_linkage": 216,
-        "evaluate_linkage": 216,
-        "render_table": 1,
+        "synthesize_faces": 2,
+        "make_subset": 10,
+        "knn_search": 14,
+        "metis_partition": 14,
+        "build_subgraphs": 28,
+        "train_linkage": 414,
+        "evaluate_linkage": 414,
+        "cluster_baseline": 18,
+        "render_table": 4,
+        "render_figure": 1,
         "all": 1,
     }
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("table2", {"render_table": 1, "train_linkage": 42, "cluster_baseline": 0}),
+        ("table3", {"render_table": 1, "train_linkage": 18, "cluster_baseline": 0}),
+        ("clustering", {"render_table": 1, "train_linkage": 9, "cluster_baseline": 18}),
+        ("figure3", {"render_figure": 1, "render_table": 0, "train_linkage": 216}),
+    ],
+)
+def test_new_targets_in_default_dag(tmp_path, target, expected):
+    config = write_config(tmp_path, "config.yaml")
+    counts = job_counts(snakemake(tmp_path, config, "-n", target))
+    assert counts[target] == 1
+    for rule, n in expected.items():
+        assert counts.get(rule, 0) == n, (rule, counts)
 
 
 def test_table_target_builds_only_that_table(tmp_path):

@@ -64,3 +64,56 @@ def test_method_change_reruns_only_that_method(tiny_run):
     # 2 subsets x 2 seeds of FL-RS, then the table; no data, kNN or subgraph job.
     assert job_counts(out) == {"train_linkage": 4, "evaluate_linkage": 4, "render_table": 1, "all": 1}
     assert "method=FL-RS" in out and "method=RIWS" not in out and "method=L-GCN" not in out
+
+
+def test_two_metric_grid_table(tiny_run):
+    workdir, _ = tiny_run
+    cells = pl.read_csv(workdir / "results/tables/table2.csv")
+    # 2 methods x 1 subset x 2 metrics, no Avg column (average: false)
+    assert cells.height == 4
+    assert set(cells["metric"]) == {"pr_auc_ap", "bcubed_f"}
+    assert set(cells["dataset"]) == {"H3_S2"}
+    assert all(0 <= v <= 1 for v in cells["mean"])
+    md = (workdir / "results/tables/table2.md").read_text()
+    assert "| Method | H3_S2 PR-AUC (H200,S3) | H3_S2 BCubed F (H200,S3) |" in md
+    assert "(0.7897)" in md and "(0.5769)" in md  # the paper's L-GCN cells
+
+
+def test_rows_table_with_train_size(tiny_run):
+    workdir, _ = tiny_run
+    cells = pl.read_csv(workdir / "results/tables/table3.csv")
+    sizes = cells.filter(pl.col("metric") == "train_size")
+    full = pl.read_parquet(workdir / "results/data/faces/train/labels.parquet").height
+    subset = pl.read_parquet(workdir / "results/data/faces/H5_S2/labels.parquet").height
+    assert sizes["mean"].to_list()[:2] == [full, subset]
+    assert sizes["std"].to_list()[:2] == [0.0, 0.0]
+    assert cells.filter(pl.col("method") == "L-GCN, faces (full)")["paper"].to_list() == [
+        576000, 0.9839, 0.8437]
+
+
+def test_clustering_table_marks_the_subsample(tiny_run):
+    workdir, _ = tiny_run
+    cells = pl.read_csv(workdir / "results/tables/clustering.csv")
+    n_test = pl.read_parquet(workdir / "results/data/faces/test/labels.parquet").height
+    assert set(cells["method"]) == {"K-means", f"AHC (subsample 100/{n_test})", "ARO",
+                                    "CDP (raw similarity)", "RGCN-16"}
+    quality = cells.filter(pl.col("metric") != "wall_s")
+    assert all(0 <= v <= 1 for v in quality["mean"])
+    assert all(v >= 0 for v in cells.filter(pl.col("metric") == "wall_s")["mean"])
+    ahc = pl.read_parquet(workdir / "results/clustering/faces/ahc/seed0/clusters.parquet")
+    assert ahc.height == 100 and ahc["row"].is_sorted() and ahc["row"].max() < n_test
+
+
+def test_gamma_sweep_figure(tiny_run):
+    workdir, _ = tiny_run
+    for ext in ("png", "pdf"):
+        assert (workdir / f"results/figures/figure3.{ext}").stat().st_size > 1000
+    points = pl.read_csv(workdir / "results/figures/figure3.csv")
+    base = points.filter(pl.col("gamma").is_null())
+    at_one = points.filter(pl.col("gamma") == 1.0)
+    # gamma = 1 is the baseline's own runs, so the curve starts on the baseline line.
+    assert at_one["method"].to_list() == ["L-GCN"] == base["method"].to_list()
+    assert at_one["mean"].to_list() == base["mean"].to_list()
+    assert points.filter(pl.col("gamma") == 2.0)["method"].to_list() == ["RIWS"]
+    assert points.filter(pl.col("gamma") == 1.5)["method"].to_list() == ["RIWS-g1.5"]
+    assert set(points["n_seeds"]) == {2}

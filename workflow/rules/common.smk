@@ -1,5 +1,4 @@
 # Validation, wildcard constraints and the input functions shared by several stages.
-import os
 import re
 
 from snakemake.utils import validate
@@ -15,7 +14,7 @@ config["methods"] = cfg.with_sweep_methods(config)
 RESULTS = "results"
 # A GPU job asks for one `gpu` unit, so `resources: gpu=1` (profiles/local) keeps two of them
 # off one card; CPU-only machines ask for none and run training jobs side by side.
-GPU_PER_JOB = int(config.get("gpu_per_job", os.path.exists("/proc/driver/nvidia/version")))
+GPU_PER_JOB = cfg.gpu_per_job(config)
 DATASETS = list(config["datasets"])
 SYNTHETIC = [d for d in DATASETS if config["datasets"][d]["source"] == "synthetic"]
 FILE_BASED = [d for d in DATASETS if config["datasets"][d]["source"] == "learn_to_cluster"]
