@@ -238,10 +238,36 @@ def test_read_reference_labels_match_default_config():
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     ref = read_reference(REPO / config["tables"]["table1"]["reference"])
-    labels = {m.get("label", k) for k, m in config["methods"].items()}
+    labels = {config["methods"][m].get("label", m) for m in config["tables"]["table1"]["rows"]}
     assert labels == set(ref)
     papers = {c["paper"] for c in config["tables"]["table1"]["columns"]}
     assert papers | {"Avg"} == set(ref["L-GCN"])
+
+
+def test_every_reference_row_and_column_is_reachable_from_the_default_config():
+    # A label or column that does not match the config would silently show no paper value.
+    import yaml
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for name, t in config["tables"].items():
+        ref = read_reference(REPO / t["reference"])
+        if t.get("kind") == "rows":
+            def default(r):
+                entry = config["clusterers"][r["clusterer"]] if "clusterer" in r else \
+                    config["methods"][r["method"]]
+                return entry["label"]
+
+            keys = {r.get("paper", r.get("label", default(r))) for r in t["rows"]}
+            assert set(ref) <= keys, name
+            metrics = {c["metric"] for c in t["columns"]}
+            assert all(set(v) <= metrics for v in ref.values()), name
+        else:
+            labels = {config["methods"][m].get("label", m) for m in t["rows"]}
+            assert labels <= set(ref), name
+            metrics = [t["metric"]] if isinstance(t["metric"], str) else t["metric"]
+            cols = {c["paper"] for c in t["columns"]}
+            want = cols if len(metrics) == 1 else {f"{c} {m}" for c in cols for m in metrics}
+            assert want <= set(ref["L-GCN"]), name
 
 
 def test_read_reference_wrong_row_length(tmp_path):

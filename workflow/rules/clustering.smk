@@ -8,6 +8,7 @@ rule cluster_baseline:
     output:
         clusters=f"{RESULTS}/clustering/{{dataset}}/{{clusterer}}/seed{{seed}}/clusters.parquet",
         metrics=f"{RESULTS}/clustering/{{dataset}}/{{clusterer}}/seed{{seed}}/metrics.json",
+        timings=f"{RESULTS}/clustering/{{dataset}}/{{clusterer}}/seed{{seed}}/timings.json",
     log:
         f"{RESULTS}/logs/cluster_baseline/{{dataset}}/{{clusterer}}/seed{{seed}}.log",
     benchmark:

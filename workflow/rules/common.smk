@@ -102,8 +102,9 @@ def table_labels(table):
 
 def get_table_metrics(wildcards):
     t = config["tables"][wildcards.table]
-    if t.get("kind", "grid") == "rows":
-        return [f for row in table_rows(wildcards.table) for f in row["files"]]
+    if t.get("kind", "grid") == "rows":  # metrics.json and the timings.json beside it
+        files = [f for row in table_rows(wildcards.table) for f in row["files"]]
+        return files + [f.replace("metrics.json", "timings.json") for f in files]
     return expand(
         f"{RESULTS}/runs/{t['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
         split=[c["split"] for c in t["columns"]],

@@ -12,6 +12,7 @@ rule evaluate_linkage:
         edges=f"{RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/edges.parquet",
         clusters=f"{RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/clusters.parquet",
         metrics=f"{RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
+        timings=f"{RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/timings.json",
     log:
         f"{RESULTS}/logs/evaluate_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.log",
     benchmark:

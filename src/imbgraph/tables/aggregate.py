@@ -69,7 +69,7 @@ def summarise(
         )
     )
     paper = paper or {}
-    paper_columns = {**(paper_columns or {}), AVG: AVG}
+    paper_columns = {AVG: AVG, **(paper_columns or {})}
     order = {m: i for i, m in enumerate(rows)}
     col_order = {c: i for i, c in enumerate([*columns, AVG])}
     ref = pl.DataFrame(
@@ -122,7 +122,7 @@ def summarise_metrics(
     for metric, runs in runs_by_metric.items():
         cells = summarise(
             runs, table=table, metric=metric,
-            paper_columns={c: f"{paper_columns.get(c, c)} {metric}" for c in columns},
+            paper_columns={c: f"{paper_columns.get(c, c)} {metric}" for c in [*columns, AVG]},
             **kwargs,
         )
         parts.append(cells)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -45,8 +46,14 @@ def table_metrics(table: dict) -> list[str]:
 
 
 def _read(path: str) -> dict:
+    """A run's metrics plus, when present, its sibling ``timings.json`` (kept apart so that
+    metrics files are byte-identical across reruns)."""
     with open(path) as fh:
-        return json.load(fh)
+        run = json.load(fh)
+    timings = Path(path).with_name("timings.json")
+    if timings.exists():
+        run.update(json.loads(timings.read_text()))
+    return run
 
 
 def build_grid(table: dict, metrics_files: Sequence[str], labels: dict[str, str],
