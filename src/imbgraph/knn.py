@@ -96,6 +96,7 @@ def search(
     threads: int = 1,
     batch_size: int = 16384,
     progress: bool = False,
+    source: str | None = None,
 ) -> KnnTable:
     """The k nearest neighbours (by inner product) of every row, itself excluded.
 
@@ -105,6 +106,7 @@ def search(
     k : int, number of neighbours, 1 <= k < n
     index : "flat" (exact, default), "hnsw" or "ivf" (approximate)
     index_params : index options (``m``, ``ef_search``, ``nlist``, ``nprobe``)
+    source : what the rows are (a file or split name), named in errors
 
     Returns
     -------
@@ -113,7 +115,16 @@ def search(
     features = np.ascontiguousarray(features, dtype=np.float32)
     n = features.shape[0]
     if not 1 <= k < n:
-        raise ValueError(f"knn k = {k} must be in [1, {n - 1}] for a split of {n} rows")
+        where = f"{source}: " if source else ""
+        why = (
+            f"the split has only {n} rows, so at most {n - 1} neighbours per node exist"
+            if k >= n else "k must be positive"
+        )
+        raise ValueError(
+            f"{where}knn k = {k} must be in [1, {n - 1}] for a split of {n} rows: {why} "
+            "(k is max(ceil(k1 * gamma), k2, u) of the subgraphs settings, or a clusterer's "
+            "knn_k); lower it or use a larger split"
+        )
     faiss.omp_set_num_threads(max(1, threads))
     return _search(features, k, index, index_params or {}, batch_size, progress)
 

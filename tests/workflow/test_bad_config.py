@@ -28,7 +28,8 @@ def write_pair(directory: Path, name: str, n: int, *, extra_bytes: int = 0, nan_
 
 
 def l2c_config(tmp_path: Path, train: dict, test: dict) -> Path:
-    datasets = {
+    datasets = {  # faces from files; the tiny fashion domain stays synthetic
+        **TINY["datasets"],
         "faces": {
             "source": "learn_to_cluster",
             "dim": DIM,

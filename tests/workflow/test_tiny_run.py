@@ -1,25 +1,19 @@
-"""The tiny config end to end: every stage runs, table1 has finite cells, and changing one
-method's hyperparameter reruns only that method's jobs."""
+"""The tiny config end to end (the ``tiny_run`` fixture of conftest.py): every stage runs,
+every table and the figure have sane cells, and changing one method's hyperparameter reruns
+only that method's jobs."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import polars as pl
 import pytest
 import yaml
 
-from snakemake_helpers import job_counts, snakemake, write_config
+from snakemake_helpers import job_counts, snakemake
 
 pytestmark = pytest.mark.workflow
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny")
-    config = write_config(workdir, "tiny.yaml")
-    snakemake(workdir, config, "--cores", "2", "all")
-    return workdir, config
 
 
 def test_table1_cells_are_finite(tiny_run):
@@ -117,3 +111,19 @@ def test_gamma_sweep_figure(tiny_run):
     assert points.filter(pl.col("gamma") == 2.0)["method"].to_list() == ["RIWS"]
     assert points.filter(pl.col("gamma") == 1.5)["method"].to_list() == ["RIWS-g1.5"]
     assert set(points["n_seeds"]) == {2}
+
+
+def test_long_steps_write_progress_lines_to_their_logs(tiny_run):
+    workdir, _ = tiny_run
+    logs = workdir / "results/logs"
+    expect = {
+        "knn_search/faces/test.log": r"knn: \d+ / \d+ rows",
+        "build_subgraphs/faces/test/shard0.log": r"subgraphs: \d+ / \d+ pivots",
+        "train_linkage/faces/H5_S2/RIWS/seed0.log": r"epoch 2/2: loss [\d.]+",
+        "evaluate_linkage/faces/H5_S2/RIWS/seed0.log": r"predict: \d+ / \d+ pivots",
+    }
+    for name, pattern in expect.items():
+        assert re.search(pattern, (logs / name).read_text()), name
+    # Propagation logs every pass (threshold, pool, nodes finalised).
+    assert re.search(r"pass 1: th=[\d.e-]+ pool=\d+ finalised=\d+",
+                     (logs / "evaluate_linkage/faces/H5_S2/RIWS/seed0.log").read_text())

@@ -4,7 +4,12 @@ import re
 from snakemake.utils import validate
 
 from imbgraph import config as cfg
+from imbgraph.io.strict_yaml import check_unique_keys
+from imbgraph.io.writable import check_writable_dir
 
+# YAML keeps the last of two equal keys (a second `RIWS:` would replace the first unseen).
+for _configfile in workflow.configfiles:
+    check_unique_keys(_configfile)
 validate(config, schema="../schemas/config.schema.yaml")
 cfg.check(config, configfile=", ".join(map(str, workflow.configfiles)) or "config")
 
@@ -12,6 +17,7 @@ cfg.check(config, configfile=", ".join(map(str, workflow.configfiles)) or "confi
 config["methods"] = cfg.with_sweep_methods(config)
 
 RESULTS = "results"
+check_writable_dir(RESULTS)  # fail before scheduling, not in the first job
 # A GPU job asks for one `gpu` unit, so `resources: gpu=1` (profiles/local) keeps two of them
 # off one card; CPU-only machines ask for none and run training jobs side by side.
 GPU_PER_JOB = cfg.gpu_per_job(config)

@@ -4,6 +4,8 @@ from imbgraph import runlog
 
 progress = runlog.setup(snakemake.log[0])  # noqa: F821
 
+import pickle  # noqa: E402
+
 import pyarrow as pa  # noqa: E402
 import torch  # noqa: E402
 
@@ -16,7 +18,11 @@ sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
 test = read_split(sm.input.features, sm.input.labels)
 sets = Supersets.concat([Supersets.from_arrow(read_parquet_table(f)) for f in sm.input.shards])
-state = torch.load(sm.input.model, map_location="cpu", weights_only=True)
+try:  # weights_only: a model file never unpickles arbitrary objects
+    state = torch.load(sm.input.model, map_location="cpu", weights_only=True)
+except pickle.UnpicklingError as err:
+    raise ValueError(f"{sm.input.model}: not an imbgraph model file (expected a state dict "
+                     f"of tensors; refusing to unpickle other objects): {err}") from None
 model = load_model(sm.params.method, state, sm.input.model)
 edges, clusters, metrics, timings = evaluate_model(
     model, sets, test.features, test.labels,

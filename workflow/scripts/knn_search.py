@@ -14,7 +14,7 @@ p = sm.params
 split = read_split(sm.input.features, sm.input.labels)
 table = knn.search(
     split.features, p.k, index=p.index, index_params=p.index_params,
-    threads=sm.threads, progress=progress,
+    threads=sm.threads, progress=progress, source=sm.input.features,
 )
 meta = {"k": p.k, "index": p.index}
 if p.index != "flat" and p.recall_queries:

@@ -11,6 +11,7 @@ from imbgraph.io import read_split, write_split  # noqa: E402
 
 sm = snakemake  # noqa: F821
 full = read_split(sm.input.features, sm.input.labels)
-sub = imbalanced_subset(full, sm.params.head, sm.params.tail, seed=sm.params.seed)
+sub = imbalanced_subset(full, sm.params.head, sm.params.tail, seed=sm.params.seed,
+                         source=sm.input.features)
 logging.info("H%d S%d: %d of %d samples", sm.params.head, sm.params.tail, len(sub), len(full))
 write_split(sub, sm.output.features, sm.output.labels)

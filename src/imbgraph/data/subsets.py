@@ -17,19 +17,24 @@ def subset_name(head: int, tail: int) -> str:
     return f"H{head}_S{tail}"
 
 
-def imbalanced_subset(split: Split, head: int, tail: int, *, seed: int) -> Split:
+def imbalanced_subset(
+    split: Split, head: int, tail: int, *, seed: int, source: str | None = None
+) -> Split:
     """Draw the (H ``head``, S ``tail``) subset of ``split``.
 
     Returns a :class:`Split` whose ``source`` holds the chosen rows of ``split`` in ascending
     order. Raises ValueError when ``head`` exceeds the identity count or the subset would hold
-    fewer than two identities.
+    fewer than two identities; the message starts with ``source`` (what the split is, e.g.
+    its file) when given.
     """
+    where = f"{source}: " if source else ""
     if head < 0 or tail < 1:
-        raise ValueError(f"subset (H{head}, S{tail}): head must be >= 0 and tail >= 1")
+        raise ValueError(f"{where}subset (H{head}, S{tail}): head must be >= 0 and tail >= 1")
     ids, inverse, counts = np.unique(split.labels, return_inverse=True, return_counts=True)
     if head > len(ids):
         raise ValueError(
-            f"subset head count H{head} exceeds the {len(ids)} identities of the split"
+            f"{where}subset (H{head}, S{tail}): head count H{head} exceeds the {len(ids)} "
+            f"identities of the split; expected at most {len(ids)} (lower subsets.heads)"
         )
     # Descending by count, ties by id ascending (ids are sorted, so a stable sort keeps them).
     order = np.argsort(-counts, kind="stable")
@@ -49,6 +54,8 @@ def imbalanced_subset(split: Split, head: int, tail: int, *, seed: int) -> Split
     n_ids = len(np.unique(inverse[rows]))
     if n_ids < 2:
         raise ValueError(
-            f"subset (H{head}, S{tail}) holds {n_ids} identity; at least 2 are needed"
+            f"{where}subset (H{head}, S{tail}) holds {n_ids} identity; at least 2 are "
+            f"needed to learn links (the split has {len(ids)} identities of {len(split)} "
+            "samples)"
         )
     return Split(np.asarray(split.features[rows]), split.labels[rows], split.source[rows])

@@ -26,8 +26,9 @@ def read_meta(path: str | os.PathLike) -> np.ndarray:
         try:
             labels[i] = int(text)
         except ValueError:
+            got = f"{text!r}" if text else "an empty line"
             raise ValueError(
-                f"{path}:{i + 1}: expected one integer label per line, got {text!r}"
+                f"{path}:{i + 1}: expected one integer label per line, got {got}"
             ) from None
     if len(labels) == 0:
         raise ValueError(f"{path}: no labels (expected one integer per line)")
@@ -50,7 +51,10 @@ def read_bin(path: str | os.PathLike, n: int, dim: int) -> np.ndarray:
     bad = ~np.isfinite(feats).all(axis=1)
     if bad.any():
         rows = np.flatnonzero(bad)
-        raise ValueError(f"{path}: {len(rows)} feature rows contain NaN or inf (first row {rows[0]})")
+        raise ValueError(
+            f"{path}: {len(rows)} feature rows contain NaN or inf (first row {rows[0]}); "
+            "expected finite float32 values"
+        )
     return feats
 
 
@@ -60,7 +64,7 @@ def l2_normalise(feats: np.ndarray, *, source: str = "features") -> np.ndarray:
     if len(zero):
         raise ValueError(
             f"{source}: {len(zero)} feature rows have zero norm (first row {zero[0]}); "
-            "they cannot be L2-normalised"
+            "they cannot be L2-normalised (expected every row to have a non-zero value)"
         )
     return (feats / norms).astype(np.float32)
 

@@ -71,9 +71,33 @@ def train_method(
 
 
 def load_model(method: dict, state: Any, path: str) -> torch.nn.Module:
-    if not isinstance(state, dict) or "model" not in state or "in_channels" not in state:
-        raise ValueError(f"{path}: not an imbgraph model file (expected a dict with "
-                         "'model' state dict and 'in_channels')")
-    model = build_model(method, int(state["in_channels"]))
-    model.load_state_dict(state["model"])
+    """Rebuild ``method``'s model from ``state``, what ``torch.load(path, weights_only=True)``
+    returned for a file written by a training job (see :func:`train_method`).
+
+    ``weights_only=True`` already refuses pickled objects other than tensors and plain
+    containers; this checks the container is an imbgraph model file and the weights fit the
+    method's model, raising ValueError naming ``path`` otherwise.
+    """
+    expected = "expected a dict with a 'model' state dict and 'in_channels', as training writes"
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: not an imbgraph model file (a {type(state).__name__}; "
+                         f"{expected})")
+    missing = [k for k in ("model", "in_channels") if k not in state]
+    if missing:
+        raise ValueError(f"{path}: not an imbgraph model file (no {missing} among keys "
+                         f"{sorted(map(str, state))}; {expected})")
+    weights, in_channels = state["model"], state["in_channels"]
+    if not isinstance(weights, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items()
+    ):
+        raise ValueError(f"{path}: 'model' is not a state dict (expected a mapping of "
+                         "parameter names to tensors)")
+    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+        raise ValueError(f"{path}: 'in_channels' = {in_channels!r}; expected a positive integer")
+    model = build_model(method, in_channels)
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as err:
+        raise ValueError(f"{path}: the weights do not fit the method's model "
+                         f"{method['model']['name']!r}: {err}") from None
     return model

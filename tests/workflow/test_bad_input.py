@@ -1,0 +1,397 @@
+"""Bad input, one test per case, through the real CLI: Snakemake exits non-zero with a message
+naming the file or key and what was expected, and leaves no output that looks finished.
+
+Start-up cases (config keys, file sizes, duplicate keys, the results directory) stop before
+any job runs, so no ``results/`` appears at all; data cases stop the first job that reads the
+bad values, which leaves its log but neither its outputs nor temporary files. The cases of
+tests/workflow/test_bad_config.py (unknown loss, RIWS gamma 1, missing file, oversized .bin,
+NaN features) are not repeated here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from snakemake_helpers import REPO, SNAKEMAKE, write_config
+
+pytestmark = pytest.mark.workflow
+
+TINY = yaml.safe_load((REPO / "config" / "tiny.yaml").read_text())
+DIM = 4
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def run(workdir: Path, config: Path, *args: str) -> tuple[int, str]:
+    """Run Snakemake (one core, failed logs shown); return its exit status and output."""
+    cmd = [
+        SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+        "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args,
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=workdir)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def fails_at_startup(workdir: Path, config: Path, *expected: str) -> str:
+    """Run the default target; it must stop before any job, naming every ``expected``."""
+    code, out = run(workdir, config)
+    assert code != 0, out[-3000:]
+    for text in expected:
+        assert text in out, f"{text!r} not in:\n{out[-3000:]}"
+    assert "Building DAG of jobs" not in out, out[-3000:]
+    assert not (workdir / "results").exists(), sorted((workdir / "results").rglob("*"))
+    return out
+
+
+def fails_in_job(workdir: Path, config: Path, rule: str, target: str, *expected: str,
+                 log: str) -> str:
+    """Build ``target``; job ``rule`` must fail with every ``expected`` in its log (also shown
+    by --show-failed-logs), leaving no output of that job and no temporary file."""
+    code, out = run(workdir, config, target)
+    assert code != 0, out[-3000:]
+    assert f"Error in rule {rule}" in out, out[-3000:]
+    assert "Exiting because a job execution failed" in out, out[-3000:]
+    text = (workdir / log).read_text()
+    for e in expected:
+        assert e in text, f"{e!r} not in {log}:\n{text[-3000:]}"
+        assert e in out, f"{e!r} not in the output:\n{out[-3000:]}"
+    assert not (workdir / target).exists()
+    assert_no_temporaries(workdir)
+    return out
+
+
+def assert_no_temporaries(workdir: Path) -> None:
+    results = workdir / "results"
+    stray = [p for p in results.rglob("*") if ".tmp" in p.name] if results.exists() else []
+    assert not stray, stray
+
+
+def feature_rows(n: int, *, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, DIM)).astype("<f4")
+
+
+def write_pair(directory: Path, name: str, feats: np.ndarray, meta: str) -> dict:
+    fpath, lpath = directory / f"{name}.bin", directory / f"{name}.meta"
+    fpath.write_bytes(np.ascontiguousarray(feats, dtype="<f4").tobytes())
+    lpath.write_text(meta)
+    return {"features": str(fpath), "labels": str(lpath)}
+
+
+def meta_lines(labels) -> str:
+    return "".join(f"{y}\n" for y in labels)
+
+
+def good_pair(directory: Path, name: str, n: int = 12, *, seed: int = 0) -> dict:
+    labels = meta_lines(i // 3 for i in range(n))
+    return write_pair(directory, name, feature_rows(n, seed=seed), labels)
+
+
+def l2c_config(workdir: Path, train: dict, test: dict | None = None, *,
+               subsets: dict | None = None, **overrides) -> Path:
+    """tiny.yaml with one learn-to-cluster dataset ``faces`` and no tables, figures or
+    clusterers (tests name their targets)."""
+    dataset = {
+        "source": "learn_to_cluster", "dim": DIM, "train": train,
+        "test": test or good_pair(workdir, "test", seed=1),
+        "subsets": subsets or {"heads": [1], "tails": [2], "seed": 0},
+    }
+    return write_config(workdir, "tiny.yaml", datasets={"faces": dataset}, tables={},
+                        figures={}, clusterers={}, **overrides)
+
+
+IMPORT_TRAIN = "results/data/faces/train/features.npy"
+IMPORT_LOG = "results/logs/import_learn_to_cluster/faces/train.log"
+
+
+def fails_importing(workdir: Path, config: Path, *expected: str) -> str:
+    out = fails_in_job(workdir, config, "import_learn_to_cluster", IMPORT_TRAIN, *expected,
+                       log=IMPORT_LOG)
+    assert not (workdir / "results/data/faces/train/labels.parquet").exists()
+    return out
+
+
+# --- .bin / .meta files ----------------------------------------------------------------------
+
+
+def test_truncated_bin(tmp_path):
+    train = good_pair(tmp_path, "train")
+    Path(train["features"]).write_bytes(Path(train["features"]).read_bytes()[:-3])
+    fails_at_startup(tmp_path, l2c_config(tmp_path, train),
+                     "datasets.faces.train.features", train["features"],
+                     "is 189 bytes; expected N x D x 4 = 12 x 4 x 4 = 192", train["labels"])
+
+
+def test_meta_missing_a_line(tmp_path):
+    # One label short: the .meta line count N no longer matches the .bin's rows.
+    train = write_pair(tmp_path, "train", feature_rows(12), meta_lines(range(11)))
+    fails_at_startup(tmp_path, l2c_config(tmp_path, train),
+                     "datasets.faces.train.features", train["features"],
+                     "expected N x D x 4 = 11 x 4 x 4 = 176", train["labels"])
+
+
+def test_meta_non_integer_line(tmp_path):
+    labels = [str(i // 3) for i in range(12)]
+    labels[4] = "1.5"
+    train = write_pair(tmp_path, "train", feature_rows(12), meta_lines(labels))
+    fails_importing(tmp_path, l2c_config(tmp_path, train),
+                    f"{train['labels']}:5: expected one integer label per line, got '1.5'")
+
+
+def test_meta_empty_line(tmp_path):
+    labels = [str(i // 3) for i in range(12)]
+    labels[6] = ""
+    train = write_pair(tmp_path, "train", feature_rows(12), meta_lines(labels))
+    fails_importing(tmp_path, l2c_config(tmp_path, train),
+                    f"{train['labels']}:7: expected one integer label per line, got an empty line")
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf], ids=["inf", "-inf"])
+def test_infinite_features(tmp_path, bad):
+    feats = feature_rows(12)
+    feats[7, 2] = bad
+    train = write_pair(tmp_path, "train", feats, meta_lines(i // 3 for i in range(12)))
+    fails_importing(tmp_path, l2c_config(tmp_path, train),
+                    f"{train['features']}: 1 feature rows contain NaN or inf (first row 7); "
+                    "expected finite float32 values")
+
+
+def test_zero_norm_feature_rows(tmp_path):
+    feats = feature_rows(12)
+    feats[[3, 9]] = 0.0
+    train = write_pair(tmp_path, "train", feats, meta_lines(i // 3 for i in range(12)))
+    fails_importing(tmp_path, l2c_config(tmp_path, train),
+                    f"{train['features']}: 2 feature rows have zero norm (first row 3)",
+                    "cannot be L2-normalised")
+
+
+# --- sizes the data cannot meet ----------------------------------------------------------------
+
+
+def test_knn_k_larger_than_the_split(tmp_path):
+    # Training subgraphs need ceil(k1 * max_gamma) = ceil(5 * 2.0) = 10 neighbours; 8 rows
+    # have 7 each.
+    train = good_pair(tmp_path, "train", n=8)
+    out = fails_in_job(
+        tmp_path, l2c_config(tmp_path, train), "knn_search", "results/knn/faces/train.parquet",
+        "knn k = 10 must be in [1, 7] for a split of 8 rows",
+        "the split has only 8 rows", log="results/logs/knn_search/faces/train.log",
+    )
+    assert "split=train" in out and "results/data/faces/train/features.npy" in out, out[-3000:]
+
+
+def test_subset_head_count_above_identity_count(tmp_path):
+    train = good_pair(tmp_path, "train")  # 12 rows, 4 identities
+    config = l2c_config(tmp_path, train, subsets={"heads": [5], "tails": [2], "seed": 0})
+    out = fails_in_job(
+        tmp_path, config, "make_subset", "results/data/faces/H5_S2/features.npy",
+        "subset (H5, S2): head count H5 exceeds the 4 identities of the split; expected at "
+        "most 4 (lower subsets.heads)", log="results/logs/make_subset/faces/H5_S2.log",
+    )
+    assert "subset=H5_S2" in out, out[-3000:]
+    assert not (tmp_path / "results/data/faces/H5_S2/labels.parquet").exists()
+
+
+def test_subset_with_fewer_than_two_identities(tmp_path):
+    train = write_pair(tmp_path, "train", feature_rows(12), meta_lines([4] * 12))
+    out = fails_in_job(
+        tmp_path, l2c_config(tmp_path, train), "make_subset",
+        "results/data/faces/H1_S2/features.npy",
+        "subset (H1, S2) holds 1 identity; at least 2 are needed",
+        log="results/logs/make_subset/faces/H1_S2.log",
+    )
+    assert "subset=H1_S2" in out, out[-3000:]
+    assert not (tmp_path / "results/data/faces/H1_S2/labels.parquet").exists()
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def _method(name: str, **changes) -> dict:
+    return {**TINY["methods"], name: {**TINY["methods"][name], **changes}}
+
+
+UNKNOWN_NAMES = {
+    "sampler": (
+        {"methods": _method("RIWS", sampler={"name": "balanced"})},
+        ["'balanced' is not one of ['knn', 'rs', 'riws']",
+         "['methods']['RIWS']['sampler']['name']"],
+    ),
+    "model-name": (
+        {"models": {**TINY["models"], "lgcn": {"name": "gat", "hidden": [16], "head": 8}}},
+        ["'gat' is not one of ['lgcn', 'rgcn']", "['models']['lgcn']['name']"],
+    ),
+    "model-entry": (
+        {"methods": _method("RIWS", model="gat16")},
+        ["methods.RIWS.model = 'gat16' is not declared under models",
+         "(declared: ['lgcn', 'rgcn16'])"],
+    ),
+    "grid-table-row": (
+        {"tables": {**TINY["tables"], "table1": {**TINY["tables"]["table1"],
+                                                  "rows": ["L-GCN", "RIWS-2"]}}},
+        ["tables.table1.rows: 'RIWS-2' is not a method (declared: "],
+    ),
+    "rows-table-method": (
+        {"tables": {**TINY["tables"], "table3": {**TINY["tables"]["table3"], "rows": [
+            {"dataset": "faces", "split": "train", "method": "GCN-V"}]}}},
+        ["tables.table3.rows[0]: 'GCN-V' is not a method (declared: "],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNKNOWN_NAMES))
+def test_unknown_name(tmp_path, case):
+    overrides, expected = UNKNOWN_NAMES[case]
+    config = write_config(tmp_path, "tiny.yaml", **overrides)
+    fails_at_startup(tmp_path, config, *expected)
+
+
+def test_duplicate_method_name(tmp_path):
+    config = write_config(tmp_path, "tiny.yaml")
+    text = config.read_text()
+    lines = text.splitlines(keepends=True)
+    at = lines.index("methods:\n")
+    # A second RIWS entry after the first: valid on its own, and YAML would keep only it.
+    first = next(i for i in range(at, len(lines)) if lines[i] == "  RIWS:\n")
+    end = next(i for i in range(at + 1, len(lines)) if not lines[i].startswith(" "))
+    dup = ("  RIWS: {label: RIWS-bis, model: lgcn, sampler: {name: rs, ratio: 1.2}, "
+           "loss: {name: ce}}\n")
+    lines.insert(end, dup)
+    config.write_text("".join(lines))
+    assert yaml.safe_load(config.read_text())["methods"]["RIWS"]["label"] == "RIWS-bis"
+    fails_at_startup(tmp_path, config,
+                     f"{config}:{end + 1}: duplicate key methods.RIWS "
+                     f"(first declared on line {first + 1})",
+                     "every key must appear once")
+
+
+def test_duplicate_method_label(tmp_path):
+    config = write_config(tmp_path, "tiny.yaml", methods=_method("FL-RS", label="RIWS"))
+    fails_at_startup(tmp_path, config, "methods: duplicate labels ['RIWS']")
+
+
+# --- the results directory ---------------------------------------------------------------------
+
+
+def test_results_is_a_file(tmp_path):
+    (tmp_path / "results").write_text("not a directory\n")
+    code, out = run(tmp_path, write_config(tmp_path, "tiny.yaml"))
+    assert code != 0, out[-3000:]
+    assert "expected a writable directory" in out, out[-3000:]
+    shown = f"results directory 'results' ({tmp_path / 'results'}) is a file, not a directory"
+    assert shown in out, out[-3000:]
+    assert "Building DAG of jobs" not in out, out[-3000:]
+    assert (tmp_path / "results").read_text() == "not a directory\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through directory permissions")
+def test_results_directory_read_only(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    results.chmod(0o555)
+    try:
+        code, out = run(tmp_path, write_config(tmp_path, "tiny.yaml"))
+    finally:
+        results.chmod(0o755)
+    assert code != 0, out[-3000:]
+    assert f"({results}): cannot create files in it" in out, out[-3000:]
+    assert "expected a writable directory" in out, out[-3000:]
+    assert list(results.iterdir()) == []
+
+
+# --- model files -------------------------------------------------------------------------------
+
+
+class Trap:
+    """Unpickling this runs os.mkdir(marker): exactly what weights_only=True must refuse."""
+
+    def __init__(self, marker: Path):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.mkdir, (self.marker,)
+
+
+def test_model_file_that_is_not_a_state_dict(tmp_path):
+    """Each seed's model file is bad in its own way; the upstream jobs run once. (A dict
+    that is no state dict or does not fit the model: the unit test below.)"""
+    torch = pytest.importorskip("torch")
+    seeds = [0, 1]
+    config = l2c_config(tmp_path, good_pair(tmp_path, "train"), seeds=seeds,
+                        partition={"shards": 1, "seed": 0})
+    models = tmp_path / "results/models/faces/train/L-GCN"
+    models.mkdir(parents=True)
+    marker = tmp_path / "unpickled"
+    torch.save(Trap(marker), models / "seed0.pt")  # an arbitrary pickled object
+    torch.save([1, 2, 3], models / "seed1.pt")  # loads, but is no model file
+    for s in seeds:
+        (models / f"seed{s}.json").write_text('{"pivots": 12}\n')
+    targets = [f"results/runs/faces/train/L-GCN/seed{s}/metrics.json" for s in seeds]
+    # Training is not allowed: the model files above are the inputs under test.
+    allowed = ["import_learn_to_cluster", "knn_search", "metis_partition", "build_subgraphs",
+               "evaluate_linkage"]
+    code, out = run(tmp_path, config, *targets, "--keep-going", "--allowed-rules", *allowed)
+    assert code != 0, out[-3000:]
+    assert out.count("Error in rule evaluate_linkage") == len(seeds), out[-3000:]
+    assert not marker.exists(), "the pickled object was executed"
+    logs = tmp_path / "results/logs/evaluate_linkage/faces/train/L-GCN"
+    rel = "results/models/faces/train/L-GCN"  # as the job names its input
+    expected = {
+        0: ["Weights only load failed", "mkdir"],  # torch names the refused global
+        1: [f"{rel}/seed1.pt: not an imbgraph model file (a list; expected a dict "
+            "with a 'model' state dict and 'in_channels'"],
+    }
+    for s, texts in expected.items():
+        log = (logs / f"seed{s}.log").read_text()
+        for t in texts:
+            assert t in log, f"{t!r} not in seed{s}.log:\n{log[-3000:]}"
+    # The failing job names the model file it read.
+    assert f"{rel}/seed0.pt" in out, out[-3000:]
+    for target in targets:
+        assert not (tmp_path / target).exists()
+        assert not any((tmp_path / target).parent.glob("*.parquet"))
+    assert_no_temporaries(tmp_path)
+
+
+def test_load_model_names_the_file_and_the_mismatch(tmp_path):
+    """Unit level: what torch.load(weights_only=True) returns is checked before use."""
+    torch = pytest.importorskip("torch")
+    from imbgraph import config as cfg
+    from imbgraph.linkage.methods import build_model, load_model
+
+    lgcn, rgcn = cfg.resolve_method(TINY, "L-GCN"), cfg.resolve_method(TINY, "RGCN")
+    path = tmp_path / "seed0.pt"
+    torch.save({"model": build_model(lgcn, DIM).state_dict(), "in_channels": DIM}, path)
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    assert isinstance(load_model(lgcn, state, str(path)), torch.nn.Module)
+    with pytest.raises(ValueError, match=rf"{path}: the weights do not fit the method's "
+                                         "model 'rgcn'"):
+        load_model(rgcn, state, str(path))
+    with pytest.raises(ValueError, match=rf"{path}: 'in_channels' = '4'; expected a "
+                                         "positive integer"):
+        load_model(lgcn, {**state, "in_channels": "4"}, str(path))
+    with pytest.raises(ValueError, match=rf"{path}: not an imbgraph model file "
+                                         r"\(no \['in_channels'\]"):
+        load_model(lgcn, {"model": state["model"]}, str(path))
+    with pytest.raises(ValueError, match=rf"{path}: 'model' is not a state dict \(expected a "
+                                         r"mapping of parameter names to tensors\)"):
+        load_model(lgcn, {"model": [torch.zeros(2)], "in_channels": DIM}, str(path))
+
+
+def test_duplicate_key_finder():
+    """Unit level: key paths through lists, merge keys allowed, YTE templates skipped."""
+    from imbgraph.io.strict_yaml import find_duplicate_key
+
+    assert find_duplicate_key("a: 1\nb: {c: 2, d: 3}\n") is None
+    assert find_duplicate_key("a: 1\nb: 2\na: 3\n") == ("a", 3, 1)
+    text = "t:\n  rows:\n    - {x: 1}\n    - {x: 1, y: 2, x: 3}\n"
+    assert find_duplicate_key(text) == ("t.rows[1].x", 4, 4)
+    assert find_duplicate_key("base: &b {k: 1, m: 2}\nuse: {<<: *b, k: 3}\n") is None
+    assert find_duplicate_key("__use_yte__: true\n?if true:\n  a: 1\n?if true:\n  b: 1\n") is None

@@ -1,0 +1,135 @@
+"""Runs that survive: the tiny config killed with SIGKILL at four points (kNN search, subgraph
+materialisation, mid-training, propagation) and resumed with ``--rerun-incomplete`` ends with
+the same metrics files and tables as an uninterrupted run, recomputing no finished job; and two
+clean runs give byte-identical metrics files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from snakemake_helpers import REPO, SNAKEMAKE, snakemake, write_config
+
+pytestmark = pytest.mark.workflow
+
+
+def metrics_files(workdir: Path) -> dict[str, bytes]:
+    root = workdir / "results"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("metrics.json"))}
+
+
+def deterministic_cells(workdir: Path, table: str) -> pl.DataFrame:
+    # Every cell but wall-clock times.
+    return pl.read_csv(workdir / f"results/tables/{table}.csv").filter(pl.col("metric") != "wall_s")
+
+
+def test_two_clean_runs_give_byte_identical_metrics(tiny_run, tmp_path):
+    ref_dir, _ = tiny_run
+    config = write_config(tmp_path, "tiny.yaml")
+    snakemake(tmp_path, config, "--cores", "2", "all")
+    ref, again = metrics_files(ref_dir), metrics_files(tmp_path)
+    assert len(ref) > 30 and ref.keys() == again.keys()
+    assert [k for k in ref if ref[k] != again[k]] == []
+
+
+def _kill_when(workdir: Path, config: Path, ready, what: str, timeout: float = 240) -> None:
+    """Start the workflow (one job at a time) and SIGKILL its whole process group as soon as
+    ``ready()`` holds."""
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(config), "--cores", "1", "--rerun-incomplete", "all"]
+    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.monotonic()
+    try:
+        while not ready():
+            if proc.poll() is not None:
+                pytest.fail(f"the run ended before {what}")
+            if time.monotonic() - t0 > timeout:
+                pytest.fail(f"no {what} within {timeout} s")
+            time.sleep(0.005)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _started(workdir: Path, rule: str):
+    """True once a job of ``rule`` starts that had not started when this was called (a job's
+    rule log appears as it starts)."""
+    logs = workdir / "results/logs" / rule
+    before = set(logs.rglob("*.log"))
+    return lambda: bool(set(logs.rglob("*.log")) - before)
+
+
+def _finished_outputs(workdir: Path) -> dict[Path, int]:
+    """mtime of every result file a dry run does not plan to (re)write."""
+    out = snakemake(workdir, workdir / "config.yaml", "-n", "--rerun-incomplete", "all")
+    planned = set()
+    for block in re.findall(r"output: ([^\n]+)", out):
+        planned.update(s.strip() for s in block.split(","))
+    files = {}
+    for p in (workdir / "results").rglob("*"):
+        rel = str(p.relative_to(workdir))
+        if p.is_file() and not p.name.startswith(".") and "/logs/" not in f"/{rel}" \
+                and "/benchmarks/" not in f"/{rel}" and "/checkpoints/" not in f"/{rel}" \
+                and rel not in planned:
+            files[p] = p.stat().st_mtime_ns
+    return files
+
+
+def _readable(path: Path) -> None:
+    if path.suffix == ".parquet":
+        pl.read_parquet(path)
+    elif path.suffix == ".json":
+        json.loads(path.read_text())
+    elif path.suffix == ".npy":
+        np.load(path, mmap_mode="r")
+    elif path.suffix == ".pt":
+        import torch
+
+        torch.load(path, map_location="cpu", weights_only=True)
+
+
+def test_sigkill_at_four_points_then_resume(tiny_run, tmp_path):
+    ref_dir, _ = tiny_run
+    config = write_config(tmp_path, "tiny.yaml")
+    checkpoints = tmp_path / "results/checkpoints"
+    stages = [
+        ("kNN search", lambda: _started(tmp_path, "knn_search")),
+        ("subgraph materialisation", lambda: _started(tmp_path, "build_subgraphs")),
+        ("training, after its first epoch", lambda: lambda: any(checkpoints.rglob("*.ckpt"))),
+        ("propagation", lambda: _started(tmp_path, "evaluate_linkage")),
+    ]
+    resumed_ckpt, finished = None, {}
+    for what, ready in stages:
+        _kill_when(tmp_path, config, ready(), what)
+        # Finished before this attempt: not recomputed by it.
+        assert {p: p.stat().st_mtime_ns for p in finished} == finished, what
+        if resumed_ckpt is None and any(checkpoints.rglob("*.ckpt")):
+            resumed_ckpt = next(checkpoints.rglob("*.ckpt")).relative_to(checkpoints)
+        # A killed run leaves a lock; nothing it wrote may look finished without being so.
+        snakemake(tmp_path, config, "--unlock")
+        finished = _finished_outputs(tmp_path)
+        for path in finished:
+            _readable(path)
+    snakemake(tmp_path, config, "--cores", "2", "--rerun-incomplete", "all")
+    # Finished before the last kill: not recomputed.
+    assert {p: p.stat().st_mtime_ns for p in finished} == finished
+    # The training job killed mid-way resumed from its checkpoint.
+    assert resumed_ckpt is not None
+    history = tmp_path / "results/models" / str(resumed_ckpt).replace(".ckpt", ".json")
+    assert json.loads(history.read_text())["resumed_from_epoch"] >= 1
+    assert not any(checkpoints.rglob("*.ckpt"))
+    # Identical to the uninterrupted run.
+    assert metrics_files(tmp_path) == metrics_files(ref_dir)
+    for table in ("table1", "table2", "table3", "clustering"):
+        assert deterministic_cells(tmp_path, table).equals(deterministic_cells(ref_dir, table)), table
