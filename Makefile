@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CORES ?= 8
 
-.PHONY: install run test bench lint clean
+.PHONY: install run report test bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ install: $(STAMP)
 
 run: $(STAMP)  ## regenerate every table of the default config
 	$(BIN)/snakemake --cores $(CORES) all
+
+report: $(STAMP)  ## self-contained HTML report of a finished run
+	$(BIN)/snakemake --report results/report.html
 
 test: $(STAMP)  ## unit + workflow tests
 	$(BIN)/python -m pytest

@@ -5,6 +5,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+# `snakemake --report results/report.html`: every table and figure, with captions
+# (workflow/report/*.rst).
+report: "workflow/report/workflow.rst"
+
+
 # `--configfile` replaces the default config wholly (Snakemake would otherwise deep-merge
 # it into config/config.yaml and keep, say, the default's methods in a tiny test config).
 if not config:

@@ -103,10 +103,14 @@ def test_sigkill_at_four_points_then_resume(tiny_run, tmp_path):
     ref_dir, _ = tiny_run
     config = write_config(tmp_path, "tiny.yaml")
     checkpoints = tmp_path / "results/checkpoints"
+
+    def ckpts():  # finished checkpoint files, not the temporary ones being written
+        return [p for p in checkpoints.rglob("*.ckpt") if not p.name.startswith(".")]
+
     stages = [
         ("kNN search", lambda: _started(tmp_path, "knn_search")),
         ("subgraph materialisation", lambda: _started(tmp_path, "build_subgraphs")),
-        ("training, after its first epoch", lambda: lambda: any(checkpoints.rglob("*.ckpt"))),
+        ("training, after its first epoch", lambda: lambda: bool(ckpts())),
         ("propagation", lambda: _started(tmp_path, "evaluate_linkage")),
     ]
     resumed_ckpt, finished = None, {}
@@ -114,8 +118,8 @@ def test_sigkill_at_four_points_then_resume(tiny_run, tmp_path):
         _kill_when(tmp_path, config, ready(), what)
         # Finished before this attempt: not recomputed by it.
         assert {p: p.stat().st_mtime_ns for p in finished} == finished, what
-        if resumed_ckpt is None and any(checkpoints.rglob("*.ckpt")):
-            resumed_ckpt = next(checkpoints.rglob("*.ckpt")).relative_to(checkpoints)
+        if resumed_ckpt is None and ckpts():
+            resumed_ckpt = ckpts()[0].relative_to(checkpoints)
         # A killed run leaves a lock; nothing it wrote may look finished without being so.
         snakemake(tmp_path, config, "--unlock")
         finished = _finished_outputs(tmp_path)
@@ -128,7 +132,7 @@ def test_sigkill_at_four_points_then_resume(tiny_run, tmp_path):
     assert resumed_ckpt is not None
     history = tmp_path / "results/models" / str(resumed_ckpt).replace(".ckpt", ".json")
     assert json.loads(history.read_text())["resumed_from_epoch"] >= 1
-    assert not any(checkpoints.rglob("*.ckpt"))
+    assert not ckpts()
     # Identical to the uninterrupted run.
     assert metrics_files(tmp_path) == metrics_files(ref_dir)
     for table in ("table1", "table2", "table3", "clustering"):

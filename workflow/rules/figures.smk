@@ -6,9 +6,23 @@ rule render_figure:
     input:
         metrics=get_figure_metrics,
     output:
-        png=f"{RESULTS}/figures/{{figure}}.png",
+        png=report(
+            f"{RESULTS}/figures/{{figure}}.png",
+            caption="../report/figure.rst",
+            category="Figures",
+            subcategory="{figure}",
+            labels=lambda wc: {"figure": wc.figure, "title": config["figures"][wc.figure]["title"],
+                               "file": "PNG"},
+        ),
         pdf=f"{RESULTS}/figures/{{figure}}.pdf",
-        csv=f"{RESULTS}/figures/{{figure}}.csv",
+        csv=report(
+            f"{RESULTS}/figures/{{figure}}.csv",
+            caption="../report/figure_csv.rst",
+            category="Figures",
+            subcategory="{figure}",
+            labels=lambda wc: {"figure": wc.figure, "title": config["figures"][wc.figure]["title"],
+                               "file": "CSV (plotted points)"},
+        ),
     log:
         f"{RESULTS}/logs/render_figure/{{figure}}.log",
     benchmark:

@@ -7,8 +7,22 @@ rule render_table:
         metrics=get_table_metrics,
         reference=lambda wc: config["tables"][wc.table].get("reference", []),
     output:
-        md=f"{RESULTS}/tables/{{table}}.md",
-        csv=f"{RESULTS}/tables/{{table}}.csv",
+        md=report(
+            f"{RESULTS}/tables/{{table}}.md",
+            caption="../report/table.rst",
+            category="Tables",
+            subcategory="{table}",
+            labels=lambda wc: {"table": wc.table, "title": config["tables"][wc.table]["title"],
+                               "file": "Markdown (paper layout)"},
+        ),
+        csv=report(
+            f"{RESULTS}/tables/{{table}}.csv",
+            caption="../report/table_csv.rst",
+            category="Tables",
+            subcategory="{table}",
+            labels=lambda wc: {"table": wc.table, "title": config["tables"][wc.table]["title"],
+                               "file": "CSV (tidy cells)"},
+        ),
         tex=f"{RESULTS}/tables/{{table}}.tex",
     log:
         f"{RESULTS}/logs/render_table/{{table}}.log",
