@@ -11,7 +11,7 @@ CORES ?= 8
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,slurm]"
 	touch $(STAMP)
 
 install: $(STAMP)
