@@ -137,20 +137,17 @@ def test_meta_missing_a_line(tmp_path):
                      "expected N x D x 4 = 11 x 4 x 4 = 176", train["labels"])
 
 
-def test_meta_non_integer_line(tmp_path):
+@pytest.mark.parametrize(
+    "line, text, got",
+    [(4, "1.5", "got '1.5'"), (6, "", "got an empty line")],
+    ids=["non-integer", "empty"],
+)
+def test_meta_bad_line(tmp_path, line, text, got):
     labels = [str(i // 3) for i in range(12)]
-    labels[4] = "1.5"
+    labels[line] = text
     train = write_pair(tmp_path, "train", feature_rows(12), meta_lines(labels))
     fails_importing(tmp_path, l2c_config(tmp_path, train),
-                    f"{train['labels']}:5: expected one integer label per line, got '1.5'")
-
-
-def test_meta_empty_line(tmp_path):
-    labels = [str(i // 3) for i in range(12)]
-    labels[6] = ""
-    train = write_pair(tmp_path, "train", feature_rows(12), meta_lines(labels))
-    fails_importing(tmp_path, l2c_config(tmp_path, train),
-                    f"{train['labels']}:7: expected one integer label per line, got an empty line")
+                    f"{train['labels']}:{line + 1}: expected one integer label per line, {got}")
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf], ids=["inf", "-inf"])

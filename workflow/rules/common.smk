@@ -66,6 +66,10 @@ def get_shards(wildcards):
     return shard_files(wildcards.dataset, wildcards.split)
 
 
+def method_label(method):
+    return config["methods"][method].get("label", method)
+
+
 def run_metrics(dataset, split, method):
     return expand(
         f"{RESULTS}/runs/{dataset}/{split}/{method}/seed{{seed}}/metrics.json",
@@ -91,7 +95,7 @@ def table_rows(table):
             where = f"{r['dataset']}/test"
         else:
             files = run_metrics(r["dataset"], r["split"], r["method"])
-            label = r.get("label", config["methods"][r["method"]].get("label", r["method"]))
+            label = r.get("label", method_label(r["method"]))
             where = f"{r['dataset']}/{r['split']}"
         rows.append({"label": label, "dataset": where, "files": files,
                      **({"paper": r["paper"]} if "paper" in r else {})})
@@ -103,7 +107,7 @@ def table_labels(table):
     t = config["tables"][table]
     if t.get("kind", "grid") == "rows":
         return {}
-    return {m: config["methods"][m].get("label", m) for m in t["rows"]}
+    return {m: method_label(m) for m in t["rows"]}
 
 
 def get_table_metrics(wildcards):
@@ -111,12 +115,8 @@ def get_table_metrics(wildcards):
     if t.get("kind", "grid") == "rows":  # metrics.json and the timings.json beside it
         files = [f for row in table_rows(wildcards.table) for f in row["files"]]
         return files + [f.replace("metrics.json", "timings.json") for f in files]
-    return expand(
-        f"{RESULTS}/runs/{t['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
-        split=[c["split"] for c in t["columns"]],
-        method=t["rows"],
-        seed=config["seeds"],
-    )
+    splits = [c["split"] for c in t["columns"]]
+    return [f for s in splits for m in t["rows"] for f in run_metrics(t["dataset"], s, m)]
 
 
 def figure_splits(figure):
@@ -134,12 +134,8 @@ def figure_points(figure):
 def get_figure_metrics(wildcards):
     f = config["figures"][wildcards.figure]
     methods = sorted({name for _, _, name in figure_points(wildcards.figure)} | {f["baseline"]})
-    return expand(
-        f"{RESULTS}/runs/{f['dataset']}/{{split}}/{{method}}/seed{{seed}}/metrics.json",
-        split=figure_splits(wildcards.figure),
-        method=methods,
-        seed=config["seeds"],
-    )
+    splits = figure_splits(wildcards.figure)
+    return [x for s in splits for m in methods for x in run_metrics(f["dataset"], s, m)]
 
 
 def figure_outputs(figure):

@@ -32,7 +32,7 @@ rule render_figure:
         splits=lambda wc: figure_splits(wc.figure),
         points=lambda wc: figure_points(wc.figure),
         labels=lambda wc: {
-            m: config["methods"][m].get("label", m)
+            m: method_label(m)
             for m in [*config["figures"][wc.figure]["methods"], config["figures"][wc.figure]["baseline"]]
         },
     threads: 1

@@ -90,16 +90,12 @@ def build_rows(table: dict, rows: Sequence[dict], reference: str | None) -> tupl
     cells = summarise_rows(loaded, table=table["name"], metrics=metrics, paper=paper)
     labels = {c["metric"]: c.get("label", METRIC_LABELS.get(c["metric"], c["metric"]))
               for c in table["columns"]}
-    style = _style(table, {}, {m: m for m in metrics})
     # Row tables have no split columns: the header is the metric's label.
-    style["column_labels"] = None
     cells = cells.with_columns(pl.col("column").replace_strict(labels, default=pl.col("column")))
-    style["higher_is_better"] = {labels[m]: v for m, v in style["higher_is_better"].items()}
-    style["digits"] = {labels[m]: v for m, v in style["digits"].items()}
-    return cells, style
+    return cells, _style(table, None, {labels[m]: m for m in metrics})
 
 
-def _style(table: dict, column_labels: dict, metric_of: dict[str, str]) -> dict:
+def _style(table: dict, column_labels: dict | None, metric_of: dict[str, str]) -> dict:
     overrides = {c["metric"]: c for c in table["columns"] if "metric" in c}
     higher, digits = {}, {}
     for col, metric in metric_of.items():
