@@ -1,5 +1,6 @@
 # imbgraph: graph learning under class imbalance, from data to paper tables.
-# Table of contents only; each stage lives in workflow/rules/<stage>.smk.
+# Table of contents only: shared set-up, each task family's rules (only when the config has
+# its section), the tables and figures, and the targets.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -11,20 +12,28 @@ report: "workflow/report/workflow.rst"
 
 
 # `--configfile` replaces the default config wholly (Snakemake would otherwise deep-merge
-# it into config/config.yaml and keep, say, the default's methods in a tiny test config).
-if not config:
+# it into config/config.yaml and keep, say, the default's methods in a tiny test config);
+# `--config key=value` alone edits the default config.
+if not workflow.configfiles:
 
     configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/data.smk"
-include: "workflow/rules/knn.smk"
-include: "workflow/rules/partition.smk"
-include: "workflow/rules/subgraphs.smk"
-include: "workflow/rules/train.smk"
-include: "workflow/rules/evaluate.smk"
-include: "workflow/rules/clustering.smk"
+
+
+if "linkage" in config:  # face clustering as linkage prediction (DIGL, RGCN)
+
+    include: "workflow/rules/linkage/common.smk"
+    include: "workflow/rules/linkage/data.smk"
+    include: "workflow/rules/linkage/knn.smk"
+    include: "workflow/rules/linkage/partition.smk"
+    include: "workflow/rules/linkage/subgraphs.smk"
+    include: "workflow/rules/linkage/train.smk"
+    include: "workflow/rules/linkage/evaluate.smk"
+    include: "workflow/rules/linkage/clustering.smk"
+
+
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 
@@ -32,4 +41,5 @@ include: "workflow/rules/figures.smk"
 rule all:
     default_target: True
     input:
-        get_all_tables,
+        [f for t in TABLES for f in table_outputs(t)],
+        [f for fig in FIGURES for f in figure_outputs(fig)],

@@ -29,7 +29,7 @@ import faiss
 import numpy as np
 import torch
 
-from imbgraph.data.synthetic_faces import FaceDomain, synthesize_faces
+from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 from imbgraph.knn import recall, search
 
 N = 50_000

@@ -1,4 +1,4 @@
-"""Benchmark CDP propagation (imbgraph.linkage.propagate) against the pure-Python reference.
+"""Benchmark CDP propagation (imbgraph.clustering.propagate) against the pure-Python reference.
 
 Run as ``python benchmarks/bench_propagate.py``. Prints one JSON object per measurement:
 {"name", "value", "unit", "target", "ok"}; exits 1 if any target is missed.
@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from imbgraph.linkage.propagate import propagate
+from imbgraph.clustering.propagate import propagate
 from imbgraph.testing.reference import cdp_reference
 
 N_NODES = 100_000

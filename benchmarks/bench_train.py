@@ -28,8 +28,8 @@ import time
 import numpy as np
 import torch
 
-from imbgraph.data.subsets import imbalanced_subset
-from imbgraph.data.synthetic_faces import FaceDomain, synthesize_faces
+from imbgraph.linkage.subsets import imbalanced_subset
+from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 from imbgraph.knn import search
 from imbgraph.linkage.models import LGCN
 from imbgraph.linkage.samplers import get_sampler

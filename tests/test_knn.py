@@ -57,7 +57,7 @@ def test_ivf_with_all_lists_probed_is_exact():
 
 @pytest.mark.parametrize("k", [0, 10, 11])
 def test_k_out_of_range(k):
-    with pytest.raises(ValueError, match=rf"knn k = {k} must be in \[1, 9\] for a split of 10 rows"):
+    with pytest.raises(ValueError, match=rf"knn k = {k} must be in \[1, 9\] for 10 rows"):
         search(unit_rows(10, 4, seed=0), k)
 
 

@@ -1,40 +1,60 @@
-"""Config checks the JSON schema cannot express, and resolution of config entries.
+"""The shared part of the workflow config: what the tables and figures may name, checked
+against the families the config declares, and the device resource of a job.
 
-The schema (workflow/schemas/config.schema.yaml) catches types, ranges and unknown keys
-before any job runs; this module adds the cross-key checks (a method naming an undeclared
-model, a sampler asking for more candidates than the stored subgraphs hold, a table row that
-is no method, input files that are missing or the wrong size) and turns config entries into
-the plain values the rules pass on through ``params:``.
+A config has shared keys at the top (``seeds``, ``tables``, ``figures``, ``gpu_per_job``)
+and one section per task family (``linkage:``, ``nodecls:``, ``graphcls:``), each validated
+by the family's own schema and cross-key ``check``. The table and figure checks here know
+nothing about faces, citations or molecules: each family describes what it offers as a
+:class:`Catalog` (its datasets, methods, run splits, extra row kinds and the parameters its
+methods can be swept over), and the Snakefile hands the catalogs of the families present to
+:func:`check_outputs`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from imbgraph.data.subsets import subset_name
+from imbgraph.errors import ConfigError
 
-TRAIN, TEST = "train", "test"
-
-
-class ConfigError(ValueError):
-    """A config value is inconsistent; the message names the key."""
+FAMILIES = ("linkage", "nodecls", "graphcls")
 
 
-def subset_specs(config: dict, dataset: str) -> dict[str, tuple[int, int]]:
-    """Subset split name -> (head, tail) for ``dataset`` (empty when it declares none)."""
-    spec = config["datasets"][dataset].get("subsets")
-    if not spec:
-        return {}
-    return {subset_name(h, s): (h, s) for h in spec["heads"] for s in spec["tails"]}
+@dataclass(frozen=True)
+class Catalog:
+    """What a family section offers to tables and figures.
+
+    datasets : dataset names
+    methods : method name -> config entry (with ``label``), sweep-derived ones excluded
+    splits : dataset -> the run splits a table column or row may name
+    spec : config entry -> a string equal for two entries that train identical runs
+    vary : (entry, param, value) -> the entry with ``param`` set to ``value`` (ConfigError
+        for a parameter the family cannot sweep)
+    check_row : (row, key) -> None; a rows-table row of a kind other than
+        {dataset, split, method} (the face family's ``clusterer`` rows); ConfigError if bad
+    row_kinds : those extra row keys (e.g. ``("clusterer",)``)
+    seeds : the seeds every run of the family uses
+    """
+
+    datasets: list[str]
+    methods: dict[str, dict]
+    splits: Callable[[str], list[str]]
+    spec: Callable[[dict], str]
+    vary: Callable[[dict, str, float], dict]
+    seeds: list[int]
+    check_row: Callable[[dict, str], None] | None = None
+    row_kinds: tuple[str, ...] = field(default=())
+
+    def label(self, method: str) -> str:
+        return self.methods[method].get("label", method)
 
 
-def train_splits(config: dict, dataset: str) -> list[str]:
-    """Splits a model may be trained on: the full train split and every subset."""
-    return [TRAIN, *subset_specs(config, dataset)]
+def family_seeds(config: dict, family: str) -> list[int]:
+    """The seeds of ``family``'s runs: its section's ``seeds`` or the shared ones."""
+    return [int(s) for s in config[family].get("seeds", config["seeds"])]
 
 
 def gpu_per_job(config: dict) -> int:
@@ -46,223 +66,167 @@ def gpu_per_job(config: dict) -> int:
     return int(os.path.exists("/proc/driver/nvidia/version"))
 
 
-def subgraph_settings(config: dict, dataset: str) -> dict[str, dict]:
-    """The ``subgraphs`` block for ``dataset``: its own ``datasets.<d>.subgraphs`` entries
-    (train / test, each replaced whole) over the global ones."""
-    return {**config["subgraphs"], **config["datasets"][dataset].get("subgraphs", {})}
-
-
-def propagation(config: dict, dataset: str) -> dict[str, Any]:
-    """CDP settings for ``dataset``: ``datasets.<d>.propagation`` keys over the global ones
-    (DIGL uses max_size 300 / step 0.6 on MS-Celeb, 50 / 0.5 on DeepFashion)."""
-    return {"max_iter": None, **config["propagation"],
-            **config["datasets"][dataset].get("propagation", {})}
-
-
-def ips_params(config: dict, dataset: str, split: str) -> dict[str, Any]:
-    """(k1, k2, u, gamma) of the supersets stored for ``split``: test subgraphs hold the
-    plain kNN IPS (gamma = 1); training subgraphs hold ceil(k1 * max_gamma) candidates."""
-    sub = subgraph_settings(config, dataset)
-    if split == TEST:
-        t = sub["test"]
-        return {"k1": t["k1"], "k2": t["k2"], "u": t["u"], "gamma": 1.0}
-    t = sub["train"]
-    return {"k1": t["k1"], "k2": t["k2"], "u": t["u"], "gamma": float(t["max_gamma"])}
-
-
-def knn_k(config: dict, dataset: str, split: str) -> int:
-    """Neighbours per node the kNN table of ``split`` must hold for its subgraphs."""
-    p = ips_params(config, dataset, split)
-    return max(math.ceil(p["k1"] * p["gamma"] - 1e-9), p["k2"], p["u"])
-
-
-def resolve_method(config: dict, name: str) -> dict[str, Any]:
-    """Everything a training job needs for method ``name``: model, sampler, loss and the
-    training settings (``training`` defaults overridden by the method's own ``train``)."""
-    m = config["methods"][name]
-    model = dict(config["models"][m["model"]])
-    train = {**config["training"], **m.get("train", {})}
-    return {
-        "label": m.get("label", name),
-        "model": model,
-        "sampler": dict(m["sampler"]),
-        "loss": dict(m["loss"]),
-        "train": train,
-    }
-
-
-# --- the gamma sweep (DIGL Fig. 3) ---------------------------------------------------------
-
-_WIDTH_KEY = {"rs": "ratio", "riws": "gamma"}
-
-
-def _spec(config: dict, m: dict) -> str:
-    """What a method trains, label aside: two methods with equal specs give equal runs."""
-    key = {"model": m["model"], "sampler": m["sampler"], "loss": m["loss"],
-           "train": {**config["training"], **m.get("train", {})}}
+def spec_json(entry: dict, defaults: dict) -> str:
+    """A method entry as canonical JSON, label aside, with ``train`` merged over
+    ``defaults``: two entries with equal specs give equal runs."""
+    key = {k: v for k, v in entry.items() if k not in ("label", "train")}
+    key["train"] = {**defaults, **entry.get("train", {})}
     return json.dumps(key, sort_keys=True)
 
 
-def sweep_method(base: dict, gamma: float) -> dict:
-    """``base`` with its sampler's expansion coefficient set to ``gamma``.
+# --- sweeps (figures whose x axis is a method hyperparameter) -------------------------------
 
-    At gamma = 1 both RS and RIWS draw the k1 nearest candidates, exactly the kNN sampler
-    (tests/linkage/test_samplers.py shows it), so the entry becomes the kNN sampler and
-    resolves to the baseline's runs instead of training them again.
+
+def sweep_name(base: str, param: str, value: float) -> str:
+    return f"{base}-{param}{float(value):g}"
+
+
+def sweep_methods(catalog: Catalog, figure: dict) -> dict[str, dict[float, str]]:
+    """Method name per (swept method, x value) of a sweep figure.
+
+    A point whose spec equals a declared method reuses that method's runs (DIGL Fig. 3: RS
+    at its own ratio, the kNN baseline at gamma = 1); the others are named
+    ``<method>-<param><value>`` and declared by :func:`with_sweep_methods`.
     """
-    name = base["sampler"]["name"]
-    if name not in _WIDTH_KEY:
-        raise ConfigError(f"sampler {name!r} has no expansion coefficient "
-                          f"(sweepable: {sorted(_WIDTH_KEY)})")
-    sampler = {"name": "knn"} if gamma <= 1.0 + 1e-12 else {"name": name, _WIDTH_KEY[name]: gamma}
-    return {**base, "sampler": sampler}
-
-
-def sweep_methods(config: dict, figure: dict) -> dict[str, dict[float, str]]:
-    """Method name per (swept method, gamma) of a gamma-sweep figure.
-
-    A point whose spec equals a declared method reuses it (RS at its own ratio, the kNN
-    baseline at gamma = 1); the others get the name ``<method>-g<gamma>``, which
-    :func:`with_sweep_methods` declares.
-    """
-    by_spec = {_spec(config, m): n for n, m in config["methods"].items()}
+    by_spec = {catalog.spec(m): n for n, m in catalog.methods.items()}
+    param = figure["sweep"]["param"]
     out = {}
-    for base_name in figure["methods"]:
-        base = config["methods"][base_name]
+    for base in figure["methods"]:
         points = {}
-        for g in figure["gammas"]:
-            m = sweep_method(base, float(g))
-            points[float(g)] = by_spec.get(_spec(config, m), f"{base_name}-g{float(g):g}")
-        out[base_name] = points
+        for value in figure["sweep"]["values"]:
+            varied = catalog.vary(catalog.methods[base], param, float(value))
+            points[float(value)] = by_spec.get(catalog.spec(varied),
+                                               sweep_name(base, param, value))
+        out[base] = points
     return out
 
 
-def with_sweep_methods(config: dict) -> dict[str, dict]:
-    """``config['methods']`` plus the undeclared methods every figure's sweep needs."""
-    methods = dict(config["methods"])
-    for fname, fig in config.get("figures", {}).items():
-        for base_name, points in sweep_methods(config, fig).items():
-            base = config["methods"][base_name]
-            label = base.get("label", base_name)
-            for g, name in points.items():
+def with_sweep_methods(catalog: Catalog, figures: dict[str, dict]) -> dict[str, dict]:
+    """The catalog's methods plus the undeclared ones that its figures' sweeps need."""
+    methods = dict(catalog.methods)
+    for fig in figures.values():
+        param = fig["sweep"]["param"]
+        for base, points in sweep_methods(catalog, fig).items():
+            entry = catalog.methods[base]
+            label = entry.get("label", base)
+            for value, name in points.items():
                 if name not in methods:
-                    methods[name] = {**sweep_method(base, g), "label": f"{label} (gamma={g:g})"}
+                    methods[name] = {**catalog.vary(entry, param, value),
+                                     "label": f"{label} ({param}={value:g})"}
     return methods
 
 
-def _sampler_width(sampler: dict) -> float:
-    return float(sampler.get("gamma", sampler.get("ratio", 1.0)))
+# --- tables and figures ------------------------------------------------------------------
 
 
-def check(config: dict, *, configfile: str = "config") -> None:
-    """Raise :class:`ConfigError` naming the first inconsistent key."""
-    from imbgraph.linkage.models import MODELS
-    from imbgraph.linkage.samplers import SAMPLERS
-    from imbgraph.losses import LOSSES
+def table_metrics(table: dict) -> list[str]:
+    """The metric(s) of a grid table: ``metric`` may be one name or a list."""
+    m = table["metric"]
+    return [m] if isinstance(m, str) else list(m)
+
+
+def grid_columns(table: dict) -> list[dict]:
+    """The columns of a grid table with the table-level defaults filled in: each one
+    ``{dataset, split, paper?, label?}``."""
+    out = []
+    for col in table["columns"]:
+        out.append({**col, "dataset": col.get("dataset", table.get("dataset")),
+                    "split": col.get("split", table.get("split"))})
+    return out
+
+
+def figure_splits(config: dict, figure: dict) -> list[str]:
+    """The splits whose per-seed mean is a figure's y value: ``splits``, else the columns
+    of the grid table named by ``table``."""
+    if "splits" in figure:
+        return list(figure["splits"])
+    return [c["split"] for c in grid_columns(config["tables"][figure["table"]])]
+
+
+def figure_datasets(figure: dict) -> list[str]:
+    return list(figure.get("datasets", [figure["dataset"]] if "dataset" in figure else []))
+
+
+def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "config") -> None:
+    """Raise :class:`ConfigError` naming the first table or figure key that names a family,
+    dataset, split, method or metric layout the config does not declare."""
 
     def fail(msg: str) -> None:
-        raise ConfigError(f"{configfile}: {msg}")
+        raise ConfigError(f"{where}: {msg}")
 
-    # Every dataset stores training subgraphs for its own max_gamma; a method must fit all.
-    max_gamma = min(float(subgraph_settings(config, d)["train"]["max_gamma"])
-                    for d in config["datasets"])
-    for name, m in config["methods"].items():
-        key = f"methods.{name}"
-        if m["model"] not in config["models"]:
-            fail(f"{key}.model = {m['model']!r} is not declared under models "
-                 f"(declared: {sorted(config['models'])})")
-        model_name = config["models"][m["model"]]["name"]
-        if model_name not in MODELS:
-            fail(f"models.{m['model']}.name = {model_name!r}; expected one of {sorted(MODELS)}")
-        if m["sampler"]["name"] not in SAMPLERS:
-            fail(f"{key}.sampler.name = {m['sampler']['name']!r}; expected one of {sorted(SAMPLERS)}")
-        if m["loss"]["name"] not in LOSSES:
-            fail(f"{key}.loss.name = {m['loss']['name']!r}; expected one of {sorted(LOSSES)}")
-        width = _sampler_width(m["sampler"])
-        if width > max_gamma + 1e-9:
-            fail(f"{key}.sampler draws from ceil(k1 * {width}) candidates but "
-                 f"subgraphs.train.max_gamma = {max_gamma} (the smallest over datasets); "
-                 f"raise max_gamma to at least {width}")
-    labels = [m.get("label", n) for n, m in config["methods"].items()]
-    dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
-    if dupes:
-        fail(f"methods: duplicate labels {dupes}")
-    def check_run(key: str, dataset: str, split: str | None, method: str | None) -> None:
-        if dataset not in config["datasets"]:
-            fail(f"{key}.dataset = {dataset!r} is not declared under datasets "
-                 f"(declared: {sorted(config['datasets'])})")
-        if method is not None and method not in config["methods"]:
-            fail(f"{key}: {method!r} is not a method (declared: {sorted(config['methods'])})")
-        allowed = train_splits(config, dataset)
+    def family(key: str, entry: dict) -> Catalog:
+        task = entry["task"]
+        if task not in catalogs:
+            fail(f"{key}.task = {task!r}, but the config has no {task!r} section "
+                 f"(sections present: {sorted(catalogs) or 'none'})")
+        return catalogs[task]
+
+    def check_run(cat: Catalog, key: str, dataset, split, method) -> None:
+        if dataset not in cat.datasets:
+            fail(f"{key}: dataset {dataset!r} is not declared (declared: {sorted(cat.datasets)})")
+        if method is not None and method not in cat.methods:
+            fail(f"{key}: {method!r} is not a method (declared: {sorted(cat.methods)})")
+        allowed = cat.splits(dataset)
         if split is not None and split not in allowed:
-            fail(f"{key}: split {split!r} is not a training split of {dataset!r} "
+            fail(f"{key}: split {split!r} is not a run split of {dataset!r} "
                  f"(expected one of {allowed})")
 
-    for tname, t in config.get("tables", {}).items():
+    tables = config.get("tables", {})
+    for tname, t in tables.items():
         key = f"tables.{tname}"
+        cat = family(key, t)
         if t.get("kind", "grid") == "rows":
             for i, row in enumerate(t["rows"]):
                 rkey = f"{key}.rows[{i}]"
-                if "clusterer" in row:
-                    check_run(rkey, row["dataset"], None, None)
-                    if row["clusterer"] not in config.get("clusterers", {}):
-                        fail(f"{rkey}.clusterer = {row['clusterer']!r} is not declared under "
-                             f"clusterers (declared: {sorted(config.get('clusterers', {}))})")
+                extra = [k for k in cat.row_kinds if k in row]
+                if extra:
+                    check_run(cat, rkey, row["dataset"], None, None)
+                    cat.check_row(row, rkey)
+                elif "method" in row and "split" in row:
+                    check_run(cat, rkey, row["dataset"], row["split"], row["method"])
                 else:
-                    check_run(rkey, row["dataset"], row["split"], row["method"])
+                    kinds = ", ".join(["{dataset, split, method}",
+                                       *(f"{{dataset, {k}}}" for k in cat.row_kinds)])
+                    fail(f"{rkey}: expected a row of the form {kinds}; got {sorted(row)}")
             continue
-        check_run(key, t["dataset"], None, None)
-        for row in t["rows"]:
-            check_run(f"{key}.rows", t["dataset"], None, row)
-        for col in t["columns"]:
-            check_run(f"{key}.columns", t["dataset"], col["split"], None)
+        for i, col in enumerate(grid_columns(t)):
+            ckey = f"{key}.columns[{i}]"
+            if col["dataset"] is None or col["split"] is None:
+                fail(f"{ckey}: no dataset / split (give them in the column or the table)")
+            for m in t["rows"]:
+                check_run(cat, f"{key}.rows", col["dataset"], col["split"], m)
     for fname, f in config.get("figures", {}).items():
         key = f"figures.{fname}"
-        check_run(key, f["dataset"], None, f["baseline"])
-        table = config.get("tables", {}).get(f["table"])
-        if table is None or table.get("kind", "grid") != "grid" or table["dataset"] != f["dataset"]:
-            fail(f"{key}.table = {f['table']!r}: expected a grid table of dataset {f['dataset']!r}")
-        fig_gamma = float(subgraph_settings(config, f["dataset"])["train"]["max_gamma"])
+        cat = family(key, f)
+        if "table" in f:
+            table = tables.get(f["table"])
+            if table is None or table.get("kind", "grid") != "grid" or table["task"] != f["task"]:
+                fail(f"{key}.table = {f['table']!r}: expected a grid table of task {f['task']!r}")
+        elif "splits" not in f:
+            fail(f"{key}: give the splits to average (splits: [...]) or a grid table (table:)")
+        datasets = figure_datasets(f)
+        if not datasets:
+            fail(f"{key}: give dataset: or datasets:")
+        for d in datasets:
+            for s in figure_splits(config, f):
+                for m in [*f["methods"], *([f["baseline"]] if "baseline" in f else [])]:
+                    check_run(cat, key, d, s, m)
+        param = f["sweep"]["param"]
         for m in f["methods"]:
-            check_run(f"{key}.methods", f["dataset"], None, m)
-            if config["methods"][m]["sampler"]["name"] not in _WIDTH_KEY:
-                fail(f"{key}.methods: {m!r} uses sampler "
-                     f"{config['methods'][m]['sampler']['name']!r}; expected one of "
-                     f"{sorted(_WIDTH_KEY)} (a sampler with an expansion coefficient)")
-        if max(f["gammas"]) > fig_gamma + 1e-9:
-            fail(f"{key}.gammas reach {max(f['gammas'])} but the training subgraphs of "
-                 f"{f['dataset']!r} hold ceil(k1 * {fig_gamma}) candidates; raise max_gamma")
-        for base, points in sweep_methods(config, f).items():
-            for g, name in points.items():
-                declared = config["methods"].get(name)
-                if declared is not None and _spec(config, declared) != _spec(
-                        config, sweep_method(config["methods"][base], g)):
-                    fail(f"{key}: the sweep point {base} at gamma {g:g} would be named "
-                         f"{name!r}, which methods already declares with other settings")
-    for dname, d in config["datasets"].items():
-        if d["source"] == "learn_to_cluster":
-            for split in (TRAIN, TEST):
+            for value in f["sweep"]["values"]:
                 try:
-                    check_learn_to_cluster_files(d[split], d["dim"], f"datasets.{dname}.{split}")
+                    cat.vary(cat.methods[m], param, float(value))
                 except ConfigError as err:
-                    fail(str(err))
+                    fail(f"{key}.methods: {m!r}: {err}")
+        for base, points in sweep_methods(cat, f).items():
+            for value, name in points.items():
+                declared = cat.methods.get(name)
+                if declared is not None and cat.spec(declared) != cat.spec(
+                        cat.vary(cat.methods[base], param, value)):
+                    fail(f"{key}: the sweep point {base} at {param} = {value:g} would be named "
+                         f"{name!r}, which the family already declares with other settings")
 
 
-def check_learn_to_cluster_files(files: dict, dim: int, key: str) -> None:
-    """Cheap start-up checks of a .bin/.meta pair: both exist and the sizes agree.
-
-    Reading every value (NaN, inf, non-integer labels) is left to the import job, which
-    stops the run with an error naming the file.
-    """
-    feats, meta = Path(files["features"]), Path(files["labels"])
-    for path, what in ((feats, "features"), (meta, "labels")):
-        if not path.is_file():
-            raise ConfigError(f"{key}.{what} = {str(path)!r}: file not found")
-    with open(meta, "rb") as fh:
-        n = sum(1 for _ in fh)
-    size = os.path.getsize(feats)
-    if size != n * dim * 4:
-        raise ConfigError(
-            f"{key}.features = {str(feats)!r} is {size} bytes; expected N x D x 4 = "
-            f"{n} x {dim} x 4 = {n * dim * 4} (N = line count of {str(meta)!r}, D = dim)"
-        )
+def as_params(value: Any) -> Any:
+    """A config value as plain containers (Snakemake params must pickle and compare)."""
+    return json.loads(json.dumps(value))

@@ -106,7 +106,7 @@ def search(
     k : int, number of neighbours, 1 <= k < n
     index : "flat" (exact, default), "hnsw" or "ivf" (approximate)
     index_params : index options (``m``, ``ef_search``, ``nlist``, ``nprobe``)
-    source : what the rows are (a file or split name), named in errors
+    source : what the rows are and where k came from (a file, a config key), named in errors
 
     Returns
     -------
@@ -121,9 +121,8 @@ def search(
             if k >= n else "k must be positive"
         )
         raise ValueError(
-            f"{where}knn k = {k} must be in [1, {n - 1}] for a split of {n} rows: {why} "
-            "(k is max(ceil(k1 * gamma), k2, u) of the subgraphs settings, or a clusterer's "
-            "knn_k); lower it or use a larger split"
+            f"{where}knn k = {k} must be in [1, {n - 1}] for {n} rows: {why}; lower k or "
+            "use more rows"
         )
     faiss.omp_set_num_threads(max(1, threads))
     return _search(features, k, index, index_params or {}, batch_size, progress)

@@ -1,5 +1,5 @@
-"""Tests of imbgraph.linkage.train: edge merging, candidate labels, a tiny seeded training
-run (determinism, checkpoint/resume) and edge prediction."""
+"""Tests of imbgraph.linkage.train: candidate labels and a tiny seeded training run
+(determinism, checkpoint/resume)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from imbgraph.data import FaceDomain, synthesize_faces
+from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 from imbgraph.knn import search
 from imbgraph.linkage.models import LGCN
 from imbgraph.linkage.samplers import get_sampler
 from imbgraph.linkage.subgraphs import IpsSpec, build_supersets
-from imbgraph.linkage.train import (
-    TrainConfig,
-    candidate_positive,
-    predict_edges,
-    train_linkage,
-    undirected_mean,
-)
+from imbgraph.linkage.train import TrainConfig, candidate_positive, train_linkage
 from imbgraph.losses import get_loss
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
@@ -28,20 +22,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in 
 CPU = torch.device("cpu")
 DIM = 16
 SPEC = IpsSpec(k1=5, k2=5, u=5, gamma=2.0)
-
-
-def test_undirected_mean_hand_built():
-    a = np.array([0, 1, 2, 2, 3, 5, 7, 1])
-    b = np.array([1, 0, 2, 3, 2, 4, 7, 0])
-    s = np.array([0.2, 0.4, 0.9, 0.1, 0.3, 0.5, 1.0, 0.6])
-    edges, scores = undirected_mean(a, b, s)
-    assert edges.tolist() == [[0, 1], [2, 3], [4, 5]]
-    np.testing.assert_allclose(scores, [0.4, 0.2, 0.5])  # (0.2 + 0.4 + 0.6) / 3, (0.1 + 0.3) / 2
-
-
-def test_undirected_mean_only_self_pairs():
-    edges, scores = undirected_mean(np.array([3, 4]), np.array([3, 4]), np.array([0.5, 0.5]))
-    assert edges.shape == (0, 2) and scores.shape == (0,)
 
 
 def test_candidate_positive_hand_built():
@@ -147,24 +127,3 @@ def test_checkpoint_that_is_not_a_state_dict_is_rejected(data, tmp_path):
     torch.save([torch.zeros(2)], ckpt)
     with pytest.raises(ValueError, match="not a training checkpoint"):
         run(data, 1, checkpoint=ckpt)
-
-
-def test_predict_edges(data):
-    model, _ = run(data, 1, sampler="knn")
-    split, nbr, sets = data["test"]
-    edges, scores = predict_edges(model, sets, split.features, 5, device=CPU)
-    assert edges.dtype == np.int64 and edges.shape[1] == 2
-    assert np.all(edges[:, 0] < edges[:, 1])
-    key = edges[:, 0] * len(split) + edges[:, 1]
-    assert np.all(np.diff(key) > 0)  # unique, sorted
-    expected = {
-        (min(p, int(q)), max(p, int(q))) for p in range(len(split)) for q in nbr[p, :5] if q != p
-    }
-    assert set(map(tuple, edges.tolist())) == expected
-    assert scores.dtype == np.float64 and scores.shape == (len(edges),)
-    assert np.all((scores >= 0) & (scores <= 1))
-    assert scores.std() > 0
-    # batching does not change the result (eval mode: no batch statistics)
-    edges2, scores2 = predict_edges(model, sets, split.features, 5, batch_size=7, device=CPU)
-    np.testing.assert_array_equal(edges2, edges)
-    np.testing.assert_allclose(scores2, scores, rtol=1e-5, atol=1e-6)

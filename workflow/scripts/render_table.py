@@ -4,9 +4,7 @@ from imbgraph import runlog
 
 runlog.setup(snakemake.log[0])  # noqa: F821
 
-from pathlib import Path  # noqa: E402
-
-from imbgraph.io.atomic import atomic_path  # noqa: E402
+from imbgraph.io.atomic import atomic_path, write_text  # noqa: E402
 from imbgraph.tables import render_markdown, render_tex  # noqa: E402
 from imbgraph.tables.build import build_grid, build_rows  # noqa: E402
 
@@ -17,9 +15,7 @@ if t.get("kind", "grid") == "grid":
     cells, style = build_grid(t, sm.input.metrics, sm.params.labels, reference)
 else:
     cells, style = build_rows(t, sm.params.rows, reference)
-for path, text in ((sm.output.md, render_markdown(cells, **style)),
-                   (sm.output.tex, render_tex(cells, **style))):
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(text)
+write_text(render_markdown(cells, **style), sm.output.md)
+write_text(render_tex(cells, **style), sm.output.tex)
 with atomic_path(sm.output.csv) as tmp:
     cells.write_csv(tmp)

@@ -13,11 +13,10 @@ import time
 from typing import Callable
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
+from imbgraph.clustering.propagate import propagate
+from imbgraph.graph import canonical_labels, components, undirected_mean
 from imbgraph.knn import KnnTable, search
-from imbgraph.linkage.propagate import propagate
 from imbgraph.metrics.clustering import clustering_report
 
 __all__ = [
@@ -26,17 +25,8 @@ __all__ = [
 ]
 
 
-def _canonical(raw: np.ndarray) -> np.ndarray:
-    """Renumber labels 0..C-1 by first occurrence, so equal partitions give equal arrays."""
-    _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(first.shape[0])
-    return rank[inverse.reshape(-1)]
-
-
 def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    graph = sp.csr_matrix((np.ones(src.shape[0], dtype=np.int8), (src, dst)), shape=(n, n))
-    return _canonical(connected_components(graph, directed=False)[1])
+    return canonical_labels(components(n, src, dst)[1])
 
 
 def _check_n_clusters(n_clusters: int, n: int) -> None:
@@ -52,7 +42,7 @@ def kmeans(features: np.ndarray, n_clusters: int, seed: int = 0, *, n_init: int 
     if int(n_init) != n_init or n_init < 1:
         raise ValueError(f"n_init = {n_init!r}; expected an integer >= 1")
     km = KMeans(n_clusters=int(n_clusters), n_init=int(n_init), random_state=seed)
-    return _canonical(km.fit_predict(features))
+    return canonical_labels(km.fit_predict(features))
 
 
 def agglomerative(features: np.ndarray, n_clusters: int, linkage: str = "average") -> np.ndarray:
@@ -68,7 +58,7 @@ def agglomerative(features: np.ndarray, n_clusters: int, linkage: str = "average
         raise ValueError(f"linkage = {linkage!r}; expected ward, average, complete or single")
     metric = "euclidean" if linkage == "ward" else "cosine"
     model = AgglomerativeClustering(n_clusters=int(n_clusters), metric=metric, linkage=linkage)
-    return _canonical(model.fit_predict(features))
+    return canonical_labels(model.fit_predict(features))
 
 
 def dbscan(features: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
@@ -83,7 +73,7 @@ def dbscan(features: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
     raw = DBSCAN(eps=eps, min_samples=int(min_samples), metric="cosine").fit_predict(features)
     noise = raw < 0
     raw[noise] = raw.max(initial=-1) + 1 + np.arange(np.count_nonzero(noise))
-    return _canonical(raw)
+    return canonical_labels(raw)
 
 
 def aro_distances(knn: KnnTable, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -170,13 +160,7 @@ def cdp_raw(knn: KnnTable, max_size: int, step: float, max_iter: int | None = No
     the ablation that shows what a trained edge scorer adds. Each unordered kNN pair is one
     edge scored by the mean of its directed similarities (they differ only by float noise)."""
     n, k = knn.nbr.shape
-    src = np.repeat(np.arange(n, dtype=np.int64), k)
-    dst = knn.nbr.ravel().astype(np.int64)
-    key = np.minimum(src, dst) * n + np.maximum(src, dst)
-    uniq, inv = np.unique(key, return_inverse=True)
-    inv = inv.reshape(-1)
-    score = np.bincount(inv, knn.sim.ravel().astype(np.float64)) / np.bincount(inv)
-    edges = np.stack([uniq // n, uniq % n], axis=1)
+    edges, score = undirected_mean(np.repeat(np.arange(n), k), knn.nbr.ravel(), knn.sim.ravel())
     return propagate(edges, score, n, max_size=max_size, step=step, max_iter=max_iter)
 
 

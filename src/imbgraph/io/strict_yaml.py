@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from imbgraph.config import ConfigError
+from imbgraph.errors import ConfigError
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 

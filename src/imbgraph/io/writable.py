@@ -6,11 +6,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from imbgraph.config import ConfigError
+from imbgraph.errors import NotWritableError
 
-
-class NotWritableError(ConfigError):
-    """An output directory cannot be created or written; the message names it."""
+__all__ = ["NotWritableError", "check_writable_dir"]
 
 
 def _probe(directory: Path) -> str | None:

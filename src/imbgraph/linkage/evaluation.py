@@ -11,9 +11,10 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from imbgraph.linkage.propagate import propagate
+from imbgraph.clustering.propagate import propagate
+from imbgraph.graph import undirected_mean
+from imbgraph.linkage.inference import predict_pairs
 from imbgraph.linkage.subgraphs import Supersets
-from imbgraph.linkage.train import predict_edges
 from imbgraph.metrics import clustering_report, pr_auc
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def evaluate_model(
     and the timings (seconds; ``wall_s`` = inference + propagation).
     """
     t0 = time.perf_counter()
-    edges, scores = predict_edges(model, sets, features, k1, progress=progress)
+    pivot, target, raw = predict_pairs(model, sets, features, k1, progress=progress)
+    # Test edges are undirected: (min, max), the scores of a pair seen twice averaged.
+    edges, scores = undirected_mean(pivot, target, raw)
     t_pred = time.perf_counter() - t0
     truth = labels[edges[:, 0]] == labels[edges[:, 1]]
     metrics: dict[str, Any] = dict(pr_auc(truth, scores))

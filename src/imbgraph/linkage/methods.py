@@ -1,8 +1,9 @@
 """The training job of the face-clustering path, from loaded inputs to outputs: build the
-method's model, sampler and loss, train, and return the weights with a summary.
+method's model, sampler and loss, train, and return the weights with a summary; and the
+rebuilding of a model from such weights.
 
 Evaluation lives in :mod:`imbgraph.linkage.evaluation`, so a training job does not import
-scikit-learn and scipy (a second per job, over hundreds of jobs)."""
+scikit-learn and scipy (a second per job)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from imbgraph.linkage.samplers import get_sampler
 from imbgraph.linkage.subgraphs import Supersets
 from imbgraph.linkage.train import TrainConfig, train_linkage
 from imbgraph.losses import get_loss
+
 
 def _params(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if k != "name"}
@@ -39,7 +41,7 @@ def train_method(
     checkpoint: str | None = None,
     progress: bool = False,
 ) -> tuple[dict, dict]:
-    """Train a resolved method (see :func:`imbgraph.config.resolve_method`).
+    """Train a resolved method (see :func:`imbgraph.linkage.config.resolve_method`).
 
     Returns the model's state (weights and the settings needed to rebuild it; plain tensors
     and containers, loadable with ``weights_only=True``) and a JSON-able training summary.

@@ -29,8 +29,40 @@ import numpy as np
 Sampler = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]
 
 
+# The key of each sampler's expansion coefficient (DIGL's gamma): its pool is the top
+# ceil(k1 * coefficient) candidates. kNN has none (its pool is the k1 nearest: gamma = 1).
+EXPANSION_KEY = {"rs": "ratio", "riws": "gamma"}
+
+
+def n_candidates(k1: int, gamma: float) -> int:
+    """ceil(k1 * gamma): the candidates a pool of expansion ``gamma`` holds. The 1e-9 keeps
+    float noise (k1 * 1.2 = 12.000000000000002) from adding a candidate."""
+    return math.ceil(k1 * gamma - 1e-9)
+
+
+def expansion(sampler: dict) -> float:
+    """The expansion coefficient of a sampler entry ({name, ratio | gamma}); 1 for kNN."""
+    key = EXPANSION_KEY.get(sampler["name"])
+    return 1.0 if key is None else float(sampler[key])
+
+
+def with_expansion(sampler: dict, gamma: float) -> dict:
+    """``sampler`` with its expansion coefficient set to ``gamma`` (DIGL Fig. 3's sweep).
+
+    At gamma = 1 both RS and RIWS draw the k1 nearest candidates, exactly the kNN sampler
+    (tests/linkage/test_samplers.py shows it), so the entry becomes ``{"name": "knn"}``.
+    """
+    name = sampler["name"]
+    if name not in EXPANSION_KEY:
+        raise ValueError(f"sampler {name!r} has no expansion coefficient "
+                         f"(sweepable: {sorted(EXPANSION_KEY)})")
+    if gamma <= 1.0 + 1e-12:
+        return {"name": "knn"}
+    return {"name": name, EXPANSION_KEY[name]: float(gamma)}
+
+
 def _pool(positive: np.ndarray, k1: int, factor: float, key: str) -> np.ndarray:
-    size = math.ceil(k1 * factor - 1e-9)
+    size = n_candidates(k1, factor)
     if size > positive.shape[1]:
         raise ValueError(
             f"sampler {key} = {factor} needs ceil(k1*{key}) = {size} candidates but the stored "

@@ -18,11 +18,12 @@ vectorised over a block of pivots: one argsort per block, no per-pivot Python lo
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+
+from imbgraph.linkage.samplers import n_candidates
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class IpsSpec:
 
     @property
     def n_cand(self) -> int:
-        return math.ceil(self.k1 * self.gamma - 1e-9)
+        return n_candidates(self.k1, self.gamma)
 
     @property
     def max_nodes(self) -> int:
@@ -138,6 +139,14 @@ class Supersets:
             hop2=np.concatenate([p.hop2 for p in parts]),
             unn=np.concatenate([p.unn for p in parts]),
         )
+
+
+def read_supersets(paths) -> Supersets:
+    """The supersets of every shard file in ``paths`` (Parquet, see :meth:`Supersets.to_arrow`),
+    concatenated in the given order."""
+    from imbgraph.io.tables import read_parquet_table
+
+    return Supersets.concat([Supersets.from_arrow(read_parquet_table(p)) for p in paths])
 
 
 def _build_block(

@@ -1,10 +1,12 @@
 """From a table's config entry and its runs' metrics files to tidy cells plus the style the
 renderers need. Two kinds of table:
 
-- ``grid`` (DIGL Tables 1 and 2): rows are methods, columns are training splits (one or
-  several metrics per split), plus the per-seed average over splits;
-- ``rows`` (DIGL Table 3, the clustering comparison): each row is one chosen run (dataset,
-  training split, method) or one classic clusterer; columns are metrics.
+- ``grid`` (DIGL Tables 1 and 2, GraphSMOTE's, UniImb's): rows are methods, columns are
+  runs of a (dataset, split), with one or several metrics each, plus (optionally) the
+  per-seed average over the columns;
+- ``rows`` (DIGL Table 3, the clustering comparison, ECGN's ablations): each row is one
+  chosen run (dataset, split, method) or a family's other kind of row (a classic
+  clusterer); columns are metrics.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from imbgraph.config import grid_columns, table_metrics
 from imbgraph.tables.aggregate import (
     load_runs,
     read_reference,
@@ -33,16 +36,15 @@ METRIC_LABELS = {
     "nmi": "NMI",
     "train_size": "Training images",
     "wall_s": "Time (s)",
+    "acc": "ACC",
+    "balanced_acc": "Balanced ACC",
+    "macro_f1": "Macro-F1",
+    "micro_f1": "Micro-F1",
+    "macro_auroc": "AUC-ROC",
 }
 # Columns that are sizes or costs: whole numbers / lower is better / no "best".
 _DIGITS = {"train_size": 0, "wall_s": 2}
 _HIGHER = {"train_size": None, "wall_s": False}
-
-
-def table_metrics(table: dict) -> list[str]:
-    """The metric(s) of a grid table: ``metric`` may be one name or a list."""
-    m = table["metric"]
-    return [m] if isinstance(m, str) else list(m)
 
 
 def _read(path: str) -> dict:
@@ -56,29 +58,49 @@ def _read(path: str) -> dict:
     return run
 
 
+def keyed_columns(table: dict) -> list[dict]:
+    """The grid's columns ({dataset, split, paper?, label?}) with their header ``key``: the
+    column's ``label``, else its split (one dataset), dataset (one split) or both."""
+    cols = grid_columns(table)
+    datasets = {c["dataset"] for c in cols}
+    splits = {c["split"] for c in cols}
+    for c in cols:
+        if "label" in c:
+            c["key"] = c["label"]
+        elif len(datasets) == 1:
+            c["key"] = c["split"]
+        elif len(splits) == 1:
+            c["key"] = c["dataset"]
+        else:
+            c["key"] = f"{c['dataset']} {c['split']}"
+    if len({c["key"] for c in cols}) != len(cols):
+        raise ValueError(f"table {table['name']!r}: two columns have the same header; give "
+                         "them distinct `label`s")
+    return cols
+
+
 def build_grid(table: dict, metrics_files: Sequence[str], labels: dict[str, str],
                reference: str | None) -> tuple[pl.DataFrame, dict]:
     """Cells and render style of a grid table (see the module docstring)."""
-    columns = [c["split"] for c in table["columns"]]
-    paper_columns = {c["split"]: c.get("paper") for c in table["columns"]}
+    columns = keyed_columns(table)
     paper = read_reference(reference) if reference else {}
     metrics = table_metrics(table)
-    common = dict(rows=table["rows"], labels=labels, columns=columns, paper=paper)
+    common = dict(rows=table["rows"], labels=labels, columns=columns, paper=paper,
+                  average=table.get("average", True))
     if len(metrics) == 1:
         cells = summarise(load_runs(metrics_files, metrics[0]), table=table["name"],
-                          metric=metrics[0], paper_columns=paper_columns, **common)
-        column_labels = paper_columns
-        style_keys = {c: metrics[0] for c in [*columns, "Avg"]}
+                          metric=metrics[0], **common)
     else:
         metric_labels = {m: METRIC_LABELS.get(m, m) for m in metrics}
         runs = {m: load_runs(metrics_files, m) for m in metrics}
         cells = summarise_metrics(runs, table=table["name"], metric_labels=metric_labels,
-                                  paper_columns=paper_columns, **common)
-        cols = cells.select("column", "dataset", "metric").unique(maintain_order=True)
-        column_labels = {r["column"]: paper_columns.get(r["dataset"]) for r in cols.iter_rows(named=True)}
-        style_keys = {r["column"]: r["metric"] for r in cols.iter_rows(named=True)}
-    if not table.get("average", True):
-        cells = cells.filter(pl.col("dataset") != "Avg")
+                                  **common)
+    heads = cells.select("column", "dataset", "split", "metric").unique(maintain_order=True)
+    paper_of = {(c["dataset"], c["split"]): c.get("paper") for c in columns}
+    column_labels = {r["column"]: paper_of[(r["dataset"], r["split"])]
+                     for r in heads.iter_rows(named=True)
+                     if paper_of.get((r["dataset"], r["split"]))}
+    style_keys = {r["column"]: r["metric"] for r in heads.iter_rows(named=True)}
     return cells, _style(table, column_labels, style_keys)
 
 
@@ -87,11 +109,11 @@ def build_rows(table: dict, rows: Sequence[dict], reference: str | None) -> tupl
     metrics = [c["metric"] for c in table["columns"]]
     loaded = [{**r, "runs": [_read(f) for f in r["files"]]} for r in rows]
     paper = read_reference(reference) if reference else {}
-    cells = summarise_rows(loaded, table=table["name"], metrics=metrics, paper=paper)
     labels = {c["metric"]: c.get("label", METRIC_LABELS.get(c["metric"], c["metric"]))
               for c in table["columns"]}
+    cells = summarise_rows(loaded, table=table["name"], metrics=metrics, metric_labels=labels,
+                           paper=paper)
     # Row tables have no split columns: the header is the metric's label.
-    cells = cells.with_columns(pl.col("column").replace_strict(labels, default=pl.col("column")))
     return cells, _style(table, None, {labels[m]: m for m in metrics})
 
 

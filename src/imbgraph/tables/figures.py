@@ -1,5 +1,7 @@
-"""DIGL Figure 3: PR-AUC averaged over the Table 1 subsets as a function of the expansion
-coefficient gamma, for RS and RIWS, with the kNN baseline as a horizontal line."""
+"""Sweep figures: a metric against one method hyperparameter (DIGL Fig. 3: PR-AUC vs the
+expansion coefficient gamma; GraphSMOTE Fig. 3: metrics vs the over-sampling scale; ECGN
+Fig. 2: F1 vs the number of clusters), one curve per series, a baseline as a horizontal
+line, each point the mean +- std over seeds of the per-seed mean over the figure's splits."""
 
 from __future__ import annotations
 
@@ -16,70 +18,83 @@ def sweep_points(
     metrics_files: Sequence[str | os.PathLike],
     *,
     metric: str,
+    param: str,
     splits: Sequence[str],
-    points: Sequence[tuple[str, float, str]],
-    baseline: str,
-    labels: dict[str, str],
+    points: Sequence[tuple[str, float, str, str]],
+    baselines: Sequence[tuple[str, str, str]] = (),
 ) -> pl.DataFrame:
-    """One row per curve point: series, gamma, mean, std, n_seeds.
+    """One row per plotted point: series, ``param`` (the x value; null for a baseline),
+    metric, mean, std, n_seeds, method, dataset.
 
-    ``points`` are (series, gamma, run method) triples; the same run method may stand for
-    several points (the baseline at gamma = 1). Each seed's value is its mean over
-    ``splits`` (a seed missing a split is dropped, as in the tables' Avg); mean and std are
-    over seeds. The baseline is the series ``labels[baseline]`` with a null gamma.
+    ``points`` are (series, x, run method, dataset) tuples; the same run method may stand for
+    several points (the baseline at gamma = 1). ``baselines`` are (series, method, dataset).
+    Each seed's value is its mean over ``splits`` (a seed missing a split is dropped, as in the
+    tables' Avg); mean and std are over seeds.
     """
     runs = load_runs(metrics_files, metric).filter(pl.col("split").is_in(list(splits)))
     per_seed = (
-        runs.group_by("method", "seed")
+        runs.group_by("method", "dataset", "seed")
         .agg(pl.col("value").mean(), pl.len().alias("n"))
         .filter(pl.col("n") == len(splits))
     )
     wanted = pl.DataFrame(
-        [{"series": labels.get(s, s), "gamma": float(g), "method": m} for s, g, m in points]
-        + [{"series": labels.get(baseline, baseline), "gamma": None, "method": baseline}],
-        schema={"series": pl.String, "gamma": pl.Float64, "method": pl.String},
+        [{"series": s, "x": float(x), "method": m, "dataset": d} for s, x, m, d in points]
+        + [{"series": s, "x": None, "method": m, "dataset": d} for s, m, d in baselines],
+        schema={"series": pl.String, "x": pl.Float64, "method": pl.String,
+                "dataset": pl.String},
     )
     return (
-        wanted.join(per_seed, on="method", how="left")
-        .group_by("series", "gamma", maintain_order=True)
+        wanted.join(per_seed, on=["method", "dataset"], how="left")
+        .group_by("series", "x", maintain_order=True)
         .agg(
             pl.col("value").mean().alias("mean"),
             pl.col("value").std(ddof=1).alias("std"),
             pl.col("value").count().alias("n_seeds"),
             pl.col("method").first(),
+            pl.col("dataset").first(),
         )
-        .sort("series", "gamma", nulls_last=True)
+        .sort("series", "x", nulls_last=True)
+        .select("series", pl.col("x").alias(param), pl.lit(metric).alias("metric"), "mean",
+                "std", "n_seeds", "method", "dataset")
     )
 
 
-def plot_sweep(points: pl.DataFrame, *, title: str, ylabel: str, png: str, pdf: str) -> None:
-    """Error-bar curve per series (std over seeds) and the baseline as a dash-dot line with
-    its +- std band; written atomically as PNG and PDF."""
+def plot_sweep(points: pl.DataFrame, *, param: str, title: str, xlabel: str,
+               ylabels: dict[str, str], png: str, pdf: str) -> None:
+    """One panel per metric: an error-bar curve per series (std over seeds) and each baseline
+    as a dash-dot line with its +- std band; written atomically as PNG and PDF."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on cluster nodes
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    base = points.filter(pl.col("gamma").is_null())
-    curves = points.filter(pl.col("gamma").is_not_null())
-    for (series,), df in curves.group_by("series", maintain_order=True):
-        df = df.sort("gamma")
-        ax.errorbar(df["gamma"], df["mean"], yerr=df["std"].fill_null(0.0), marker="o",
-                    capsize=3, label=series)
-    for row in base.iter_rows(named=True):
-        if row["mean"] is None:
-            continue
-        ax.axhline(row["mean"], color="k", linestyle="-.", label=f"{row['series']} (baseline)")
-        if row["std"] is not None:
-            ax.axhspan(row["mean"] - row["std"], row["mean"] + row["std"], color="k", alpha=0.08)
-    ax.set_xlabel(r"expansion coefficient $\gamma$")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    metrics = list(dict.fromkeys(points["metric"]))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        panel = points.filter(pl.col("metric") == metric)
+        base = panel.filter(pl.col(param).is_null())
+        curves = panel.filter(pl.col(param).is_not_null())
+        for (series,), df in curves.group_by("series", maintain_order=True):
+            df = df.sort(param)
+            ax.errorbar(df[param], df["mean"], yerr=df["std"].fill_null(0.0), marker="o",
+                        capsize=3, label=series)
+        for i, row in enumerate(base.iter_rows(named=True)):
+            if row["mean"] is None:
+                continue
+            style = ["-.", ":", "--"][i % 3]
+            ax.axhline(row["mean"], color="k", linestyle=style,
+                       label=f"{row['series']} (baseline)")
+            if row["std"] is not None:
+                ax.axhspan(row["mean"] - row["std"], row["mean"] + row["std"], color="k",
+                           alpha=0.08)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabels.get(metric, metric))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     for path, fmt in ((png, "png"), (pdf, "pdf")):
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=150)
+            fig.savefig(tmp, format=fmt, dpi=150, metadata={"CreationDate": None}
+                        if fmt == "pdf" else None)
     plt.close(fig)

@@ -1,17 +1,11 @@
-"""Render tidy cells (see :func:`imbgraph.tables.aggregate.summarise`) in the paper layout:
-rows = methods, columns = datasets + Avg, cells = mean +- std (paper value), best in bold."""
+"""Render tidy cells (see :mod:`imbgraph.tables.aggregate`) in the paper layout: rows =
+methods, one column per ``column`` key, cells = mean +- std (paper value), best in bold."""
 
 from __future__ import annotations
 
 import math
 
 import polars as pl
-
-
-def _key(cells: pl.DataFrame) -> str:
-    # Single-metric grids are keyed by split ("dataset"); multi-metric grids and row tables
-    # carry an explicit "column" key.
-    return "column" if "column" in cells.columns else "dataset"
 
 
 def _per_column(value, col: str, default):
@@ -21,8 +15,7 @@ def _per_column(value, col: str, default):
 
 def _best(cells: pl.DataFrame, higher_is_better) -> set[tuple[str, str]]:
     best = set()
-    key = _key(cells)
-    for col, group in cells.group_by(key):
+    for col, group in cells.group_by("column"):
         direction = _per_column(higher_is_better, col[0], True)
         vals = group.filter(pl.col("mean").is_not_nan() & pl.col("mean").is_not_null())
         if vals.height == 0 or direction is None:
@@ -49,10 +42,9 @@ def _cells_as_text(
     bold,
 ) -> tuple[list[str], list[list[str]]]:
     """Header and body of the paper layout as plain strings; ``bold`` marks the best cells."""
-    key = _key(cells)
     methods = list(dict.fromkeys(cells["method"]))
-    cols = list(dict.fromkeys(cells[key]))
-    lookup = {(r["method"], r[key]): r for r in cells.iter_rows(named=True)}
+    cols = list(dict.fromkeys(cells["column"]))
+    lookup = {(r["method"], r["column"]): r for r in cells.iter_rows(named=True)}
     best = _best(cells, higher_is_better)
     column_labels = column_labels or {}
     head = ["Method"] + [f"{c} {column_labels[c]}" if column_labels.get(c) else c for c in cols]

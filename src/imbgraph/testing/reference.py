@@ -16,7 +16,7 @@ import numpy as np
 def cdp_reference(edges, scores, max_size, step, max_iter=None) -> list[set[int]]:
     """CDP pseudo-label propagation, transcribed as a breadth-first search per node.
 
-    Same algorithm and conventions as ``imbgraph.linkage.propagate.propagate`` (see there):
+    Same algorithm and conventions as ``imbgraph.clustering.propagate.propagate`` (see there):
     first pass over all edges, then passes at threshold ``th <- th + (1 - th) * step`` from
     ``th = min(scores)``, until no node is left over. Within a pass, a BFS from each node not
     yet seen collects its group; a group that grows past ``max_size`` or reaches a node

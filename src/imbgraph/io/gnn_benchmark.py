@@ -1,0 +1,90 @@
+"""Reader for the gnn-benchmark ``.npz`` graphs of Shchur et al. (2018): Amazon Computers and
+Photo (``amazon_electronics_*.npz``), Coauthor CS and Physics (``ms_academic_*.npz``).
+
+The arrays are parsed by PyG's own reader (``torch_geometric.io.read_npz``, what ``Amazon``
+and ``Coauthor`` call: binary bag-of-words features, edges made undirected, self loops
+removed), in place, so nothing is written beside the file. A ``.zip`` holding exactly one
+``.npz`` (how the shared data folder ships them) is extracted into a temporary directory
+first. Class names come from the file's ``class_names`` array when present.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from imbgraph.errors import InputError
+
+__all__ = ["read_gnn_benchmark"]
+
+_REQUIRED = ("adj_data", "adj_indices", "adj_indptr", "adj_shape", "attr_data",
+             "attr_indices", "attr_indptr", "attr_shape", "labels")
+
+
+def _read_npz(path: Path, shown: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                               tuple[str, ...]]:
+    from torch_geometric.io import read_npz
+
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in _REQUIRED if k not in f.files]
+            names = tuple(str(s) for s in f["class_names"]) if "class_names" in f.files else None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise InputError(f"{shown}: not a readable .npz archive ({type(err).__name__}: "
+                         f"{err})") from None
+    if missing:
+        raise InputError(f"{shown}: not a gnn-benchmark graph: arrays {missing} are missing "
+                         f"(expected {list(_REQUIRED)})")
+    try:
+        data = read_npz(str(path), to_undirected=True)
+    except Exception as err:
+        raise InputError(f"{shown}: the gnn-benchmark arrays do not fit together "
+                         f"({type(err).__name__}: {err})") from None
+    y = data.y.numpy().astype(np.int64)
+    n_classes = int(y.max()) + 1 if y.size else 0
+    if names is None or len(names) != n_classes:
+        names = tuple(f"class_{i}" for i in range(n_classes))
+    return data.x.numpy().astype(np.float32), data.edge_index.numpy().astype(np.int64), y, names
+
+
+def read_gnn_benchmark(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                         tuple[str, ...]]:
+    """Read one gnn-benchmark graph from its ``.npz`` (or a ``.zip`` holding one ``.npz``).
+
+    Returns
+    -------
+    x : ndarray (n, d) float32 binary features
+    edge_index : ndarray (2, E) int64, both directions, no self loops
+    y : ndarray (n,) int64 class ids
+    class_names : tuple of str
+
+    Raises
+    ------
+    InputError
+        naming the file when it is missing, not an npz/zip, lacks an array or is truncated.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: gnn-benchmark file not found (expected an .npz such as "
+                         "amazon_electronics_computers.npz, or a .zip holding one)")
+    if path.suffix.lower() != ".zip":
+        return _read_npz(path, str(path))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.namelist()
+                       if m.lower().endswith(".npz") and not m.startswith("__MACOSX")]
+            if len(members) != 1:
+                raise InputError(f"{path}: expected exactly one .npz inside the zip, found "
+                                 f"{members}")
+            with tempfile.TemporaryDirectory(prefix="imbgraph-npz-") as tmp:
+                target = Path(tmp) / Path(members[0]).name
+                with zf.open(members[0]) as src, open(target, "wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                return _read_npz(target, f"{path}!{members[0]}")
+    except (zipfile.BadZipFile, EOFError, OSError) as err:
+        raise InputError(f"{path}: not a readable zip ({type(err).__name__}: {err})") from None

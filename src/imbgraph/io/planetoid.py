@@ -1,0 +1,100 @@
+"""Reader for Planetoid raw files (Cora, CiteSeer, PubMed): ``<root>/<Name>/raw/ind.<name>.*``.
+
+The eight files (``x, tx, allx, y, ty, ally, graph, test.index``) are Python pickles (and one
+text file) as published by Yang et al. (2016). They are parsed by PyG's own raw reader
+(``torch_geometric.io.read_planetoid_data``, what ``Planetoid.process`` calls), which reads
+them in place and writes nothing: the data root is never written to, and there is no
+``processed/`` folder to copy around. Each file is first loaded on its own so that a missing,
+truncated or malformed one raises :class:`InputError` naming it.
+
+Class names: Planetoid stores one-hot labels without names. The names below are the LINQS
+class names matched to Planetoid ids by class size (all sizes differ; see REFERENCES.md):
+Cora sizes [351, 217, 418, 818, 426, 298, 180]; other datasets get ``class_<i>``. CiteSeer's 15 test-index gaps are isolated
+nodes PyG fills with zero features and label 0 (its convention, kept).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from imbgraph.errors import InputError
+
+__all__ = ["PLANETOID_CLASS_NAMES", "PLANETOID_FILES", "planetoid_raw_dir", "read_planetoid"]
+
+PLANETOID_FILES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
+
+# Planetoid id -> LINQS class name, matched by class size.
+PLANETOID_CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "cora": ("Theory", "Reinforcement_Learning", "Genetic_Algorithms", "Neural_Networks",
+             "Probabilistic_Methods", "Case_Based", "Rule_Learning"),
+    # sizes [264 (249 + 15 isolated), 590, 668, 701, 596, 508]
+    "citeseer": ("AI", "ML", "IR", "DB", "Agents", "HCI"),
+}
+
+
+def planetoid_raw_dir(root: str | os.PathLike, name: str) -> Path:
+    """``<root>/<Name>/raw``, the layout PyG's ``Planetoid(root, name)`` expects."""
+    return Path(root) / name / "raw"
+
+
+def _check_files(folder: Path, prefix: str) -> None:
+    from torch_geometric.io.planetoid import read_file
+
+    for part in PLANETOID_FILES:
+        path = folder / f"ind.{prefix}.{part}"
+        if not path.is_file():
+            raise InputError(f"{path}: Planetoid raw file not found (expected the eight files "
+                             f"ind.{prefix}.{{{','.join(PLANETOID_FILES)}}} in {folder})")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = read_file(str(folder), prefix, part)
+        except Exception as err:  # pickle raises many types on truncated or foreign bytes
+            raise InputError(f"{path}: not a readable Planetoid '{part}' file "
+                             f"({type(err).__name__}: {err}); expected the published "
+                             "pickle/text file, untruncated") from None
+        if part == "graph" and not isinstance(out, dict):
+            raise InputError(f"{path}: expected a pickled dict of adjacency lists, got "
+                             f"{type(out).__name__}")
+
+
+def read_planetoid(root: str | os.PathLike, name: str) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray, tuple[str, ...]]:
+    """Read ``<root>/<name>/raw/ind.<name>.*`` (``name`` as PyG spells it: Cora, CiteSeer).
+
+    Returns
+    -------
+    x : ndarray (n, d) float32 bag-of-words features
+    edge_index : ndarray (2, E) int64, as PyG builds it (both directions)
+    y : ndarray (n,) int64 class ids
+    class_names : tuple of str (LINQS names for Cora and CiteSeer, else ``class_<i>``)
+
+    Raises
+    ------
+    InputError
+        naming the first missing or unreadable raw file, or the folder when the files do not
+        fit together.
+    """
+    from torch_geometric.io.planetoid import read_planetoid_data
+
+    folder = planetoid_raw_dir(root, name)
+    prefix = name.lower()
+    _check_files(folder, prefix)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = read_planetoid_data(str(folder), prefix)
+    except Exception as err:
+        raise InputError(f"{folder}: the Planetoid raw files do not fit together "
+                         f"({type(err).__name__}: {err})") from None
+    x = data.x.numpy().astype(np.float32)
+    y = data.y.numpy().astype(np.int64)
+    n_classes = int(y.max()) + 1 if y.size else 0
+    names = PLANETOID_CLASS_NAMES.get(prefix)
+    if names is None or len(names) != n_classes:
+        names = tuple(f"class_{i}" for i in range(n_classes))
+    return x, data.edge_index.numpy().astype(np.int64), y, names

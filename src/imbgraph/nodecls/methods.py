@@ -1,0 +1,169 @@
+"""Registries and the job body of the node-classification family.
+
+A method is a config entry ``{label, model, balancing, loss[, train]}`` (model x balancing x
+loss, :func:`imbgraph.nodecls.config.resolve_method`); :func:`run_method` trains it on one
+graph and split for one seed and returns the test metrics. It touches no file: the workflow
+script reads the graph and splits, loops over the seeds and writes each seed's
+``metrics.json`` / ``timings.json`` / ``settings.json``.
+
+Registries (a unit test keeps the schema's enums equal to them):
+
+* :data:`MODELS` (``imbgraph.nodecls.models``): ``sage``, ``gcn``;
+* :data:`BALANCING`: ``none``, ``oversampling``, ``smote``, ``embed_smote``, ``graphsmote``;
+* :data:`LOSSES` (``imbgraph.nodecls.balancing``): ``ce``, with class weights from
+  :data:`imbgraph.losses.CLASS_WEIGHTS` (``none``, ``inverse``, ``effective_number``);
+* :data:`SPLITS` (``imbgraph.nodecls.splits``): ``artificial``, ``genuine``, ``longtail``;
+* :data:`SELECT` (``imbgraph.nodecls.train``): validation criteria.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from imbgraph.losses import CLASS_WEIGHTS, class_weights
+from imbgraph.metrics.classification import classification_report
+from imbgraph.nodecls.balancing import (
+    LOSSES,
+    BalancedModel,
+    Batch,
+    EmbedSMOTE,
+    OverSampling,
+    Plain,
+    RawSMOTE,
+)
+from imbgraph.nodecls.graph import NodeGraph
+from imbgraph.nodecls.graphsmote import GraphSMOTE
+from imbgraph.nodecls.models import MODELS, GNN, Adjacency, build_model
+from imbgraph.nodecls.splits import SPLITS, NodeSplit, oversampling_targets
+from imbgraph.nodecls.train import SELECT, TrainConfig, fit, predict_proba
+from imbgraph.training import default_device, seed_everything
+
+__all__ = ["BALANCING", "CLASS_WEIGHTS", "LOSSES", "MODELS", "OVERSAMPLING", "SELECT",
+           "SPLITS", "TASK", "build_batch", "build_method", "metrics_record", "run_method"]
+
+TASK = "nodecls"
+
+Factory = Callable[..., BalancedModel]
+
+BALANCING: dict[str, Factory] = {
+    "none": lambda gnn, crit: Plain(gnn, crit),
+    "oversampling": lambda gnn, crit: OverSampling(gnn, crit),
+    "smote": lambda gnn, crit: RawSMOTE(gnn, crit),
+    "embed_smote": lambda gnn, crit: EmbedSMOTE(gnn, crit),
+    "graphsmote": lambda gnn, crit, edges="soft", threshold=0.5, edge_weight=1e-6,
+    pretrain_epochs=0, neg_ratio=1.0, dense_below=1024: GraphSMOTE(
+        gnn, crit, edges=edges, threshold=threshold, edge_weight=edge_weight,
+        pretrain_epochs=pretrain_epochs, neg_ratio=neg_ratio, dense_below=dense_below),
+}
+
+#: balancing strategies that add synthetic nodes (and so need an over-sampling ``scale``)
+OVERSAMPLING = ("oversampling", "smote", "embed_smote", "graphsmote")
+
+
+def _params(entry: dict, *drop: str) -> dict:
+    return {k: v for k, v in entry.items() if k not in ("name", *drop)}
+
+
+def build_method(method: dict, in_channels: int, num_classes: int) -> BalancedModel:
+    """The :class:`BalancedModel` of a resolved method (fresh parameters from torch's global
+    generator: seed first)."""
+    gnn: GNN = build_model(method["model"], in_channels, num_classes)
+    bal = method["balancing"]
+    criterion = LOSSES[method["loss"]["name"]]
+    return BALANCING[bal["name"]](gnn, criterion, **_params(bal, "scale"))
+
+
+def build_batch(graph: NodeGraph, split: NodeSplit, method: dict,
+                device: torch.device) -> Batch:
+    """Tensors of the training graph for ``method`` (class weights and synthetic-node counts
+    from the split's training class counts)."""
+    y = torch.as_tensor(graph.y, device=device)
+    train = torch.as_tensor(split.train, device=device)
+    counts = np.bincount(graph.y[split.train], minlength=graph.num_classes)
+    bal, loss = method["balancing"], method["loss"]
+    if bal["name"] in OVERSAMPLING:
+        new = oversampling_targets(counts, split.minority, bal["scale"])
+    else:
+        new = np.zeros(graph.num_classes, dtype=np.int64)
+    weights = None
+    if loss.get("class_weights", "none") != "none":
+        w = class_weights(loss["class_weights"], counts, **loss.get("class_weight_params", {}))
+        weights = torch.as_tensor(w, dtype=torch.float32, device=device)
+    edge_index = torch.as_tensor(graph.edge_index, device=device)
+    return Batch(x=torch.as_tensor(graph.x, device=device),
+                 adj=Adjacency.from_edge_index(edge_index, graph.num_nodes, device=device),
+                 y=y, train=train, new_per_class=torch.as_tensor(new, device=device),
+                 class_weight=weights, edge_index=edge_index)
+
+
+def _group_recall(y: np.ndarray, pred: np.ndarray, classes: list[int]) -> float:
+    rec = [float((pred[y == c] == c).mean()) for c in classes if (y == c).any()]
+    return float(np.mean(rec)) if rec else float("nan")
+
+
+def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
+               device: torch.device | str | None = None,
+               progress: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train ``method`` on ``graph`` with ``split`` for one seed; score the test nodes.
+
+    Everything random is reseeded from ``seed`` first, so a loop over seeds in one process
+    gives the same numbers as one process per seed.
+
+    Parameters
+    ----------
+    graph : the original graph (synthetic nodes exist only inside training steps)
+    split : train / val / test node ids and the minority classes
+    method : a resolved method (:func:`imbgraph.nodecls.config.resolve_method`)
+    seed : the run seed
+    device : default :func:`imbgraph.training.default_device`
+
+    Returns
+    -------
+    metrics : dict, a function of (config, seed) only: ``acc``, ``balanced_acc``,
+        ``macro_f1``, ``micro_f1``, ``macro_auroc``, ``n`` (test nodes), ``minority_recall``
+        and ``majority_recall`` (mean recall over the split's minority / other classes),
+        ``train_size`` and ``best_epoch``
+    summary : dict of timings and counts (``seconds``, ``train_seconds``,
+        ``pretrain_seconds``, ``epochs``, ``seconds_per_epoch``, ``synthetic_per_step``)
+    """
+    t0 = time.perf_counter()
+    device = torch.device(device) if device is not None else default_device()
+    seed_everything(seed)
+    batch = build_batch(graph, split, method, device)
+    model = build_method(method, graph.num_features, graph.num_classes).to(device)
+    tr = method["train"]
+    cfg = TrainConfig(**{k: tr[k] for k in TrainConfig.__dataclass_fields__ if k in tr})
+    val = torch.as_tensor(split.val, device=device)
+    result = fit(model, batch, val, cfg, progress=progress)
+    proba = predict_proba(model, batch.x, batch.adj)[torch.as_tensor(split.test, device=device)]
+    proba = proba.double().cpu().numpy()
+    y_test = graph.y[split.test]
+    metrics: dict[str, Any] = classification_report(y_test, proba)
+    pred = proba.argmax(axis=1)
+    minority = list(split.minority)
+    majority = [c for c in range(graph.num_classes) if c not in split.minority]
+    metrics["minority_recall"] = _group_recall(y_test, pred, minority)
+    metrics["majority_recall"] = _group_recall(y_test, pred, majority)
+    metrics["train_size"] = int(split.train.shape[0])
+    metrics["best_epoch"] = int(result.best_epoch)
+    summary = {
+        "seconds": time.perf_counter() - t0,
+        "train_seconds": result.seconds,
+        "pretrain_seconds": result.pretrain_seconds,
+        "epochs": result.epochs,
+        "seconds_per_epoch": result.seconds / max(result.epochs, 1),
+        "synthetic_per_step": int(batch.new_per_class.sum()),
+        "device": str(device),
+    }
+    return metrics, summary
+
+
+def metrics_record(*, dataset: str, split: str, method: str, label: str, seed: int,
+                   metrics: dict[str, Any]) -> dict[str, Any]:
+    """The content of a run's ``metrics.json`` (the house's common keys first)."""
+    return {"task": TASK, "dataset": dataset, "split": split, "method": method,
+            "method_label": label, "seed": int(seed), **metrics}

@@ -1,0 +1,291 @@
+"""GNN backbones of the node-classification family: GraphSAGE and GCN, full-batch, sparse.
+
+Every method of GraphSMOTE's comparison runs on the same network (paper, 5.1.2): an
+*encoder* (one graph convolution, GraphSMOTE's feature extractor), a *classifier* block (one
+graph convolution) and a linear *head*, with ReLU and dropout after each convolution. The
+balancing methods hook in between the parts: SMOTE in the encoder's space (GraphSMOTE), in
+the last convolution's space (Embed-SMOTE), or on the input graph (over-sampling, SMOTE).
+
+Graphs reach the layers as an :class:`Adjacency`, which holds the real graph as a sparse CSR
+matrix (built once per graph) plus, optionally, weighted *extra* edges to appended synthetic
+nodes. Extra edge weights may carry gradients (GraphSMOTE-O's soft edges); the real part is
+aggregated with ``torch.sparse.mm``, about six times faster on CPU than PyG's edge-list
+message passing at BlogCatalog's size (benchmarks/bench_nodecls.py), and without the
+``(E, F)`` message tensor.
+
+The layers keep PyG's parameters (:class:`torch_geometric.nn.SAGEConv`,
+:class:`~torch_geometric.nn.GCNConv`) and compute exactly their outputs on unweighted graphs
+(tests/nodecls/test_models.py checks it); with weighted edges the SAGE mean becomes the
+weighted mean and GCN's degrees the weighted degrees.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["Adjacency", "CONVS", "GCNLayer", "GNN", "MODELS", "SAGELayer", "build_model"]
+
+
+class Adjacency:
+    """Aggregation operator over ``n`` real nodes, optionally with appended nodes and
+    weighted extra edges.
+
+    Attributes
+    ----------
+    n : real nodes (rows of the CSR part)
+    num_nodes : real + appended nodes (rows of the features it aggregates)
+    crow, col : CSR structure of the real graph (rows = targets, columns = sources)
+    deg : (n,) float real in-degree
+    extra_src, extra_dst : (E_x,) int64 directed extra edges (source -> target)
+    extra_weight : (E_x,) float weights, may require grad
+
+    Build with :meth:`from_edge_index`; add synthetic nodes with :meth:`augment`.
+    """
+
+    def __init__(self, crow: torch.Tensor, col: torch.Tensor, deg: torch.Tensor, n: int,
+                 num_nodes: int | None = None, extra_src: torch.Tensor | None = None,
+                 extra_dst: torch.Tensor | None = None,
+                 extra_weight: torch.Tensor | None = None) -> None:
+        self.crow, self.col, self.deg, self.n = crow, col, deg, int(n)
+        self.num_nodes = int(n if num_nodes is None else num_nodes)
+        empty = torch.zeros(0, dtype=torch.long, device=crow.device)
+        self.extra_src = empty if extra_src is None else extra_src
+        self.extra_dst = empty if extra_dst is None else extra_dst
+        self.extra_weight = (torch.zeros(0, device=crow.device) if extra_weight is None
+                             else extra_weight)
+        self._ones = torch.ones(col.shape[0], device=col.device)
+
+    @classmethod
+    def from_edge_index(cls, edge_index: torch.Tensor | np.ndarray, n: int, *,
+                        device: torch.device | str | None = None) -> "Adjacency":
+        """From a (2, E) edge list (source, target); duplicates are kept as given."""
+        ei = torch.as_tensor(np.asarray(edge_index) if isinstance(edge_index, np.ndarray)
+                             else edge_index, dtype=torch.long, device=device)
+        src, dst = ei[0], ei[1]
+        order = torch.argsort(dst * max(n, 1) + src)
+        dst, src = dst[order], src[order]
+        counts = torch.bincount(dst, minlength=n)
+        crow = torch.zeros(n + 1, dtype=torch.long, device=ei.device)
+        crow[1:] = torch.cumsum(counts, 0)
+        return cls(crow, src.contiguous(), counts.to(torch.float32), n)
+
+    @property
+    def num_extra(self) -> int:
+        return int(self.extra_src.shape[0])
+
+    def augment(self, num_nodes: int, src: torch.Tensor, dst: torch.Tensor,
+                weight: torch.Tensor | None = None, *, both: bool = True) -> "Adjacency":
+        """This operator over ``num_nodes`` nodes (appended ones have no real edges) plus
+        extra edges ``src -> dst`` with ``weight`` (default 1), and ``dst -> src`` too when
+        ``both`` (an undirected edge). Extra edges already present are kept."""
+        if weight is None:
+            weight = torch.ones(src.shape[0], device=src.device)
+        if both:
+            src, dst = torch.cat([src, dst]), torch.cat([dst, src])
+            weight = torch.cat([weight, weight])
+        return Adjacency(self.crow, self.col, self.deg, self.n, num_nodes,
+                         torch.cat([self.extra_src, src]), torch.cat([self.extra_dst, dst]),
+                         torch.cat([self.extra_weight.to(weight.dtype), weight]))
+
+    def neighbors(self, nodes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Real neighbours of ``nodes`` (m,) (real ids): (position in ``nodes``, neighbour),
+        both (k,) int64, grouped by position in ``nodes`` order."""
+        start, stop = self.crow[nodes], self.crow[nodes + 1]
+        counts = stop - start
+        owner = torch.repeat_interleave(torch.arange(nodes.shape[0], device=nodes.device),
+                                        counts)
+        first = torch.cumsum(counts, 0) - counts
+        offset = torch.arange(owner.shape[0], device=nodes.device) - first[owner]
+        return owner, self.col[start[owner] + offset]
+
+    # --- aggregation --------------------------------------------------------------------------
+    def _real_sum(self, x: torch.Tensor) -> torch.Tensor:
+        """sum over real in-neighbours for the n real rows, zeros for appended rows."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "sparse CSR support is in beta"
+            a = torch.sparse_csr_tensor(self.crow, self.col, self._ones.to(x.dtype),
+                                        size=(self.n, x.shape[0]))
+        out = torch.sparse.mm(a, x)
+        if x.shape[0] > self.n:
+            out = torch.cat([out, out.new_zeros(x.shape[0] - self.n, x.shape[1])])
+        return out
+
+    def _extra(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        w = self.extra_weight.to(x.dtype)
+        num = x.new_zeros(x.shape).index_add(0, self.extra_dst, x[self.extra_src] * w[:, None])
+        den = x.new_zeros(x.shape[0]).index_add(0, self.extra_dst, w)
+        return num, den
+
+    def degree(self, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """(num_nodes,) weighted in-degree (real edges count 1)."""
+        deg = self.deg.to(dtype)
+        if self.num_nodes > self.n:
+            deg = torch.cat([deg, deg.new_zeros(self.num_nodes - self.n)])
+        if self.num_extra:
+            deg = deg.index_add(0, self.extra_dst, self.extra_weight.to(dtype))
+        return deg
+
+    def mean(self, x: torch.Tensor) -> torch.Tensor:
+        """(Weighted) mean of the in-neighbours' rows of ``x`` (num_nodes, F); zeros for a
+        node without neighbours (PyG's mean aggregation)."""
+        self._check(x)
+        num = self._real_sum(x)
+        den = self.deg.to(x.dtype)
+        if x.shape[0] > self.n:
+            den = torch.cat([den, den.new_zeros(x.shape[0] - self.n)])
+        if self.num_extra:
+            e_num, e_den = self._extra(x)
+            num, den = num + e_num, den + e_den
+        return num / den.clamp_min(1e-12)[:, None]
+
+    def gcn(self, x: torch.Tensor) -> torch.Tensor:
+        """D^-1/2 (A + I) D^-1/2 x with D the (weighted) degree plus one (GCN's propagation)."""
+        self._check(x)
+        dinv = (self.degree(x.dtype) + 1.0).rsqrt()
+        h = x * dinv[:, None]
+        agg = self._real_sum(h)
+        if self.num_extra:
+            agg = agg + self._extra(h)[0]
+        return agg * dinv[:, None] + x * (dinv * dinv)[:, None]
+
+    def _check(self, x: torch.Tensor) -> None:
+        if x.shape[0] != self.num_nodes:
+            raise ValueError(f"Adjacency over {self.num_nodes} nodes got features of "
+                             f"{x.shape[0]} rows")
+
+    def __repr__(self) -> str:
+        return (f"Adjacency(nodes={self.num_nodes}, real={self.n}, "
+                f"edges={self.col.shape[0]}, extra={self.num_extra})")
+
+
+class SAGELayer(nn.Module):
+    r"""GraphSAGE convolution with the mean aggregator:
+    :math:`W_1 x_v + W_2 \,\mathrm{mean}_{u \in N(v)} x_u + b`
+    (:class:`torch_geometric.nn.SAGEConv`'s parameters and output).
+
+    Shapes:
+        - **input:** node features (N, F_in), :class:`Adjacency` over N nodes
+        - **output:** node features (N, F_out)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        from torch_geometric.nn import SAGEConv
+
+        self.conv = SAGEConv(in_channels, out_channels, aggr="mean")
+
+    def reset_parameters(self) -> None:
+        self.conv.reset_parameters()
+
+    def forward(self, x: torch.Tensor, adj: Adjacency) -> torch.Tensor:
+        return self.conv.lin_l(adj.mean(x)) + self.conv.lin_r(x)
+
+    def __repr__(self) -> str:
+        return f"SAGELayer({self.conv.in_channels}, {self.conv.out_channels})"
+
+
+class GCNLayer(nn.Module):
+    r"""GCN convolution :math:`\hat D^{-1/2} (A + I) \hat D^{-1/2} X W + b`
+    (:class:`torch_geometric.nn.GCNConv`'s parameters and output).
+
+    Shapes:
+        - **input:** node features (N, F_in), :class:`Adjacency` over N nodes
+        - **output:** node features (N, F_out)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        from torch_geometric.nn import GCNConv
+
+        self.conv = GCNConv(in_channels, out_channels)
+
+    def reset_parameters(self) -> None:
+        self.conv.reset_parameters()
+
+    def forward(self, x: torch.Tensor, adj: Adjacency) -> torch.Tensor:
+        out = adj.gcn(self.conv.lin(x))
+        return out + self.conv.bias if self.conv.bias is not None else out
+
+    def __repr__(self) -> str:
+        return f"GCNLayer({self.conv.in_channels}, {self.conv.out_channels})"
+
+
+CONVS: dict[str, Callable[[int, int], nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer}
+
+
+class GNN(nn.Module):
+    """Encoder convolutions -> classifier convolutions -> linear head (GraphSMOTE's network).
+
+    Args:
+        in_channels: feature dimension d.
+        num_classes: C.
+        conv: ``"sage"`` or ``"gcn"`` (:data:`CONVS`).
+        hidden: width of every convolution (paper: 64).
+        encoder_layers, classifier_layers: convolutions in each block (paper: 1 and 1).
+        dropout: after every convolution's ReLU (paper: 0.1).
+
+    Shapes:
+        - **encode:** (N, d), Adjacency -> (N, hidden)
+        - **embed:** (N, hidden), Adjacency -> (N, hidden) (classifier convolutions)
+        - **head:** (N, hidden) -> (N, C) logits
+        - **forward:** (N, d), Adjacency -> (N, C) logits
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, *, conv: str = "sage",
+                 hidden: int = 64, encoder_layers: int = 1, classifier_layers: int = 1,
+                 dropout: float = 0.1) -> None:
+        super().__init__()
+        if conv not in CONVS:
+            raise ValueError(f"conv = {conv!r}; expected one of {sorted(CONVS)}")
+        if in_channels < 1:
+            raise ValueError(f"in_channels = {in_channels}: the graph has no node features "
+                             "(compute DeepWalk features first)")
+        self.conv_name, self.hidden, self.dropout = conv, int(hidden), float(dropout)
+        layer = CONVS[conv]
+        widths = [in_channels] + [hidden] * encoder_layers
+        self.encoder = nn.ModuleList(layer(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.classifier = nn.ModuleList(layer(hidden, hidden) for _ in range(classifier_layers))
+        self.lin = nn.Linear(hidden, num_classes)
+
+    def reset_parameters(self) -> None:
+        for m in [*self.encoder, *self.classifier]:
+            m.reset_parameters()
+        self.lin.reset_parameters()
+
+    def _block(self, layers: nn.ModuleList, h: torch.Tensor, adj: Adjacency) -> torch.Tensor:
+        for layer in layers:
+            h = F.dropout(torch.relu(layer(h, adj)), self.dropout, self.training)
+        return h
+
+    def encode(self, x: torch.Tensor, adj: Adjacency) -> torch.Tensor:
+        return self._block(self.encoder, x, adj)
+
+    def embed(self, h: torch.Tensor, adj: Adjacency) -> torch.Tensor:
+        return self._block(self.classifier, h, adj)
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        return self.lin(h)
+
+    def forward(self, x: torch.Tensor, adj: Adjacency) -> torch.Tensor:
+        return self.head(self.embed(self.encode(x, adj), adj))
+
+
+MODELS: dict[str, str] = {"sage": "sage", "gcn": "gcn"}  # config model name -> convolution
+
+
+def build_model(spec: dict, in_channels: int, num_classes: int) -> GNN:
+    """A :class:`GNN` from a resolved model entry ``{name, hidden, dropout, encoder_layers,
+    classifier_layers}``."""
+    name = spec["name"]
+    if name not in MODELS:
+        raise ValueError(f"model name = {name!r}; expected one of {sorted(MODELS)}")
+    return GNN(in_channels, num_classes, conv=MODELS[name], hidden=int(spec.get("hidden", 64)),
+               encoder_layers=int(spec.get("encoder_layers", 1)),
+               classifier_layers=int(spec.get("classifier_layers", 1)),
+               dropout=float(spec.get("dropout", 0.1)))

@@ -1,0 +1,418 @@
+"""Imbalanced train / validation / test splits of a graph's nodes, seeded, as index arrays.
+
+Three protocols (:data:`SPLITS`), each drawn class by class from one numpy Generator:
+
+* ``artificial`` (GraphSMOTE's Cora protocol; ECGN reuses it): chosen minority classes get
+  ``int(train_per_class * imbalance_ratio)`` training nodes, the others ``train_per_class``;
+  validation and test are either fixed counts per class (GraphSMOTE: 25 and 55) or fractions
+  of each class's remaining nodes (ECGN: 30% / 70% of the rest);
+* ``genuine`` (GraphSMOTE's BlogCatalog / Twitter protocol): fixed fractions of every class
+  (25% / 25% / 50%), at least one node per part;
+* ``longtail`` (IGL-Bench's node class imbalance): 10% of the nodes train with an
+  exponential profile over classes ranked by size, class i getting n_max * mu^-i with
+  mu = rho^(1/(C-1)) (n_max chosen so the profile sums to the training budget), at least 1
+  and at most the class size; 10% of the nodes validate, split equally over classes; the rest
+  test.
+
+A split records its *minority* classes, the ones over-sampling methods augment: the chosen
+ones (artificial) or, by default, the classes with fewer training nodes than the mean
+training class (genuine, longtail; ``minority_max_size`` picks classes of at most that many
+nodes instead, GraphSMOTE's "smaller than 101" rule for BlogCatalog).
+
+Splits are stored together, one per run seed, in one Parquet table (:func:`write_splits`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from imbgraph.errors import ConfigError, InputError
+from imbgraph.io.tables import read_parquet_table, table_metadata, write_parquet_table
+
+__all__ = ["NodeSplit", "SPLITS", "artificial_split", "genuine_split", "longtail_split",
+           "make_split", "make_splits", "minority_by_mean", "oversampling_targets",
+           "read_splits", "resolve_classes", "split_seed", "write_splits"]
+
+PARTS = ("train", "val", "test")
+
+
+@dataclass(frozen=True, eq=False)
+class NodeSplit:
+    """Node ids of one split.
+
+    Attributes
+    ----------
+    train, val, test : ndarray of shape (k,), int64, sorted, pairwise disjoint
+    minority : tuple of int, the classes over-sampling methods augment
+    """
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    minority: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        for part in PARTS:
+            a = np.sort(np.asarray(getattr(self, part), dtype=np.int64))
+            object.__setattr__(self, part, a)
+        object.__setattr__(self, "minority", tuple(sorted(int(c) for c in self.minority)))
+        allnodes = np.concatenate([self.train, self.val, self.test])
+        if np.unique(allnodes).shape[0] != allnodes.shape[0]:
+            raise ValueError("NodeSplit: train, val and test must be disjoint and free of "
+                             "repeated nodes")
+
+    def counts(self, y: np.ndarray, num_classes: int) -> dict[str, np.ndarray]:
+        """Nodes per class in each part: {"train": (C,), "val": (C,), "test": (C,)}."""
+        return {p: np.bincount(y[getattr(self, p)], minlength=num_classes) for p in PARTS}
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, NodeSplit) and self.minority == other.minority
+                and all(np.array_equal(getattr(self, p), getattr(other, p)) for p in PARTS))
+
+
+# --- helpers ------------------------------------------------------------------------------
+def resolve_classes(values: Sequence[int | str], class_names: Sequence[str], *,
+                    key: str) -> tuple[int, ...]:
+    """Class ids of ``values``, each a class id or a class name; ConfigError names ``key``."""
+    names = list(class_names)
+    out = []
+    for v in values:
+        if isinstance(v, bool):
+            v = str(v)
+        if isinstance(v, (int, np.integer)):
+            if not 0 <= int(v) < len(names):
+                raise ConfigError(f"{key}: class id {v} does not exist; the graph has "
+                                  f"{len(names)} classes (ids 0..{len(names) - 1})")
+            out.append(int(v))
+        elif v in names:
+            out.append(names.index(v))
+        else:
+            raise ConfigError(f"{key}: unknown class {v!r}; the graph's classes are {names}")
+    if len(set(out)) != len(out):
+        raise ConfigError(f"{key}: class listed twice in {list(values)}")
+    return tuple(out)
+
+
+def split_seed(spec: dict, run_seed: int) -> list[int]:
+    """Entropy of the Generator that draws a split: the spec's ``seed`` alone for a fixed
+    split (``per_run: false``, IGL-Bench), or with the run seed (a new split per run)."""
+    base = int(spec.get("seed", 0))
+    return [base, int(run_seed)] if spec.get("per_run", True) else [base]
+
+
+def _members(y: np.ndarray, num_classes: int, rng: np.random.Generator) -> list[np.ndarray]:
+    # One permutation per class, in class order: the draw of class c never depends on the
+    # counts asked of the other classes.
+    order = np.argsort(y, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(y, minlength=num_classes))])
+    return [rng.permutation(order[bounds[c]:bounds[c + 1]]) for c in range(num_classes)]
+
+
+def _take(members: list[np.ndarray], counts: np.ndarray) -> tuple[list[np.ndarray],
+                                                                   list[np.ndarray]]:
+    taken = [m[:k] for m, k in zip(members, counts)]
+    rest = [m[k:] for m, k in zip(members, counts)]
+    return taken, rest
+
+
+def _check_room(sizes: np.ndarray, need: np.ndarray, class_names: Sequence[str] | None,
+                key: str, what: str) -> None:
+    over = np.flatnonzero(need > sizes)
+    if over.size:
+        c = int(over[0])
+        name = f"class {c}" + (f" ({class_names[c]!r})" if class_names is not None else "")
+        raise ConfigError(f"{key}: {what} asks for {int(need[c])} nodes of {name}, which has "
+                          f"only {int(sizes[c])}")
+
+
+def minority_by_mean(train_counts: np.ndarray) -> tuple[int, ...]:
+    """Classes with fewer training nodes than the mean training class."""
+    train_counts = np.asarray(train_counts, dtype=np.float64)
+    return tuple(int(c) for c in np.flatnonzero(train_counts < train_counts.mean()))
+
+
+def _auto_minority(sizes: np.ndarray, train_counts: np.ndarray,
+                   max_size: int | None) -> tuple[int, ...]:
+    if max_size is not None:
+        return tuple(int(c) for c in np.flatnonzero((sizes <= max_size) & (sizes > 0)))
+    return minority_by_mean(train_counts)
+
+
+# --- protocols ------------------------------------------------------------------------------
+def artificial_split(
+    y: np.ndarray, minority: Sequence[int], *, imbalance_ratio: float,
+    train_per_class: int = 20, val_per_class: int | None = 25,
+    test_per_class: int | None = 55, val_fraction: float | None = None,
+    test_fraction: float | None = None, rng: np.random.Generator,
+    num_classes: int | None = None, class_names: Sequence[str] | None = None,
+    key: str = "split",
+) -> NodeSplit:
+    """GraphSMOTE's artificial imbalance (see the module docstring).
+
+    Parameters
+    ----------
+    y : ndarray (n,) int64 labels
+    minority : class ids given ``int(train_per_class * imbalance_ratio)`` training nodes
+    imbalance_ratio : in (0, 1]
+    train_per_class : training nodes of every other class (GraphSMOTE 20, ECGN 200)
+    val_per_class, test_per_class : fixed counts per class; ``test_per_class=None`` takes
+        every remaining node
+    val_fraction, test_fraction : instead of counts, fractions of each class's nodes left
+        after training (ECGN: 0.3 / 0.7); ``val_fraction`` overrides ``val_per_class``
+    rng : the Generator of this split (see :func:`split_seed`)
+    key : config key named in errors
+
+    Returns
+    -------
+    NodeSplit with ``minority`` the given classes.
+    """
+    y = np.asarray(y, dtype=np.int64)
+    c_count = int(num_classes if num_classes is not None else y.max() + 1)
+    if not 0.0 < imbalance_ratio <= 1.0:
+        raise ConfigError(f"{key}.imbalance_ratio = {imbalance_ratio!r}; expected a value in "
+                          "(0, 1]")
+    minority = tuple(int(c) for c in minority)
+    for c in minority:
+        if not 0 <= c < c_count:
+            raise ConfigError(f"{key}.minority: class id {c} does not exist (the graph has "
+                              f"{c_count} classes)")
+    n_min = int(train_per_class * imbalance_ratio)
+    if n_min < 1:
+        raise ConfigError(f"{key}.imbalance_ratio = {imbalance_ratio}: int({train_per_class} "
+                          f"x {imbalance_ratio}) = 0 training nodes per minority class; "
+                          "expected at least 1")
+    sizes = np.bincount(y, minlength=c_count)
+    train = np.full(c_count, int(train_per_class))
+    train[list(minority)] = n_min
+    _check_room(sizes, train, class_names, key, "train_per_class")
+    members = _members(y, c_count, rng)
+    tr, rest = _take(members, train)
+    left = sizes - train
+    if val_fraction is not None:
+        val = np.floor(left * float(val_fraction) + 1e-9).astype(np.int64)
+    else:
+        val = np.full(c_count, int(val_per_class or 0))
+    _check_room(left, val, class_names, key, "train + val_per_class")
+    va, rest = _take(rest, val)
+    left = left - val
+    if test_fraction is not None:
+        base = sizes - train  # fraction of what training left, like val_fraction
+        test = np.minimum(np.floor(base * float(test_fraction) + 1e-9).astype(np.int64), left)
+    elif test_per_class is not None:
+        test = np.full(c_count, int(test_per_class))
+        _check_room(left, test, class_names, key, "train + val + test_per_class")
+    else:
+        test = left
+    te, _ = _take(rest, test)
+    return NodeSplit(np.concatenate(tr), np.concatenate(va), np.concatenate(te), minority)
+
+
+def genuine_split(
+    y: np.ndarray, *, train_fraction: float = 0.25, val_fraction: float = 0.25,
+    test_fraction: float | None = None, rng: np.random.Generator,
+    num_classes: int | None = None, class_names: Sequence[str] | None = None,
+    minority_max_size: int | None = None, key: str = "split",
+) -> NodeSplit:
+    """Fixed fractions of every class (GraphSMOTE: 25% / 25% / 50%).
+
+    Each part takes ``max(1, int(fraction * size))`` nodes of a class (``test_fraction=None``:
+    every remaining node), so every class needs at least three nodes.
+    """
+    y = np.asarray(y, dtype=np.int64)
+    c_count = int(num_classes if num_classes is not None else y.max() + 1)
+    sizes = np.bincount(y, minlength=c_count)
+    if train_fraction + val_fraction + (test_fraction or 0.0) > 1.0 + 1e-9:
+        raise ConfigError(f"{key}: train_fraction + val_fraction + test_fraction = "
+                          f"{train_fraction + val_fraction + (test_fraction or 0.0)} > 1")
+    train = np.maximum(1, np.floor(sizes * train_fraction + 1e-9)).astype(np.int64)
+    val = np.maximum(1, np.floor(sizes * val_fraction + 1e-9)).astype(np.int64)
+    if test_fraction is None:
+        test = sizes - train - val
+    else:
+        test = np.maximum(1, np.floor(sizes * test_fraction + 1e-9)).astype(np.int64)
+    present = sizes > 0
+    need = np.where(present, train + val + np.maximum(test, 1), 0)
+    _check_room(sizes, need, class_names, key, "one train, one val and one test node")
+    members = _members(y, c_count, rng)
+    train, val, test = (np.where(present, a, 0) for a in (train, val, test))
+    tr, rest = _take(members, train)
+    va, rest = _take(rest, val)
+    te, _ = _take(rest, test)
+    minority = _auto_minority(sizes, train, minority_max_size)
+    return NodeSplit(np.concatenate(tr), np.concatenate(va), np.concatenate(te), minority)
+
+
+def longtail_counts(sizes: np.ndarray, rho: float, budget: int) -> np.ndarray:
+    """IGL-Bench's exponential training profile: counts per class id.
+
+    Classes ranked by size (descending, ties by id) get n_max * mu^-rank with
+    mu = rho^(1/(C'-1)) over the C' non-empty classes and n_max = budget / sum(mu^-rank),
+    truncated to integers and clipped to [1, class size].
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    present = np.flatnonzero(sizes > 0)
+    rank_order = present[np.lexsort((present, -sizes[present]))]
+    c = rank_order.shape[0]
+    mu = float(rho) ** (1.0 / (c - 1)) if c > 1 else 1.0
+    profile = mu ** -np.arange(c, dtype=np.float64)
+    n_max = budget / profile.sum()
+    counts = np.zeros_like(sizes)
+    counts[rank_order] = np.clip(np.floor(n_max * profile + 1e-9).astype(np.int64), 1,
+                                 sizes[rank_order])
+    return counts
+
+
+def longtail_split(
+    y: np.ndarray, *, rho: float, train_fraction: float = 0.1, val_fraction: float = 0.1,
+    rng: np.random.Generator, num_classes: int | None = None,
+    class_names: Sequence[str] | None = None, minority_max_size: int | None = None,
+    key: str = "split",
+) -> NodeSplit:
+    """IGL-Bench's long-tailed training set (see the module docstring and
+    :func:`longtail_counts`). Validation takes ``int(val_fraction * n / C)`` nodes of each
+    class, leaving at least one test node where the class allows; the rest test."""
+    if rho < 1:
+        raise ConfigError(f"{key}.rho = {rho!r}; expected an imbalance ratio >= 1 "
+                          "(largest / smallest training class)")
+    y = np.asarray(y, dtype=np.int64)
+    c_count = int(num_classes if num_classes is not None else y.max() + 1)
+    sizes = np.bincount(y, minlength=c_count)
+    n = int(sizes.sum())
+    train = longtail_counts(sizes, rho, int(train_fraction * n))
+    present = sizes > 0
+    per_class_val = int(val_fraction * n / max(int(present.sum()), 1))
+    val = np.minimum(per_class_val, np.maximum(sizes - train - 1, 0))
+    members = _members(y, c_count, rng)
+    tr, rest = _take(members, train)
+    va, rest = _take(rest, val)
+    minority = _auto_minority(sizes, train, minority_max_size)
+    return NodeSplit(np.concatenate(tr), np.concatenate(va), np.concatenate(rest), minority)
+
+
+# --- config entries ---------------------------------------------------------------------------
+def _artificial(y, names, spec, rng, key):
+    minority = resolve_classes(spec["minority"], names, key=f"{key}.minority")
+    return artificial_split(
+        y, minority, imbalance_ratio=float(spec.get("imbalance_ratio", 1.0)),
+        train_per_class=int(spec.get("train_per_class", 20)),
+        val_per_class=spec.get("val_per_class", 25), test_per_class=spec.get("test_per_class"),
+        val_fraction=spec.get("val_fraction"), test_fraction=spec.get("test_fraction"),
+        rng=rng, num_classes=len(names), class_names=names, key=key)
+
+
+def _genuine(y, names, spec, rng, key):
+    split = genuine_split(
+        y, train_fraction=float(spec.get("train_fraction", 0.25)),
+        val_fraction=float(spec.get("val_fraction", 0.25)),
+        test_fraction=spec.get("test_fraction"), rng=rng, num_classes=len(names),
+        class_names=names, minority_max_size=spec.get("minority_max_size"), key=key)
+    return _override_minority(split, names, spec, key)
+
+
+def _longtail(y, names, spec, rng, key):
+    split = longtail_split(
+        y, rho=float(spec["rho"]), train_fraction=float(spec.get("train_fraction", 0.1)),
+        val_fraction=float(spec.get("val_fraction", 0.1)), rng=rng, num_classes=len(names),
+        class_names=names, minority_max_size=spec.get("minority_max_size"), key=key)
+    return _override_minority(split, names, spec, key)
+
+
+def _override_minority(split: NodeSplit, names, spec: dict, key: str) -> NodeSplit:
+    if "minority" not in spec:
+        return split
+    minority = resolve_classes(spec["minority"], names, key=f"{key}.minority")
+    return NodeSplit(split.train, split.val, split.test, minority)
+
+
+SPLITS: dict[str, Callable[..., NodeSplit]] = {
+    "artificial": _artificial,
+    "genuine": _genuine,
+    "longtail": _longtail,
+}
+
+
+def make_split(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any], *,
+               seed: int, key: str = "split") -> NodeSplit:
+    """The split of config entry ``spec`` for run seed ``seed`` (see :func:`split_seed`).
+
+    ``spec`` holds ``protocol`` (a key of :data:`SPLITS`) and that protocol's settings;
+    errors name ``key`` (e.g. ``nodecls.splits.cora_im05``).
+    """
+    protocol = spec.get("protocol")
+    if protocol not in SPLITS:
+        raise ConfigError(f"{key}.protocol = {protocol!r}; expected one of {sorted(SPLITS)}")
+    rng = np.random.default_rng(split_seed(spec, seed))
+    return SPLITS[protocol](np.asarray(y, dtype=np.int64), list(class_names), spec, rng, key)
+
+
+def make_splits(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any],
+                seeds: Sequence[int], *, key: str = "split") -> dict[int, NodeSplit]:
+    """One split per run seed (equal splits for a fixed ``per_run: false`` spec)."""
+    return {int(s): make_split(y, class_names, spec, seed=int(s), key=key) for s in seeds}
+
+
+def oversampling_targets(train_counts: np.ndarray, minority: Sequence[int],
+                         scale: float | str) -> np.ndarray:
+    """Synthetic nodes to add per class (C,) int64.
+
+    A number is GraphSMOTE's over-sampling scale: ``int(scale * n_c)`` new nodes for each
+    minority class c. ``"balance"`` raises every minority class to the mean training class
+    size, GraphSMOTE's class-wise scale for BlogCatalog and Twitter.
+    """
+    counts = np.asarray(train_counts, dtype=np.int64)
+    out = np.zeros_like(counts)
+    idx = np.asarray(list(minority), dtype=np.int64)
+    if idx.size == 0:
+        return out
+    if scale == "balance":
+        target = int(counts.sum() // max(int((counts > 0).sum()), 1))
+        out[idx] = np.maximum(target - counts[idx], 0)
+    else:
+        out[idx] = np.floor(counts[idx] * float(scale) + 1e-9).astype(np.int64)
+    out[counts == 0] = 0  # nothing to interpolate from
+    return out
+
+
+# --- files ------------------------------------------------------------------------------------
+def write_splits(splits: dict[int, NodeSplit], path: str | os.PathLike) -> None:
+    """One Parquet table: columns ``seed`` (int64), ``node`` (int64), ``part`` (train / val /
+    test); each seed's minority classes in the metadata (``minority``, JSON)."""
+    seeds, nodes, parts = [], [], []
+    for s in sorted(splits):
+        for p in PARTS:
+            ids = getattr(splits[s], p)
+            seeds.append(np.full(ids.shape[0], s, dtype=np.int64))
+            nodes.append(ids)
+            parts.extend([p] * ids.shape[0])
+    table = pa.table({"seed": np.concatenate(seeds), "node": np.concatenate(nodes),
+                      "part": pa.array(parts, pa.string())})
+    minority = {str(s): list(splits[s].minority) for s in sorted(splits)}
+    write_parquet_table(table, path, metadata={"minority": json.dumps(minority)})
+
+
+def read_splits(path: str | os.PathLike) -> dict[int, NodeSplit]:
+    """Read :func:`write_splits`'s table; a malformed file raises InputError naming it."""
+    try:
+        table = read_parquet_table(path)
+        seed = table.column("seed").to_numpy()
+        node = table.column("node").to_numpy()
+        part = np.asarray(table.column("part").to_pylist(), dtype=object)
+        minority = json.loads(table_metadata(table)["minority"])
+    except (OSError, KeyError, ValueError, pa.ArrowException) as err:
+        raise InputError(f"{path}: not a splits table (expected Parquet columns seed, node, "
+                         f"part and 'minority' metadata): {err}") from None
+    out = {}
+    for s in np.unique(seed):
+        sel = seed == s
+        try:
+            out[int(s)] = NodeSplit(*(node[sel & (part == p)] for p in PARTS),
+                                    minority=tuple(minority[str(int(s))]))
+        except (KeyError, ValueError) as err:
+            raise InputError(f"{path}: split of seed {int(s)} is invalid: {err}") from None
+    return out
