@@ -1,14 +1,25 @@
-"""Tests of imbgraph.losses: CE, class-balanced CE and focal loss against hand computations."""
+"""Tests of imbgraph.losses: CE, class-balanced CE and focal loss, and the per-class weights
+(inverse frequency, effective number), against hand computations."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from imbgraph.losses import cb_loss, ce_loss, focal_loss, get_loss
+from imbgraph.losses import (
+    CLASS_WEIGHTS,
+    cb_loss,
+    ce_loss,
+    class_weights,
+    effective_number_weights,
+    focal_loss,
+    get_loss,
+    inverse_frequency_weights,
+)
 
 
 def logits_targets(n=9, seed=0):
@@ -92,3 +103,39 @@ def test_focal_modulating_factor_detached():
 def test_get_loss_unknown():
     with pytest.raises(KeyError, match=r"loss = 'hinge'; expected one of \['cb', 'ce', 'focal'\]"):
         get_loss("hinge")
+
+
+# --- per-class weights ---------------------------------------------------------------------
+
+
+def test_inverse_frequency_hand_case():
+    np.testing.assert_allclose(inverse_frequency_weights([30, 10]), [2 / 3, 2.0])
+    # absent classes get no weight; each present class's total weight is n / C'
+    w = inverse_frequency_weights([30, 0, 10])
+    np.testing.assert_allclose(w, [2 / 3, 0.0, 2.0])
+    np.testing.assert_allclose(w * np.array([30, 0, 10]), [20, 0, 20])
+
+
+def test_effective_number_hand_case_and_limits():
+    beta = 0.9
+    raw = np.array([(1 - beta) / (1 - beta**30), (1 - beta) / (1 - beta**10)])
+    np.testing.assert_allclose(effective_number_weights([30, 10], beta), raw * 2 / raw.sum())
+    np.testing.assert_allclose(effective_number_weights([30, 10], 0.0), [1.0, 1.0])
+    # beta -> 1 approaches inverse frequency (normalised to sum to C)
+    near = effective_number_weights([30, 10], 0.999999)
+    inv = inverse_frequency_weights([30, 10])
+    np.testing.assert_allclose(near, inv * 2 / inv.sum(), rtol=1e-4)
+    np.testing.assert_allclose(effective_number_weights([5, 0], 0.5), [1.0, 0.0])
+    with pytest.raises(ValueError, match="beta"):
+        effective_number_weights([1, 2], 1.0)
+
+
+def test_class_weights_by_name():
+    assert set(CLASS_WEIGHTS) == {"none", "inverse", "effective_number"}
+    np.testing.assert_array_equal(class_weights("none", [3, 0, 1]), [1.0, 0.0, 1.0])
+    np.testing.assert_allclose(class_weights("effective_number", [30, 10], beta=0.9),
+                               effective_number_weights([30, 10], 0.9))
+    with pytest.raises(KeyError, match="expected one of"):
+        class_weights("focal", [1])
+    with pytest.raises(ValueError, match="non-negative"):
+        inverse_frequency_weights([-1, 2])

@@ -17,8 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from imbgraph.errors import NotWritableError
-
 
 def _umask() -> int:
     # os.umask can only be read by setting it; set it straight back.
@@ -27,8 +25,9 @@ def _umask() -> int:
     return mask
 
 
-class DiskFullError(NotWritableError, OSError):
-    """No space left on the device that holds an output; the message names the file."""
+class DiskFullError(OSError):
+    """No space left on the device that holds an output (errno ENOSPC); the message names
+    the file."""
 
 
 def _device_full(directory: Path) -> bool:

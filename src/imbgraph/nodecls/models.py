@@ -184,7 +184,15 @@ class SAGELayer(nn.Module):
         self.conv.reset_parameters()
 
     def forward(self, x: torch.Tensor, adj: Adjacency) -> torch.Tensor:
-        return self.conv.lin_l(adj.mean(x)) + self.conv.lin_r(x)
+        lin_l, lin_r = self.conv.lin_l, self.conv.lin_r
+        if x.shape[1] <= lin_l.weight.shape[0]:
+            return lin_l(adj.mean(x)) + lin_r(x)
+        # Wide input (Cora: 1433): project first, then average the narrow rows. The mean is
+        # linear, so mean(x) W^T = mean(x W^T); one (d, 2F) product replaces two, and the
+        # aggregation moves F instead of d columns.
+        out = x @ torch.cat([lin_l.weight, lin_r.weight]).T
+        f = lin_l.weight.shape[0]
+        return adj.mean(out[:, :f]) + lin_l.bias + out[:, f:]
 
     def __repr__(self) -> str:
         return f"SAGELayer({self.conv.in_channels}, {self.conv.out_channels})"

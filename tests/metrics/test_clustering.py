@@ -1,5 +1,5 @@
-"""Tests of imbgraph.metrics: clustering metrics against hand computations, sklearn and the
-pure-Python reference, and PR-AUC against sklearn."""
+"""Tests of imbgraph.metrics.clustering: BCubed, pairwise and NMI against hand computations,
+scikit-learn and the pure-Python reference."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import math
 import numpy as np
 import pytest
 from sklearn.metrics import (
-    average_precision_score,
     normalized_mutual_info_score,
     pair_confusion_matrix,
 )
 
-from imbgraph.metrics import bcubed, clustering_report, nmi, pairwise, pr_auc
+from imbgraph.metrics import bcubed, clustering_report, nmi, pairwise
 from imbgraph.testing.reference import bcubed_reference
 
 # Hand case used below.
@@ -159,27 +158,3 @@ def test_clustering_input_errors(func):
         func([0, 0, 1, 1, 2], [0, 0, 1, 1])
     with pytest.raises(ValueError, match="empty"):
         func([], [])
-
-
-def test_pr_auc_hand_case_and_sklearn():
-    # Ranked by score: 1, 0, 1, 0. AP = sum over positives of precision at its rank / #pos
-    # = (1/1 + 2/3) / 2 = 5/6.
-    out = pr_auc([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1])
-    assert out["pr_auc_ap"] == pytest.approx(5 / 6)
-    rng = np.random.default_rng(0)
-    labels = rng.random(1000) < 0.1
-    scores = rng.random(1000) + labels * 0.5
-    out = pr_auc(labels, scores)
-    assert out["pr_auc_ap"] == pytest.approx(average_precision_score(labels, scores))
-    # The trapezoid interpolates between the same points, so it is close to AP but not equal.
-    assert out["pr_auc_trapz"] == pytest.approx(out["pr_auc_ap"], abs=0.05)
-    assert set(out) == {"pr_auc_ap", "pr_auc_trapz"}
-
-
-def test_pr_auc_errors():
-    with pytest.raises(ValueError, match=r"labels must contain both classes.*\[1\]"):
-        pr_auc([1, 1, 1], [0.1, 0.2, 0.3])
-    with pytest.raises(ValueError, match=r"same shape: labels is \(3,\), scores is \(2,\)"):
-        pr_auc([0, 1, 1], [0.1, 0.2])
-    with pytest.raises(ValueError, match=r"binary.*\[0, 1, 2\]"):
-        pr_auc([0, 1, 2], [0.1, 0.2, 0.3])

@@ -1,49 +1,19 @@
-"""Tests of imbgraph.io.splits (round trip) and imbgraph.io.atomic (atomic writes, JSON)."""
+"""Tests of imbgraph.io.atomic: atomic writes (nothing half-written, no temporaries left),
+the umask honoured, a full device named, and JSON that is stable and finite."""
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import stat
 
 import numpy as np
 import pytest
 
-from imbgraph.io.atomic import atomic_path, read_json, write_json
-from imbgraph.io.splits import Split, read_split, write_split
-
-
-def make_split(n=7, dim=4, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, dim)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return Split(x, rng.integers(0, 3, n).astype(np.int64), np.arange(10, 10 + n, dtype=np.int64))
-
-
-@pytest.mark.parametrize("mmap", [False, True])
-def test_split_round_trip(tmp_path, mmap):
-    split = make_split()
-    fpath, lpath = tmp_path / "sub" / "features.npy", tmp_path / "sub" / "labels.parquet"
-    write_split(split, fpath, lpath)
-    back = read_split(fpath, lpath, mmap=mmap)
-    assert back.features.dtype == np.float32
-    np.testing.assert_array_equal(np.asarray(back.features), split.features)
-    assert back.labels.dtype == np.int64 and back.source.dtype == np.int64
-    np.testing.assert_array_equal(back.labels, split.labels)
-    np.testing.assert_array_equal(back.source, split.source)
-    # nothing but the two outputs is left in the directory (no temporaries)
-    assert sorted(p.name for p in fpath.parent.iterdir()) == ["features.npy", "labels.parquet"]
-
-
-def test_read_split_row_mismatch(tmp_path):
-    write_split(make_split(n=5), tmp_path / "a.npy", tmp_path / "a.parquet")
-    write_split(make_split(n=6), tmp_path / "b.npy", tmp_path / "b.parquet")
-    with pytest.raises(ValueError, match="has 6 labels but .*a.npy holds 5 rows"):
-        read_split(tmp_path / "a.npy", tmp_path / "b.parquet")
-
-
-def test_split_shape_check():
-    with pytest.raises(ValueError, match="Split needs features"):
-        Split(np.zeros((3, 2), np.float32), np.zeros(2, np.int64), np.zeros(3, np.int64))
+from imbgraph.io import atomic
+from imbgraph.io.atomic import DiskFullError, atomic_path, read_json, write_json, write_text
 
 
 def test_atomic_path_success_replaces_target(tmp_path):
@@ -97,3 +67,48 @@ def test_write_json_null_for_non_finite_and_sorted_keys(tmp_path):
     # same content in a different insertion order gives the same bytes
     write_json({"c": (math.nan, "s"), "a": [1.5, math.inf, {"y": 2, "z": -math.inf}], "b": 0.0 * math.nan}, tmp_path / "n.json")
     assert (tmp_path / "n.json").read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_written_files_honour_the_umask(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        write_text("x", tmp_path / "out.txt")
+        with atomic_path(tmp_path / "data.npy", suffix=".npy") as tmp:
+            np.save(tmp, np.zeros(2))
+    finally:
+        os.umask(old)
+    for name in ("out.txt", "data.npy"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode == 0o666 & ~mask, (name, oct(mode))
+
+
+def test_a_full_device_is_named_with_the_file(tmp_path):
+    # Writing to /dev/full fails with ENOSPC, as a full disk does.
+    target = tmp_path / "metrics.json"
+    with pytest.raises(DiskFullError) as info:
+        with atomic_path(target) as tmp:
+            with open("/dev/full", "w") as fh:
+                tmp.write_text("partial")
+                fh.write("x" * 10)
+                fh.flush()
+    msg = str(info.value)
+    assert str(target) in msg and "no space left on the device" in msg
+    assert info.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []  # neither the target nor a temporary
+
+
+def test_a_writer_library_error_on_a_full_device_names_the_file(tmp_path, monkeypatch):
+    # torch reports a full disk as "basic_ios::clear: iostream error"; the device check
+    # turns that into an error naming the file.
+    monkeypatch.setattr(atomic, "_device_full", lambda directory: True)
+    target = tmp_path / "model.pt"
+    with pytest.raises(DiskFullError, match=rf"{target}: could not be written: no space left"):
+        with atomic_path(target):
+            raise RuntimeError("basic_ios::clear: iostream error")
+    # Other errors on a device with room pass through unchanged.
+    monkeypatch.setattr(atomic, "_device_full", lambda directory: False)
+    with pytest.raises(RuntimeError, match="iostream error"):
+        with atomic_path(target):
+            raise RuntimeError("basic_ios::clear: iostream error")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,347 @@
+"""Graph-classification methods by config name (``METHODS``) and the job body, :func:`run_method`.
+
+A resolved method (:func:`imbgraph.graphcls.config.resolve_method`) is a plain dict::
+
+    {"label": ..., "kind": <METHODS key>, "model": {"name": "gin", ...},
+     "balance": {"upsample": bool, "class_weights": "none" | "inverse" | "effective_number"},
+     "params": {...kind specific...}, "train": {epochs, patience, lr, ...}}
+
+Kinds (every one on the same backbone, split and training loop):
+
+* ``supervised``  encoder + MLP head, cross-entropy: GIN, GraphGPS, "+ up-sampling" and
+  "+ re-weight" rows through ``balance``; with ``params.augment`` the loss is G2GNN's
+  (mean NLL over ``views`` augmented copies + consistency to their sharpened mean).
+* ``g2gnn``       the above plus propagation over the kernel kNN graph of graphs (G2GNN).
+* ``infograph`` / ``graphcl``  self-supervised pre-training of the encoder, then an MLP head
+  on the frozen graph embeddings.
+* ``uniimb``      GIN + personalised perturbation + mixup + dynamic balanced prototypes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from imbgraph.errors import ConfigError
+from imbgraph.graphcls.augment import AUGMENTATIONS, PersonalisedPerturbation
+from imbgraph.graphcls.collection import GraphBatch, GraphCollection
+from imbgraph.graphcls.g2gnn import gog_adjacency, kernel_knn, propagate
+from imbgraph.graphcls.models import MLPHead, build_encoder
+from imbgraph.graphcls.pretrain import PRETRAINERS, pretrain_encoder
+from imbgraph.graphcls.prototypes import (PrototypeBlock, load_counts, target_load,
+                                          update_bias)
+from imbgraph.graphcls.splits import GraphSplit, upsample
+from imbgraph.graphcls.train import Learner, TrainSettings, fit, predict_log_proba
+from imbgraph.losses import class_weights
+from imbgraph.metrics.classification import classification_report
+from imbgraph.training import default_device, seed_everything
+
+__all__ = ["METHODS", "run_method", "needs_knn", "consistency_loss"]
+
+
+def consistency_loss(logps: list[torch.Tensor], temp: float = 0.5) -> torch.Tensor:
+    """G2GNN's consistency term: mean over views of ||p_v - sharpen(mean_v p_v)||^2 per graph,
+    the sharpened mean p^(1/temp) / sum p^(1/temp) held fixed (no gradient)."""
+    ps = [lp.exp() for lp in logps]
+    avg = torch.stack(ps).mean(dim=0)
+    sharp = avg.pow(1.0 / temp)
+    sharp = (sharp / sharp.sum(dim=1, keepdim=True)).detach()
+    return torch.stack([(p - sharp).pow(2).sum(dim=1).mean() for p in ps]).mean()
+
+
+class _Views:
+    """``views`` augmented copies of a batch by one augmentation (G2GNN's ``aug_num``)."""
+
+    def __init__(self, augment: dict | None) -> None:
+        self.cfg = augment
+        if augment is not None and augment["name"] not in AUGMENTATIONS:
+            raise ConfigError(f"augment.name = {augment['name']!r}; expected one of "
+                              f"{sorted(AUGMENTATIONS)}")
+
+    def __call__(self, b: GraphBatch) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        if self.cfg is None:
+            return [(b.x, b.edge_index)]
+        fn = AUGMENTATIONS[self.cfg["name"]]
+        return [fn(b, float(self.cfg.get("ratio", 0.1))) for _ in range(int(self.cfg.get("views", 2)))]
+
+
+class Supervised(Learner):
+    def __init__(self, encoder: nn.Module, n_classes: int, weight: torch.Tensor | None, *,
+                 head_dropout: float = 0.5, augment: dict | None = None) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = MLPHead(encoder.hidden, n_classes, head_dropout)
+        self.register_buffer("weight", weight)
+        self.views = _Views(augment)
+        self.temp = float((augment or {}).get("temp", 0.5))
+        self.consistency = float((augment or {}).get("consistency", 1.0))
+
+    def _logps(self, b: GraphBatch) -> list[torch.Tensor]:
+        return [F.log_softmax(self.head(self.encoder(b, x=x, edge_index=ei)[0]), dim=1)
+                for x, ei in self.views(b)]
+
+    def loss(self, b: GraphBatch) -> torch.Tensor:
+        logps = self._logps(b)
+        loss = torch.stack([F.nll_loss(lp, b.y, weight=self.weight) for lp in logps]).mean()
+        if len(logps) > 1 and self.consistency:
+            loss = loss + self.consistency * consistency_loss(logps, self.temp)
+        return loss
+
+    def log_proba(self, b: GraphBatch) -> torch.Tensor:
+        # G2GNN predicts with the mean of its augmented views' log-probabilities.
+        return torch.stack(self._logps(b)).mean(dim=0)
+
+
+class G2GNN(Supervised):
+    """Supervised learner over the kernel kNN graph of graphs (see :mod:`.g2gnn`)."""
+
+    def __init__(self, encoder: nn.Module, n_classes: int, weight: torch.Tensor | None, *,
+                 knn: np.ndarray, padder: Callable, prop_layers: int = 2,
+                 head_dropout: float = 0.5, augment: dict | None = None) -> None:
+        super().__init__(encoder, n_classes, weight, head_dropout=head_dropout, augment=augment)
+        self.knn, self.padder, self.prop_layers = knn, padder, prop_layers
+
+    def _logps(self, b: Any) -> list[torch.Tensor]:
+        pb, adj, pos = b["padded"], b["adj"], b["pos"]
+        out = []
+        for x, ei in self.views(pb):
+            h = propagate(self.encoder(pb, x=x, edge_index=ei)[0], adj, self.prop_layers)
+            out.append(F.log_softmax(self.head(h[pos]), dim=1))
+        return out
+
+    def labels(self, b: Any) -> torch.Tensor:
+        return b["y"]
+
+    def loss(self, b: Any) -> torch.Tensor:
+        logps = self._logps(b)
+        loss = torch.stack([F.nll_loss(lp, b["y"], weight=self.weight) for lp in logps]).mean()
+        if len(logps) > 1 and self.consistency:
+            loss = loss + self.consistency * consistency_loss(logps, self.temp)
+        return loss
+
+
+class EmbeddingHead(Learner):
+    """An MLP head on fixed graph embeddings (the pre-training rows); batches are id arrays."""
+
+    def __init__(self, emb: torch.Tensor, y: torch.Tensor, n_classes: int,
+                 weight: torch.Tensor | None, head_dropout: float = 0.5) -> None:
+        super().__init__()
+        self.register_buffer("emb", emb, persistent=False)
+        self.register_buffer("y", y, persistent=False)
+        self.register_buffer("weight", weight)
+        self.head = MLPHead(emb.shape[1], n_classes, head_dropout)
+
+    def labels(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.y[ids]
+
+    def loss(self, ids: torch.Tensor) -> torch.Tensor:
+        return F.nll_loss(self.log_proba(ids), self.y[ids], weight=self.weight)
+
+    def log_proba(self, ids: torch.Tensor) -> torch.Tensor:
+        return F.log_softmax(self.head(self.emb[ids]), dim=1)
+
+
+class UniImb(Learner):
+    """GIN backbone, personalised perturbation, mixup of graph embeddings and the dynamic
+    balanced prototype head (see :mod:`.prototypes`)."""
+
+    def __init__(self, encoder: nn.Module, n_classes: int, weight: torch.Tensor | None, *,
+                 n_prototypes: int = 16, heads: int = 4, top_k2: int = 8, top_k1: int = 8,
+                 load: dict | None = None, bias_step: float = 1e-3, mixup_alpha: float = 1.0,
+                 perturb: bool = True, perturb_eval: bool = False, ib_weight: float = 0.0,
+                 dropout: float = 0.3, batch_size: int = 32, rng: np.random.Generator) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.block = PrototypeBlock(encoder.hidden, n_classes, n_prototypes=n_prototypes,
+                                    heads=heads, top_k2=top_k2, top_k1=top_k1, dropout=dropout)
+        self.perturbation = PersonalisedPerturbation() if perturb else None
+        self.perturb_eval = perturb_eval
+        load = load or {"name": "uniform"}
+        share = target_load(load["name"], n_prototypes,
+                            **{k: v for k, v in load.items() if k != "name"})
+        self.register_buffer("target", torch.tensor(share, dtype=torch.float32))
+        self.register_buffer("bias", torch.zeros(heads, n_prototypes))
+        self.register_buffer("load", torch.zeros(heads, n_prototypes, dtype=torch.int64),
+                             persistent=False)
+        self.register_buffer("weight", weight)
+        self.bias_step, self.mixup_alpha, self.ib_weight = bias_step, mixup_alpha, ib_weight
+        self.n_prototypes = n_prototypes
+        self.eval_batch_size = batch_size  # prototypes aggregate over the batch, as in training
+        self.rng = rng
+
+    def _embed(self, b: GraphBatch) -> torch.Tensor:
+        if self.perturbation is not None and (self.training or self.perturb_eval):
+            x, ei = self.perturbation(b)
+            return self.encoder(b, x=x, edge_index=ei)[0]
+        return self.encoder(b)[0]
+
+    def loss(self, b: GraphBatch) -> torch.Tensor:
+        h = self._embed(b)
+        n = h.shape[0]
+        if self.mixup_alpha > 0:
+            lam = float(self.rng.beta(self.mixup_alpha, self.mixup_alpha))
+            perm = torch.from_numpy(self.rng.permutation(n))
+            h = torch.cat([h, lam * h + (1 - lam) * h[perm]])  # mixed rows join the routing only
+        logits, routes, soft = self.block(h, self.bias)
+        self.load += load_counts(routes.detach(), self.n_prototypes)
+        loss = F.nll_loss(F.log_softmax(logits[:n], dim=1), b.y, weight=self.weight)
+        if self.ib_weight:
+            p = soft.mean(dim=0)                                # (heads, K) mean routing
+            loss = loss + self.ib_weight * 0.5 * (p - self.target).pow(2).sum(dim=-1).mean()
+        return loss
+
+    def log_proba(self, b: GraphBatch) -> torch.Tensor:
+        return F.log_softmax(self.block(self._embed(b), self.bias)[0], dim=1)
+
+    def end_epoch(self) -> None:
+        if self.load.sum() > 0:
+            self.bias.copy_(update_bias(self.bias, self.load, self.target, self.bias_step))
+        self.load.zero_()
+
+
+# --- registry ---------------------------------------------------------------------------------
+
+METHODS: dict[str, str] = {
+    "supervised": "encoder + MLP head (GIN, GraphGPS, up-sampling, re-weight, augmentation)",
+    "g2gnn": "G2GNN: kernel kNN graph of graphs + augmentation consistency",
+    "infograph": "InfoGraph pre-training, MLP head on frozen embeddings",
+    "graphcl": "GraphCL pre-training, MLP head on frozen embeddings",
+    "uniimb": "UniImb: dynamic balanced prototypes",
+}
+
+
+def needs_knn(method: dict) -> tuple[str, int, dict] | None:
+    """(kernel, k, kernel params) of the graph-of-graphs table a method needs, else None."""
+    if method["kind"] != "g2gnn":
+        return None
+    p = method["params"]
+    kern = dict(p.get("kernel", {"name": "shortest_path"}))
+    return kern.pop("name"), int(p.get("k", 3)), kern
+
+
+def _weights(balance: dict, counts: np.ndarray) -> torch.Tensor | None:
+    name = balance.get("class_weights", "none")
+    if name == "none":
+        return None
+    params = {k: v for k, v in balance.items() if k in ("beta",)}
+    return torch.tensor(class_weights(name, counts, **params), dtype=torch.float32)
+
+
+def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphSplit,
+               method: dict, *, seed: int, knn: np.ndarray | None = None,
+               device: torch.device | str | None = None,
+               progress: bool = False) -> tuple[dict, dict]:
+    """Train and test one resolved ``method`` on one split; the job body of one run.
+
+    Everything random (mini-batch order, up-sampling, initialisation, augmentations, mixup) is
+    drawn after seeding with ``seed`` here, so a process looping over seeds gives the same
+    numbers as one process per seed.
+
+    Parameters
+    ----------
+    collection : GraphCollection
+    pe : ndarray (n_nodes, P) float32 random-walk PE (cached per dataset), or None
+    split : GraphSplit of this run
+    method : resolved method dict (see the module docstring)
+    seed : int
+    knn : ndarray (n_graphs, k) graph-of-graphs neighbours for ``g2gnn`` (cached per dataset;
+        computed here when None)
+
+    Returns
+    -------
+    metrics : dict from :func:`imbgraph.metrics.classification.classification_report` on the
+        test graphs (macro_f1, micro_f1, balanced_acc, acc, macro_auroc, n) plus train_size;
+        a function of (config, seed) only
+    summary : dict of timings and training traces (epochs, best epoch, seconds, ...)
+    """
+    t0 = time.perf_counter()
+    rng = seed_everything(seed)
+    device = torch.device(device) if device is not None else default_device()
+    kind = method["kind"]
+    if kind not in METHODS:
+        raise ConfigError(f"method kind = {kind!r}; expected one of {sorted(METHODS)}")
+    settings = TrainSettings(**method.get("train", {}))
+    params = dict(method.get("params", {}))
+    balance = method.get("balance", {})
+    n_cls = collection.num_classes
+    train_ids, val_ids = split.train, split.val
+    if balance.get("upsample", False):
+        train_ids = upsample(train_ids, collection.y, rng)
+        val_ids = upsample(val_ids, collection.y, rng)
+    weight = _weights(balance, np.bincount(collection.y[split.train], minlength=n_cls))
+    val_weight = _weights(balance, np.bincount(collection.y[split.val], minlength=n_cls))
+    # Evaluate in a seeded random order: batch-dependent heads (UniImb) must not see test
+    # batches grouped by class, which is how the splits list them.
+    val_ids = val_ids[rng.permutation(val_ids.shape[0])]
+    test_ids = split.test[rng.permutation(split.test.shape[0])]
+    model = dict(method["model"])
+    pe_t = None if pe is None or model.get("pe_mode") == "none" else torch.from_numpy(pe)
+    pe_dim = 0 if pe_t is None else int(pe_t.shape[1])
+    encoder = build_encoder(model, collection.num_features, pe_dim)
+
+    def graph_batch(ids: np.ndarray) -> GraphBatch:
+        return collection.batch(ids, pe_t).to(device)
+
+    summary: dict[str, Any] = {}
+    head_dropout = float(params.pop("head_dropout", 0.5))
+    if kind in ("infograph", "graphcl"):
+        pre = dict(params.pop("pretrain", {}))
+        pool = pre.pop("graphs", "trainval")
+        pre_ids = (np.arange(collection.num_graphs) if pool == "all"
+                   else np.unique(np.concatenate([split.train, split.val])))
+        pre_epochs, pre_lr = int(pre.pop("epochs", 20)), float(pre.pop("lr", 1e-3))
+        pre_bs = int(pre.pop("batch_size", 128))
+        objective = PRETRAINERS[kind](encoder.hidden, **pre)
+        encoder.to(device)
+        objective.to(device)
+        summary.update(pretrain_encoder(encoder, objective, graph_batch, pre_ids, epochs=pre_epochs,
+                                        lr=pre_lr, batch_size=pre_bs, rng=rng))
+        encoder.eval()
+        with torch.no_grad():
+            every = np.arange(collection.num_graphs)
+            emb = torch.cat([encoder(graph_batch(c))[0] for c in
+                             np.array_split(every, max(1, every.shape[0] // 512))])
+        learner: Learner = EmbeddingHead(emb, torch.from_numpy(collection.y).to(device), n_cls,
+                                         weight, head_dropout)
+        batcher: Callable = lambda ids: torch.from_numpy(ids).to(device)  # noqa: E731
+    elif kind == "g2gnn":
+        table = needs_knn(method)
+        if knn is None:
+            knn = kernel_knn(collection, table[1], kernel=table[0], **table[2])
+        learner = G2GNN(encoder, n_cls, weight, knn=knn, padder=None,
+                        prop_layers=int(params.get("prop_layers", 2)), head_dropout=head_dropout,
+                        augment=params.get("augment"))
+
+        def batcher(ids: np.ndarray) -> dict:
+            members, adj = gog_adjacency(ids, knn)
+            return {"padded": graph_batch(members), "adj": adj.to(device),
+                    "pos": torch.from_numpy(np.searchsorted(members, ids)).to(device),
+                    "y": torch.from_numpy(collection.y[ids]).to(device)}
+    elif kind == "uniimb":
+        learner = UniImb(encoder, n_cls, weight, batch_size=settings.batch_size, rng=rng,
+                         **params)
+        batcher = graph_batch
+    else:
+        learner = Supervised(encoder, n_cls, weight, head_dropout=head_dropout,
+                             augment=params.get("augment"))
+        batcher = graph_batch
+    learner.to(device)
+    res = fit(learner, batcher, train_ids, val_ids, settings, rng,
+              val_weight=None if val_weight is None else val_weight.to(device), progress=progress)
+    logp, y = predict_log_proba(learner, batcher, test_ids,
+                                learner.eval_batch_size or settings.eval_batch_size)
+    metrics = classification_report(y.numpy(), logp.exp().double().numpy())
+    metrics["train_size"] = int(train_ids.shape[0])
+    summary.update({"epochs": res.epochs, "best_epoch": res.best_epoch,
+                    "best_val_loss": res.best_val_loss, "train_seconds": res.seconds,
+                    "seconds": time.perf_counter() - t0, "train_graphs": int(train_ids.shape[0]),
+                    "val_graphs": int(val_ids.shape[0]), "test_graphs": int(test_ids.shape[0]),
+                    "val_loss": res.val_loss, "train_loss": res.train_loss})
+    if kind == "uniimb":
+        summary["prototype_bias"] = learner.bias.cpu().tolist()
+    return metrics, summary

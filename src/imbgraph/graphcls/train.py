@@ -1,0 +1,132 @@
+"""The training loop every graph-classification method shares: seeded mini-batches, Adam,
+model selection on the best validation loss (as UniImb and G2GNN select) with early stopping
+after ``patience`` epochs without improvement, and batched prediction.
+
+A method is a :class:`Learner`: an ``nn.Module`` with ``loss(batch)`` (training mode),
+``log_proba(batch)`` (evaluation mode) and ``end_epoch()``. What a batch is (a
+:class:`~imbgraph.graphcls.collection.GraphBatch`, or rows of pre-computed embeddings) is the
+``batcher``'s business: it maps an int64 array of graph ids to whatever the learner takes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from imbgraph.training import EarlyStopping
+
+__all__ = ["TrainSettings", "Learner", "FitResult", "fit", "predict_log_proba", "batches"]
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """epochs: at most this many (UniImb / G2GNN: 1000); patience: stop after this many epochs
+    without a lower validation loss; lr / weight_decay: Adam (UniImb's scripts: 1e-3 / 5e-4);
+    batch_size: training graphs per step (UniImb 16-128 by dataset); eval_batch_size: graphs per
+    prediction batch (methods whose output depends on the batch, UniImb's prototypes, use
+    batch_size)."""
+
+    epochs: int = 100
+    patience: int = 20
+    lr: float = 1e-3
+    weight_decay: float = 5e-4
+    batch_size: int = 32
+    eval_batch_size: int = 256
+
+
+class Learner(nn.Module):
+    """Base class: subclasses define ``loss`` and ``log_proba``."""
+
+    eval_batch_size: int | None = None  # None: TrainSettings.eval_batch_size
+
+    def loss(self, batch: Any) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def log_proba(self, batch: Any) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def labels(self, batch: Any) -> torch.Tensor:
+        return batch.y
+
+    def end_epoch(self) -> None:
+        """Called after every training epoch (UniImb updates its prototype bias here)."""
+
+
+@dataclass
+class FitResult:
+    epochs: int = 0
+    best_epoch: int = -1
+    best_val_loss: float = float("nan")
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def batches(ids: np.ndarray, size: int, *, drop_single: bool = False) -> list[np.ndarray]:
+    """Consecutive chunks of ``size`` ids; with ``drop_single`` a last chunk of one graph is
+    dropped (BatchNorm cannot normalise a batch of one)."""
+    out = [ids[i:i + size] for i in range(0, ids.shape[0], size)]
+    if drop_single and len(out) > 1 and out[-1].shape[0] < 2:
+        out.pop()
+    return out
+
+
+@torch.no_grad()
+def predict_log_proba(learner: Learner, batcher: Callable[[np.ndarray], Any], ids: np.ndarray,
+                      batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(log-probabilities (n, C), labels (n,)) of graphs ``ids`` in evaluation mode."""
+    learner.eval()
+    outs, ys = [], []
+    for chunk in batches(ids, batch_size):
+        b = batcher(chunk)
+        outs.append(learner.log_proba(b).cpu())
+        ys.append(learner.labels(b).cpu())
+    return torch.cat(outs), torch.cat(ys)
+
+
+def _val_loss(logp: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
+    return float(F.nll_loss(logp, y, weight=weight))
+
+
+def fit(learner: Learner, batcher: Callable[[np.ndarray], Any], train_ids: np.ndarray,
+        val_ids: np.ndarray, settings: TrainSettings, rng: np.random.Generator, *,
+        val_weight: torch.Tensor | None = None, progress: bool = False) -> FitResult:
+    """Train ``learner`` on ``train_ids``, keep the weights of the epoch with the lowest
+    validation NLL (``val_weight``: per-class weights of that loss) and load them back."""
+    opt = torch.optim.Adam([p for p in learner.parameters() if p.requires_grad],
+                           lr=settings.lr, weight_decay=settings.weight_decay)
+    stopper = EarlyStopping(settings.patience, mode="min")
+    eval_bs = learner.eval_batch_size or settings.eval_batch_size
+    res = FitResult()
+    t0 = time.perf_counter()
+    for epoch in range(settings.epochs):
+        learner.train()
+        order = train_ids[rng.permutation(train_ids.shape[0])]
+        total, seen = 0.0, 0
+        for chunk in batches(order, settings.batch_size, drop_single=True):
+            loss = learner.loss(batcher(chunk))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * chunk.shape[0]
+            seen += chunk.shape[0]
+        learner.end_epoch()
+        logp, y = predict_log_proba(learner, batcher, val_ids, eval_bs)
+        vloss = _val_loss(logp, y, val_weight)
+        res.train_loss.append(total / max(seen, 1))
+        res.val_loss.append(vloss)
+        res.epochs = epoch + 1
+        if progress:
+            print(f"epoch {epoch + 1}: train {res.train_loss[-1]:.4f} val {vloss:.4f}", flush=True)
+        if stopper.step(vloss, learner, epoch):
+            break
+    stopper.restore(learner)
+    res.best_epoch, res.best_val_loss = stopper.best_epoch, stopper.best_score
+    res.seconds = time.perf_counter() - t0
+    return res
