@@ -21,9 +21,9 @@ def as_partition(labels: np.ndarray) -> set[frozenset[int]]:
     return {frozenset(c) for c in clusters.values()}
 
 
-def reference_partition(edges, scores, n_nodes, max_size, step, max_iter=None):
+def reference_partition(edges, scores, n_nodes, max_size, step, max_iter=None, pool="max"):
     """cdp_reference as a partition of 0..n_nodes-1 (nodes in no edge are singletons)."""
-    clusters = cdp_reference(edges, scores, max_size, step, max_iter)
+    clusters = cdp_reference(edges, scores, max_size, step, max_iter, pool=pool)
     covered = set().union(*clusters)
     assert sum(len(c) for c in clusters) == len(covered)  # the reference returns a partition
     return {frozenset(c) for c in clusters} | {
@@ -31,12 +31,13 @@ def reference_partition(edges, scores, n_nodes, max_size, step, max_iter=None):
     }
 
 
-def run_both(edges, scores, n_nodes, max_size, step, max_iter=None):
+def run_both(edges, scores, n_nodes, max_size, step, max_iter=None, pool="max"):
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     scores = np.asarray(scores, dtype=np.float64)
-    labels = propagate(edges, scores, n_nodes, max_size=max_size, step=step, max_iter=max_iter)
+    labels = propagate(edges, scores, n_nodes, max_size=max_size, step=step, max_iter=max_iter,
+                       pool=pool)
     assert labels.shape == (n_nodes,) and labels.dtype == np.int64
-    reference = reference_partition(edges, scores, n_nodes, max_size, step, max_iter)
+    reference = reference_partition(edges, scores, n_nodes, max_size, step, max_iter, pool)
     return labels, reference
 
 
@@ -157,9 +158,10 @@ def knn_like_graph(rng: np.random.Generator, n: int, k: int):
     return np.stack([src, dst], axis=1), rng.random(src.shape[0])
 
 
+@pytest.mark.parametrize("pool", ["max", "avg"])
 @pytest.mark.parametrize("max_size", [1, 2, 5, 20])
 @pytest.mark.parametrize("step", [0.1, 0.5, 0.9, 1.0])
-def test_matches_reference_on_random_graphs(max_size, step):
+def test_matches_reference_on_random_graphs(max_size, step, pool):
     rng = np.random.default_rng(1000 * max_size + int(100 * step))
     for trial in range(8):
         n = int(rng.integers(1, 120))
@@ -171,7 +173,7 @@ def test_matches_reference_on_random_graphs(max_size, step):
             scores = np.round(rng.random(n_edges), 2) * 0.99
         max_iter = [None, 1, 2, 4][trial % 4]
         n_nodes = n + int(rng.integers(0, 3))  # a few nodes in no edge
-        labels, reference = run_both(edges, scores, n_nodes, max_size, step, max_iter)
+        labels, reference = run_both(edges, scores, n_nodes, max_size, step, max_iter, pool)
         assert as_partition(labels) == reference
         # ids are 0..C-1 in order of each cluster's smallest node
         _, first = np.unique(labels, return_index=True)
@@ -186,6 +188,23 @@ def test_duplicate_pairs_keep_their_highest_score():
     scores = [0.1, 0.9, 0.1]
     labels, reference = run_both(edges, scores, 3, max_size=2, step=0.5)
     assert as_partition(labels) == {frozenset({0, 1}), frozenset({2})} == reference
+
+
+def test_averaged_duplicates_start_the_threshold_at_the_raw_minimum():
+    # Chain 0-1-2-3, max_size 2. (1, 2) is seen twice, at 0.1 and 0.7 (mean 0.4); the other
+    # pairs score 0.9. CDP and L-GCN start the threshold at the lowest RAW score, 0.1, then
+    # pool. With step 0.2 and two passes: 0.1 (all edges: one oversize component), then
+    # 0.28 < 0.4 (nothing cut), and max_iter = 2 dumps the pool as one cluster. Starting at
+    # the lowest POOLED score, 0.4, the second pass would be at 0.52 and cut (1, 2).
+    edges = [(0, 1), (1, 2), (2, 1), (2, 3)]
+    scores = [0.9, 0.1, 0.7, 0.9]
+    labels, reference = run_both(edges, scores, 4, max_size=2, step=0.5, pool="avg")
+    assert as_partition(labels) == {frozenset({0, 1}), frozenset({2, 3})} == reference
+    raw, reference = run_both(edges, scores, 4, max_size=2, step=0.2, max_iter=2, pool="avg")
+    assert as_partition(raw) == {frozenset({0, 1, 2, 3})} == reference
+    pooled = propagate(np.array([(0, 1), (1, 2), (2, 3)]), np.array([0.9, 0.4, 0.9]), 4,
+                       max_size=2, step=0.2, max_iter=2)
+    assert as_partition(pooled) == {frozenset({0, 1}), frozenset({2, 3})}
 
 
 def test_float32_scores_and_logging(caplog):

@@ -30,3 +30,24 @@ def test_check_and_load_name_the_file(tmp_path):
         load(path)
     path.write_text("seeds: [0]\n")
     assert load(path) == {"seeds": [0]}
+
+
+@pytest.mark.parametrize("text, why", [
+    ("", "the config file is empty"),
+    ("# only a comment\n", "the config file is empty"),
+    ("{}\n", "the config file is empty"),
+    ("- a\n- b\n", "the config file holds a list, not a mapping"),
+    ("a: [1\n", "not valid YAML"),
+])
+def test_check_config_file_names_the_file(tmp_path, text, why):
+    from imbgraph.errors import ConfigError
+    from imbgraph.io.strict_yaml import check_config_file
+
+    path = tmp_path / "my.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=rf"{path}: {why}"):
+        check_config_file(path)
+    path.write_text("seeds: [0]\n")
+    check_config_file(path)
+    with pytest.raises(ConfigError, match="config file not found"):
+        check_config_file(tmp_path / "absent.yaml")

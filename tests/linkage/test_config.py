@@ -379,3 +379,29 @@ def test_table_and_figure_checks_with_the_linkage_catalog(tiny):
         "model": "lgcn", "sampler": {"name": "knn"}, "loss": {"name": "cb"}, "label": "other"}
     with pytest.raises(ConfigError, match="sweep point RIWS at gamma = 1.5 .* other settings"):
         shared.check_outputs(tiny, {"linkage": catalog(tiny)})
+
+
+# --- the schema's enums are the registries ----------------------------------------------------
+
+
+def enum_at(schema: dict, *path: str) -> set:
+    node = schema
+    for key in path:
+        node = node[key]
+    return set(node["enum"])
+
+
+def test_schema_enums_equal_the_registries():
+    # check() leaves registry names to the schema, so the two must never drift apart.
+    from imbgraph.clustering.classic import CLUSTERERS
+    from imbgraph.linkage.models import MODELS
+    from imbgraph.linkage.samplers import SAMPLERS
+    from imbgraph.losses import LOSSES
+
+    schema = yaml.safe_load(Path(SCHEMA).read_text())
+    defs, props = schema["definitions"], schema["properties"]
+    assert enum_at(defs, "sampler", "properties", "name") == set(SAMPLERS)
+    assert enum_at(defs, "loss", "properties", "name") == set(LOSSES)
+    assert enum_at(props, "models", "additionalProperties", "properties", "name") == set(MODELS)
+    assert enum_at(props, "clusterers", "additionalProperties", "properties",
+                   "name") == set(CLUSTERERS)

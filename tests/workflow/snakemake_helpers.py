@@ -14,14 +14,24 @@ REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
+FAMILIES = ("linkage", "nodecls", "graphcls")
+
+
 def write_config(workdir: Path, name: str = "tiny.yaml", **overrides) -> Path:
-    """Copy config/<name> into ``workdir`` with table references made absolute."""
+    """Copy config/<name> into ``workdir`` with table references made absolute.
+
+    ``overrides`` replace top-level keys; a family's (``linkage={...}``) updates that
+    section key by key instead.
+    """
     cfg = yaml.safe_load((REPO / "config" / name).read_text())
     for table in cfg.get("tables", {}).values():
         if "reference" in table:
             table["reference"] = str(REPO / table["reference"])
     for key, value in overrides.items():
-        cfg[key] = value
+        if key in FAMILIES and key in cfg:
+            cfg[key] = {**cfg[key], **value}
+        else:
+            cfg[key] = value
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path

@@ -29,16 +29,16 @@ def write_pair(directory: Path, name: str, n: int, *, extra_bytes: int = 0, nan_
 
 def l2c_config(tmp_path: Path, train: dict, test: dict) -> Path:
     datasets = {  # faces from files; the tiny fashion domain stays synthetic
-        **TINY["datasets"],
+        **TINY["linkage"]["datasets"],
         "faces": {
             "source": "learn_to_cluster",
             "dim": DIM,
             "train": train,
             "test": test,
-            "subsets": TINY["datasets"]["faces"]["subsets"],
+            "subsets": TINY["linkage"]["datasets"]["faces"]["subsets"],
         }
     }
-    return write_config(tmp_path, "tiny.yaml", datasets=datasets)
+    return write_config(tmp_path, "tiny.yaml", linkage={"datasets": datasets})
 
 
 def failing_dry_run(tmp_path: Path, config: Path) -> str:
@@ -50,16 +50,19 @@ def failing_dry_run(tmp_path: Path, config: Path) -> str:
 
 
 def test_unknown_loss_name(tmp_path):
-    methods = {**TINY["methods"], "RIWS": {**TINY["methods"]["RIWS"], "loss": {"name": "hinge"}}}
-    out = failing_dry_run(tmp_path, write_config(tmp_path, "tiny.yaml", methods=methods))
+    methods = TINY["linkage"]["methods"]
+    methods = {**methods, "RIWS": {**methods["RIWS"], "loss": {"name": "hinge"}}}
+    out = failing_dry_run(tmp_path, write_config(tmp_path, "tiny.yaml",
+                                                 linkage={"methods": methods}))
     assert "'hinge' is not one of" in out, out[-3000:]
     assert "['methods']['RIWS']['loss']['name']" in out, out[-3000:]
 
 
 def test_riws_gamma_one(tmp_path):
-    riws = {**TINY["methods"]["RIWS"], "sampler": {"name": "riws", "gamma": 1.0}}
-    methods = {**TINY["methods"], "RIWS": riws}
-    out = failing_dry_run(tmp_path, write_config(tmp_path, "tiny.yaml", methods=methods))
+    riws = {**TINY["linkage"]["methods"]["RIWS"], "sampler": {"name": "riws", "gamma": 1.0}}
+    methods = {**TINY["linkage"]["methods"], "RIWS": riws}
+    out = failing_dry_run(tmp_path, write_config(tmp_path, "tiny.yaml",
+                                                 linkage={"methods": methods}))
     assert "['methods']['RIWS']['sampler']['gamma']" in out, out[-3000:]
     assert "1.0 is less than or equal to the minimum of 1" in out, out[-3000:]
 
@@ -68,7 +71,7 @@ def test_missing_learn_to_cluster_file(tmp_path):
     train = write_pair(tmp_path, "train", 12)
     test = {"features": str(tmp_path / "absent.bin"), "labels": str(tmp_path / "absent.meta")}
     out = failing_dry_run(tmp_path, l2c_config(tmp_path, train, test))
-    assert "datasets.faces.test.features" in out, out[-3000:]
+    assert "linkage: datasets.faces.test.features" in out, out[-3000:]
     assert str(tmp_path / "absent.bin") in out and "file not found" in out, out[-3000:]
 
 
@@ -76,7 +79,7 @@ def test_wrong_bin_size(tmp_path):
     train = write_pair(tmp_path, "train", 12, extra_bytes=8)
     test = write_pair(tmp_path, "test", 9)
     out = failing_dry_run(tmp_path, l2c_config(tmp_path, train, test))
-    assert "datasets.faces.train.features" in out, out[-3000:]
+    assert "linkage: datasets.faces.train.features" in out, out[-3000:]
     assert train["features"] in out and "12 x 4 x 4 = 192" in out, out[-3000:]
 
 
@@ -84,7 +87,7 @@ def test_nan_features_stop_the_import_job(tmp_path):
     train = write_pair(tmp_path, "train", 12, nan_row=5)
     test = write_pair(tmp_path, "test", 9)
     config = l2c_config(tmp_path, train, test)
-    target = "results/data/faces/train/features.npy"
+    target = "results/linkage/data/faces/train/features.npy"
     out = snakemake(tmp_path, config, "--cores", "1", "--show-failed-logs", target, check=False)
     assert "Error in rule import_learn_to_cluster" in out, out[-3000:]
     assert "Exiting because a job execution failed" in out, out[-3000:]
@@ -93,4 +96,4 @@ def test_nan_features_stop_the_import_job(tmp_path):
     log = tmp_path / "results/logs/import_learn_to_cluster/faces/train.log"
     assert message in log.read_text()
     assert not (tmp_path / target).exists()
-    assert not (tmp_path / "results/data/faces/train/labels.parquet").exists()
+    assert not (tmp_path / "results/linkage/data/faces/train/labels.parquet").exists()

@@ -103,18 +103,19 @@ def l2c_config(workdir: Path, train: dict, test: dict | None = None, *,
         "test": test or good_pair(workdir, "test", seed=1),
         "subsets": subsets or {"heads": [1], "tails": [2], "seed": 0},
     }
-    return write_config(workdir, "tiny.yaml", datasets={"faces": dataset}, tables={},
-                        figures={}, clusterers={}, **overrides)
+    linkage = {"datasets": {"faces": dataset}, "clusterers": {}, **overrides.pop("linkage", {})}
+    return write_config(workdir, "tiny.yaml", linkage=linkage, tables={}, figures={},
+                        **overrides)
 
 
-IMPORT_TRAIN = "results/data/faces/train/features.npy"
+IMPORT_TRAIN = "results/linkage/data/faces/train/features.npy"
 IMPORT_LOG = "results/logs/import_learn_to_cluster/faces/train.log"
 
 
 def fails_importing(workdir: Path, config: Path, *expected: str) -> str:
     out = fails_in_job(workdir, config, "import_learn_to_cluster", IMPORT_TRAIN, *expected,
                        log=IMPORT_LOG)
-    assert not (workdir / "results/data/faces/train/labels.parquet").exists()
+    assert not (workdir / "results/linkage/data/faces/train/labels.parquet").exists()
     return out
 
 
@@ -125,7 +126,7 @@ def test_truncated_bin(tmp_path):
     train = good_pair(tmp_path, "train")
     Path(train["features"]).write_bytes(Path(train["features"]).read_bytes()[:-3])
     fails_at_startup(tmp_path, l2c_config(tmp_path, train),
-                     "datasets.faces.train.features", train["features"],
+                     "linkage: datasets.faces.train.features", train["features"],
                      "is 189 bytes; expected N x D x 4 = 12 x 4 x 4 = 192", train["labels"])
 
 
@@ -177,57 +178,64 @@ def test_knn_k_larger_than_the_split(tmp_path):
     # have 7 each.
     train = good_pair(tmp_path, "train", n=8)
     out = fails_in_job(
-        tmp_path, l2c_config(tmp_path, train), "knn_search", "results/knn/faces/train.parquet",
-        "knn k = 10 must be in [1, 7] for a split of 8 rows",
-        "the split has only 8 rows", log="results/logs/knn_search/faces/train.log",
+        tmp_path, l2c_config(tmp_path, train), "knn_search",
+        "results/linkage/knn/faces/train.parquet",
+        "results/linkage/data/faces/train/features.npy (k = max(ceil(k1 * gamma), k2, u) of "
+        "linkage.subgraphs): knn k = 10 must be in [1, 7] for 8 rows",
+        "only 8 rows", log="results/logs/knn_search/faces/train.log",
     )
-    assert "split=train" in out and "results/data/faces/train/features.npy" in out, out[-3000:]
+    assert "split=train" in out, out[-3000:]
 
 
 def test_subset_head_count_above_identity_count(tmp_path):
     train = good_pair(tmp_path, "train")  # 12 rows, 4 identities
     config = l2c_config(tmp_path, train, subsets={"heads": [5], "tails": [2], "seed": 0})
     out = fails_in_job(
-        tmp_path, config, "make_subset", "results/data/faces/H5_S2/features.npy",
+        tmp_path, config, "make_subset", "results/linkage/data/faces/H5_S2/features.npy",
         "subset (H5, S2): head count H5 exceeds the 4 identities of the split; expected at "
         "most 4 (lower subsets.heads)", log="results/logs/make_subset/faces/H5_S2.log",
     )
     assert "subset=H5_S2" in out, out[-3000:]
-    assert not (tmp_path / "results/data/faces/H5_S2/labels.parquet").exists()
+    assert not (tmp_path / "results/linkage/data/faces/H5_S2/labels.parquet").exists()
 
 
 def test_subset_with_fewer_than_two_identities(tmp_path):
     train = write_pair(tmp_path, "train", feature_rows(12), meta_lines([4] * 12))
     out = fails_in_job(
         tmp_path, l2c_config(tmp_path, train), "make_subset",
-        "results/data/faces/H1_S2/features.npy",
+        "results/linkage/data/faces/H1_S2/features.npy",
         "subset (H1, S2) holds 1 identity; at least 2 are needed",
         log="results/logs/make_subset/faces/H1_S2.log",
     )
     assert "subset=H1_S2" in out, out[-3000:]
-    assert not (tmp_path / "results/data/faces/H1_S2/labels.parquet").exists()
+    assert not (tmp_path / "results/linkage/data/faces/H1_S2/labels.parquet").exists()
 
 
 # --- names -------------------------------------------------------------------------------------
 
 
+LINKAGE = TINY["linkage"]
+
+
 def _method(name: str, **changes) -> dict:
-    return {**TINY["methods"], name: {**TINY["methods"][name], **changes}}
+    return {"linkage": {"methods": {**LINKAGE["methods"],
+                                    name: {**LINKAGE["methods"][name], **changes}}}}
 
 
 UNKNOWN_NAMES = {
     "sampler": (
-        {"methods": _method("RIWS", sampler={"name": "balanced"})},
+        _method("RIWS", sampler={"name": "balanced"}),
         ["'balanced' is not one of ['knn', 'rs', 'riws']",
          "['methods']['RIWS']['sampler']['name']"],
     ),
     "model-name": (
-        {"models": {**TINY["models"], "lgcn": {"name": "gat", "hidden": [16], "head": 8}}},
+        {"linkage": {"models": {**LINKAGE["models"],
+                                "lgcn": {"name": "gat", "hidden": [16], "head": 8}}}},
         ["'gat' is not one of ['lgcn', 'rgcn']", "['models']['lgcn']['name']"],
     ),
     "model-entry": (
-        {"methods": _method("RIWS", model="gat16")},
-        ["methods.RIWS.model = 'gat16' is not declared under models",
+        _method("RIWS", model="gat16"),
+        ["linkage: methods.RIWS.model = 'gat16' is not declared under models",
          "(declared: ['lgcn', 'rgcn16'])"],
     ),
     "grid-table-row": (
@@ -254,24 +262,24 @@ def test_duplicate_method_name(tmp_path):
     config = write_config(tmp_path, "tiny.yaml")
     text = config.read_text()
     lines = text.splitlines(keepends=True)
-    at = lines.index("methods:\n")
+    at = lines.index("  methods:\n")
     # A second RIWS entry after the first: valid on its own, and YAML would keep only it.
-    first = next(i for i in range(at, len(lines)) if lines[i] == "  RIWS:\n")
-    end = next(i for i in range(at + 1, len(lines)) if not lines[i].startswith(" "))
-    dup = ("  RIWS: {label: RIWS-bis, model: lgcn, sampler: {name: rs, ratio: 1.2}, "
+    first = next(i for i in range(at, len(lines)) if lines[i] == "    RIWS:\n")
+    end = next(i for i in range(at + 1, len(lines)) if not lines[i].startswith("   "))
+    dup = ("    RIWS: {label: RIWS-bis, model: lgcn, sampler: {name: rs, ratio: 1.2}, "
            "loss: {name: ce}}\n")
     lines.insert(end, dup)
     config.write_text("".join(lines))
-    assert yaml.safe_load(config.read_text())["methods"]["RIWS"]["label"] == "RIWS-bis"
+    assert yaml.safe_load(config.read_text())["linkage"]["methods"]["RIWS"]["label"] == "RIWS-bis"
     fails_at_startup(tmp_path, config,
-                     f"{config}:{end + 1}: duplicate key methods.RIWS "
+                     f"{config}:{end + 1}: duplicate key linkage.methods.RIWS "
                      f"(first declared on line {first + 1})",
                      "every key must appear once")
 
 
 def test_duplicate_method_label(tmp_path):
-    config = write_config(tmp_path, "tiny.yaml", methods=_method("FL-RS", label="RIWS"))
-    fails_at_startup(tmp_path, config, "methods: duplicate labels ['RIWS']")
+    config = write_config(tmp_path, "tiny.yaml", **_method("FL-RS", label="RIWS"))
+    fails_at_startup(tmp_path, config, "linkage: methods: duplicate labels ['RIWS']")
 
 
 # --- the results directory ---------------------------------------------------------------------
@@ -317,20 +325,21 @@ class Trap:
 
 
 def test_model_file_that_is_not_a_state_dict(tmp_path):
-    """Each seed's model file is bad in its own way; the upstream jobs run once. (A dict
-    that is no state dict or does not fit the model: the unit test below.)"""
+    """Each seed's model file is bad in its own way (one job per seed, `seeds_per_job: 1`);
+    the upstream jobs run once. (A dict that is no state dict or does not fit the model:
+    tests/linkage/test_methods.py.)"""
     torch = pytest.importorskip("torch")
     seeds = [0, 1]
     config = l2c_config(tmp_path, good_pair(tmp_path, "train"), seeds=seeds,
-                        partition={"shards": 1, "seed": 0})
-    models = tmp_path / "results/models/faces/train/L-GCN"
+                        linkage={"partition": {"shards": 1, "seed": 0}, "seeds_per_job": 1})
+    models = tmp_path / "results/linkage/models/faces/train/L-GCN"
     models.mkdir(parents=True)
     marker = tmp_path / "unpickled"
     torch.save(Trap(marker), models / "seed0.pt")  # an arbitrary pickled object
     torch.save([1, 2, 3], models / "seed1.pt")  # loads, but is no model file
     for s in seeds:
         (models / f"seed{s}.json").write_text('{"pivots": 12}\n')
-    targets = [f"results/runs/faces/train/L-GCN/seed{s}/metrics.json" for s in seeds]
+    targets = [f"results/linkage/runs/faces/train/L-GCN/seed{s}/metrics.json" for s in seeds]
     # Training is not allowed: the model files above are the inputs under test.
     allowed = ["import_learn_to_cluster", "knn_search", "metis_partition", "build_subgraphs",
                "evaluate_linkage"]
@@ -339,9 +348,10 @@ def test_model_file_that_is_not_a_state_dict(tmp_path):
     assert out.count("Error in rule evaluate_linkage") == len(seeds), out[-3000:]
     assert not marker.exists(), "the pickled object was executed"
     logs = tmp_path / "results/logs/evaluate_linkage/faces/train/L-GCN"
-    rel = "results/models/faces/train/L-GCN"  # as the job names its input
+    rel = "results/linkage/models/faces/train/L-GCN"  # as the job names its input
     expected = {
-        0: ["Weights only load failed", "mkdir"],  # torch names the refused global
+        0: [f"{rel}/seed0.pt: not a torch file of tensors and plain containers",
+            "Weights only load failed", "mkdir"],  # torch names the refused global
         1: [f"{rel}/seed1.pt: not an imbgraph model file (a list; expected a dict "
             "with a 'model' state dict and 'in_channels'"],
     }
@@ -355,40 +365,3 @@ def test_model_file_that_is_not_a_state_dict(tmp_path):
         assert not (tmp_path / target).exists()
         assert not any((tmp_path / target).parent.glob("*.parquet"))
     assert_no_temporaries(tmp_path)
-
-
-def test_load_model_names_the_file_and_the_mismatch(tmp_path):
-    """Unit level: what torch.load(weights_only=True) returns is checked before use."""
-    torch = pytest.importorskip("torch")
-    from imbgraph import config as cfg
-    from imbgraph.linkage.methods import build_model, load_model
-
-    lgcn, rgcn = cfg.resolve_method(TINY, "L-GCN"), cfg.resolve_method(TINY, "RGCN")
-    path = tmp_path / "seed0.pt"
-    torch.save({"model": build_model(lgcn, DIM).state_dict(), "in_channels": DIM}, path)
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    assert isinstance(load_model(lgcn, state, str(path)), torch.nn.Module)
-    with pytest.raises(ValueError, match=rf"{path}: the weights do not fit the method's "
-                                         "model 'rgcn'"):
-        load_model(rgcn, state, str(path))
-    with pytest.raises(ValueError, match=rf"{path}: 'in_channels' = '4'; expected a "
-                                         "positive integer"):
-        load_model(lgcn, {**state, "in_channels": "4"}, str(path))
-    with pytest.raises(ValueError, match=rf"{path}: not an imbgraph model file "
-                                         r"\(no \['in_channels'\]"):
-        load_model(lgcn, {"model": state["model"]}, str(path))
-    with pytest.raises(ValueError, match=rf"{path}: 'model' is not a state dict \(expected a "
-                                         r"mapping of parameter names to tensors\)"):
-        load_model(lgcn, {"model": [torch.zeros(2)], "in_channels": DIM}, str(path))
-
-
-def test_duplicate_key_finder():
-    """Unit level: key paths through lists, merge keys allowed, YTE templates skipped."""
-    from imbgraph.io.strict_yaml import find_duplicate_key
-
-    assert find_duplicate_key("a: 1\nb: {c: 2, d: 3}\n") is None
-    assert find_duplicate_key("a: 1\nb: 2\na: 3\n") == ("a", 3, 1)
-    text = "t:\n  rows:\n    - {x: 1}\n    - {x: 1, y: 2, x: 3}\n"
-    assert find_duplicate_key(text) == ("t.rows[1].x", 4, 4)
-    assert find_duplicate_key("base: &b {k: 1, m: 2}\nuse: {<<: *b, k: 3}\n") is None
-    assert find_duplicate_key("__use_yte__: true\n?if true:\n  a: 1\n?if true:\n  b: 1\n") is None

@@ -19,15 +19,10 @@ import yaml
 
 from snakemake_helpers import snakemake
 
+from imbgraph.tables.aggregate import reference_title
+
 pytestmark = pytest.mark.workflow
 
-# What each reference file's caption must name (workflow/report/table.rst).
-PAPERS = {
-    "digl_table1.yaml": "DIGL (SDM'23) Table 1",
-    "digl_table2.yaml": "DIGL (SDM'23) Table 2",
-    "digl_table3.yaml": "DIGL (SDM'23) Table 3",
-    "rgcn_table2.yaml": "RGCN (Neurocomputing'21) Table 2",
-}
 # As root Chromium needs --no-sandbox; with no network here, nothing may try to reach one;
 # --disable-dev-shm-usage keeps a container's small /dev/shm from crashing the renderer.
 CHROMIUM_FLAGS = [
@@ -128,7 +123,10 @@ def _table_rows(workdir: Path, table: str) -> list[str]:
 
 
 def _paper(table_cfg) -> str:
-    return PAPERS[Path(table_cfg["reference"]).name]
+    """What the caption must name: the title of the table's reference file."""
+    title = reference_title(table_cfg["reference"])
+    assert title
+    return title
 
 
 def test_report_embeds_every_table_and_figure(report):
@@ -160,7 +158,7 @@ def test_report_embeds_every_table_and_figure(report):
         assert t["title"] in _text(results[f"results/tables/{table}.csv"]["caption"])
     for figure, f in cfg["figures"].items():
         caption = _text(results[f"results/figures/{figure}.png"]["caption"])
-        assert f["title"] in caption and "Compared with DIGL (SDM'23) Figure 3" in caption
+        assert f["title"] in caption and f"Compared with {f['compared_with']}" in caption
         assert "System Message" not in caption
 
 
@@ -184,7 +182,7 @@ def test_report_renders_in_chromium(report, chromium, tmp_path):
     for table, t in cfg["tables"].items():
         assert f"{table}.md : {t['title']} (compared with {_paper(t)}" in text, text[:3000]
     for figure, f in cfg["figures"].items():
-        assert f"{figure}.png : {f['title']} (compared with DIGL (SDM'23) Figure 3" in text
+        assert f"{figure}.png : {f['title']} (compared with {f['compared_with']})" in text
 
 
 # Opens each result's panel in turn, as a click on it would, and records the caption shown.
@@ -237,4 +235,4 @@ def test_result_panels_show_the_captions(report, chromium, tmp_path):
         assert all(row in text for row in _table_rows(workdir, table)), text
     for figure, f in cfg["figures"].items():
         text = shown[f"results/figures/{figure}.png"]
-        assert f["title"] in text and "Compared with DIGL (SDM'23) Figure 3" in text, text
+        assert f["title"] in text and f"Compared with {f['compared_with']}" in text, text

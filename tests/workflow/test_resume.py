@@ -103,7 +103,7 @@ def _readable(path: Path) -> None:
 def test_sigkill_at_four_points_then_resume(tiny_run, tmp_path):
     ref_dir, _ = tiny_run
     config = write_config(tmp_path, "tiny.yaml")
-    checkpoints = tmp_path / "results/checkpoints"
+    checkpoints = tmp_path / "results/linkage/checkpoints"
 
     def ckpts():  # finished checkpoint files, not the temporary ones being written
         return [p for p in checkpoints.rglob("*.ckpt") if not p.name.startswith(".")]
@@ -131,7 +131,7 @@ def test_sigkill_at_four_points_then_resume(tiny_run, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in finished} == finished
     # The training job killed mid-way resumed from its checkpoint.
     assert resumed_ckpt is not None
-    history = tmp_path / "results/models" / str(resumed_ckpt).replace(".ckpt", ".json")
+    history = tmp_path / "results/linkage/models" / str(resumed_ckpt).replace(".ckpt", ".json")
     assert json.loads(history.read_text())["resumed_from_epoch"] >= 1
     assert not ckpts()
     # Identical to the uninterrupted run.

@@ -45,7 +45,7 @@ MEM_MB = 300  # per job; not enforced here (no cgroups), only scheduled
 GPU_RULES = ("train_linkage", "evaluate_linkage")
 # The training job that meets an unusable checkpoint in the first run.
 BROKEN = {"dataset": "faces", "split": "H5_S2", "method": "RIWS", "seed": "0"}
-BROKEN_CKPT = "results/checkpoints/{dataset}/{split}/{method}/seed{seed}.ckpt".format(**BROKEN)
+BROKEN_CKPT = "results/linkage/checkpoints/{dataset}/{split}/{method}/seed{seed}.ckpt".format(**BROKEN)
 BROKEN_LOG = "results/logs/train_linkage/{dataset}/{split}/{method}/seed{seed}.log".format(**BROKEN)
 RUN_TIMEOUT = 420  # seconds per Snakemake run; a hang (e.g. a status command that never
 #                    sees the jobs finish) fails the test instead of blocking the suite
@@ -160,8 +160,9 @@ def slurm_cluster():
 def slurm_runs(slurm_cluster, tmp_path_factory):
     cluster = slurm_cluster
     workdir = tmp_path_factory.mktemp("slurm")
-    # One seed: 28 SLURM jobs instead of 40; every rule and the whole table still run.
-    config = write_config(workdir, "tiny.yaml", seeds=[0])
+    # One seed: 28 SLURM jobs instead of 40; every rule and the whole table still run. One
+    # job per seed, as at paper scale on a cluster.
+    config = write_config(workdir, "tiny.yaml", seeds=[0], linkage={"seeds_per_job": 1})
     args = profile_overrides(cluster.partition)
 
     # A checkpoint the training code cannot resume from (say, left by an older version):

@@ -6,12 +6,14 @@ import re
 from snakemake.utils import validate
 
 from imbgraph import config as cfg
-from imbgraph.io.strict_yaml import check_unique_keys
+from imbgraph.io.strict_yaml import check_config_file
 from imbgraph.io.writable import check_writable_dir
 
-# YAML keeps the last of two equal keys (a second `RIWS:` would replace the first unseen).
+# Each config file is a non-empty mapping (`{}` would otherwise fail the schema without a
+# file name) without repeated keys (YAML keeps the last of two equal keys: a second `RIWS:`
+# would replace the first unseen).
 for _configfile in workflow.configfiles:
-    check_unique_keys(_configfile)
+    check_config_file(_configfile)
 CONFIG_NAME = ", ".join(map(str, workflow.configfiles)) or "config"
 validate(config, schema="../schemas/config.schema.yaml")
 

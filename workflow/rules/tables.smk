@@ -5,6 +5,9 @@ from imbgraph.tables.aggregate import reference_title
 
 TABLES = config.get("tables", {})
 cfg.check_outputs(config, CATALOGS, where=CONFIG_NAME)
+# What each table compares with, for the report's captions: its reference file's title.
+for _t in TABLES.values():
+    _t["compared_with"] = reference_title(_t.get("reference"))
 
 
 def table_rows(table):
@@ -81,7 +84,7 @@ rule render_table:
         labels=lambda wc: table_labels(wc.table),
         rows=lambda wc: table_rows(wc.table) if TABLES[wc.table].get("kind") == "rows" else [],
         seeds=lambda wc: CATALOGS[TABLES[wc.table]["task"]].seeds,
-        paper=lambda wc: reference_title(TABLES[wc.table].get("reference")),
+        paper=lambda wc: TABLES[wc.table]["compared_with"],
     threads: 1
     resources:
         mem_mb=1000,

@@ -20,14 +20,15 @@ import warnings
 
 import numpy as np
 
-from imbgraph.graph import canonical_labels, components
+from imbgraph.graph import canonical_labels, components, undirected_mean
 
 __all__ = ["propagate"]
 
 log = logging.getLogger(__name__)
 
 
-def _validate(edges, scores, n_nodes, max_size, step, max_iter) -> tuple[np.ndarray, np.ndarray]:
+def _validate(edges, scores, n_nodes, max_size, step, max_iter,
+              pool) -> tuple[np.ndarray, np.ndarray]:
     """Check the arguments of ``propagate``; return edges and float64 scores as arrays."""
     edges = np.asarray(edges)
     scores = np.asarray(scores)
@@ -46,6 +47,8 @@ def _validate(edges, scores, n_nodes, max_size, step, max_iter) -> tuple[np.ndar
         raise ValueError(f"max_size = {max_size!r}; expected an integer >= 1")
     if not 0.0 < step <= 1.0:
         raise ValueError(f"step = {step!r}; expected 0 < step <= 1")
+    if pool not in ("max", "avg"):
+        raise ValueError(f"pool = {pool!r}; expected 'max' or 'avg'")
     if max_iter is not None and (int(max_iter) != max_iter or max_iter < 1):
         raise ValueError(f"max_iter = {max_iter!r}; expected None or an integer >= 1")
     if edges.shape[0] > 0:
@@ -82,6 +85,7 @@ def propagate(
     max_size: int,
     step: float,
     max_iter: int | None = None,
+    pool: str = "max",
     progress: bool = False,
 ) -> np.ndarray:
     """Cluster a scored graph by CDP pseudo-label propagation.
@@ -90,8 +94,7 @@ def propagate(
     ----------
     edges : ndarray of shape (E, 2), integer
         Undirected edges as pairs of node ids in [0, n_nodes). Direction, self loops and
-        duplicates are allowed; a pair listed several times is linked while any of its copies
-        scores at least the threshold (i.e. its highest score counts).
+        duplicates are allowed; how a pair listed several times is scored is ``pool``'s.
     scores : ndarray of shape (E,), float
         Edge scores, compared in float64; normally in [0, 1] (the threshold approaches 1).
     n_nodes : int
@@ -104,6 +107,12 @@ def propagate(
         Stop after this many passes, counting the first, unthresholded one, and return the
         whole remaining pool as ONE cluster (CDP uses 100; note that CDP's own counter skips
         the first pass, so its 100 is 101 here). None (default) runs until the pool is empty.
+    pool : {"max", "avg"}, optional
+        How the copies of a pair are pooled: ``"max"`` (default) links the pair while any
+        copy scores at least the threshold (its highest score counts); ``"avg"`` scores it by
+        the mean of its copies (L-GCN and DIGL pool their directed (pivot, hop-1) scores this
+        way). Either way the threshold starts at the lowest score *before* pooling, as CDP
+        and L-GCN compute it.
     progress : bool, optional
         Show a tqdm bar over passes.
 
@@ -131,7 +140,8 @@ def propagate(
     score (those passes still count towards ``max_iter``). An edge that is dropped between two
     pool components never needs to be considered again because the threshold only rises.
     """
-    edges, scores = _validate(edges, scores, n_nodes, max_size, step, max_iter)
+    edges, scores = _validate(edges, scores, n_nodes, max_size, step, max_iter, pool)
+    pooling = pool  # `pool` names the node pool below
     n_nodes = int(n_nodes)
     max_size = int(max_size)
     step = float(step)
@@ -146,6 +156,9 @@ def propagate(
     # Python floats are IEEE float64, as in the reference, so the threshold sequence is
     # bit-identical to it.
     th = float(score.min()) if score.shape[0] else 0.0
+    if pooling == "avg":  # after the threshold's start: the references pool after taking it
+        pooled, score = undirected_mean(src, dst, score)
+        src, dst = pooled[:, 0].astype(index_dtype), pooled[:, 1].astype(index_dtype)
 
     raw = np.empty(n_nodes, dtype=np.int64)  # cluster id of each finalised node, with gaps
     next_id = 0

@@ -120,7 +120,7 @@ def kernel_knn(c: GraphCollection, k: int, *, kernel: str = "shortest_path",
     return out
 
 
-def gog_adjacency(ids: np.ndarray, knn: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
+def gog_adjacency(ids: np.ndarray, knn: np.ndarray) -> tuple[np.ndarray, tuple]:
     """Pad graphs ``ids`` with their kNN neighbours and build the normalised graph-of-graphs
     adjacency of the padded set.
 
@@ -142,13 +142,13 @@ def gog_adjacency(ids: np.ndarray, knn: np.ndarray) -> tuple[np.ndarray, torch.T
     r, c = key // m, key % m
     deg = np.bincount(r, minlength=m).astype(np.float32)
     w = 1.0 / np.sqrt(deg[r] * deg[c])
-    adj = torch.sparse_coo_tensor(torch.from_numpy(np.stack([r, c])), torch.from_numpy(w),
-                                  (m, m)).coalesce()
-    return members, adj
+    return members, (torch.from_numpy(np.stack([r, c])), torch.from_numpy(w))
 
 
-def propagate(h: torch.Tensor, adj: torch.Tensor, layers: int) -> torch.Tensor:
-    """``layers`` rounds of h <- A_hat h (no weights, as G2GNN's propagation)."""
+def propagate(h: torch.Tensor, adj: tuple[torch.Tensor, torch.Tensor], layers: int) -> torch.Tensor:
+    """``layers`` rounds of h <- A_hat h (no weights, as G2GNN's propagation); ``adj`` is the
+    (edge_index (2, e), weight (e,)) pair of :func:`gog_adjacency`."""
+    (r, c), w = adj
     for _ in range(layers):
-        h = torch.sparse.mm(adj, h)
+        h = torch.zeros_like(h).index_add_(0, r, w[:, None] * h[c])
     return h

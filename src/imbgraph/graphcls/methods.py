@@ -101,10 +101,10 @@ class G2GNN(Supervised):
     """Supervised learner over the kernel kNN graph of graphs (see :mod:`.g2gnn`)."""
 
     def __init__(self, encoder: nn.Module, n_classes: int, weight: torch.Tensor | None, *,
-                 knn: np.ndarray, padder: Callable, prop_layers: int = 2,
+                 knn: np.ndarray, prop_layers: int = 2,
                  head_dropout: float = 0.5, augment: dict | None = None) -> None:
         super().__init__(encoder, n_classes, weight, head_dropout=head_dropout, augment=augment)
-        self.knn, self.padder, self.prop_layers = knn, padder, prop_layers
+        self.knn, self.prop_layers = knn, prop_layers
 
     def _logps(self, b: Any) -> list[torch.Tensor]:
         pb, adj, pos = b["padded"], b["adj"], b["pos"]
@@ -313,13 +313,13 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
         table = needs_knn(method)
         if knn is None:
             knn = kernel_knn(collection, table[1], kernel=table[0], **table[2])
-        learner = G2GNN(encoder, n_cls, weight, knn=knn, padder=None,
+        learner = G2GNN(encoder, n_cls, weight, knn=knn,
                         prop_layers=int(params.get("prop_layers", 2)), head_dropout=head_dropout,
                         augment=params.get("augment"))
 
         def batcher(ids: np.ndarray) -> dict:
             members, adj = gog_adjacency(ids, knn)
-            return {"padded": graph_batch(members), "adj": adj.to(device),
+            return {"padded": graph_batch(members), "adj": (adj[0].to(device), adj[1].to(device)),
                     "pos": torch.from_numpy(np.searchsorted(members, ids)).to(device),
                     "y": torch.from_numpy(collection.y[ids]).to(device)}
     elif kind == "uniimb":

@@ -119,6 +119,6 @@ def pretrain_encoder(encoder: nn.Module, objective: nn.Module,
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * chunk.shape[0]
+            total += loss.item() * chunk.shape[0]
         losses.append(total / max(ids.shape[0], 1))
     return {"pretrain_loss": losses, "pretrain_seconds": time.perf_counter() - t0}

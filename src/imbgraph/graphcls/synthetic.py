@@ -1,9 +1,11 @@
 """Synthetic graph-classification collections whose classes differ in structure.
 
 Each class has its own size distribution (log-normal node counts), density (mean degree of
-the base graph) and motif (cycles, cliques, stars, houses, or none) planted at a rate that grows
-with the graph's size. A ``confusion`` share of graphs carries another class's motif, so the
-task is learnable but not trivial, and node tags carry a weak class signal (``tag_signal``).
+the base graph) and mixture of motifs (cycles, cliques, stars, houses) planted at a rate that
+grows with the graph's size. Classes share motif types in different proportions, so one motif
+says little and a graph's class shows in the counts: small graphs (few motifs) are hard, large
+ones easy, and the task is learnable but not trivial. Node tags carry a weak class signal
+(``tag_signal``).
 Sizes spread over a factor of several (``size_sigma``), so sorting graphs by size and calling
 the largest 20% the head (the topological-imbalance split) separates visibly different graphs.
 
@@ -62,16 +64,21 @@ class ClassSpec:
     size_median : median node count of the base graph (log-normal)
     size_sigma  : log-normal sigma of the node count (0.5: the 90% range spans ~5x)
     degree      : mean degree of the base graph (>= ~2: a tree has mean degree ~2)
-    motif       : key of :data:`MOTIFS`
-    motif_every : one motif instance per this many base nodes (at least one)
+    motifs      : {motif name (a key of :data:`MOTIFS`): weight}, the class's motif mixture
+    motif_every : Poisson mean of one motif instance per this many base nodes (at least one)
     """
 
     graphs: int
     size_median: float = 20.0
     size_sigma: float = 0.5
     degree: float = 2.5
-    motif: str = "none"
+    motifs: dict = None  # type: ignore[assignment]
     motif_every: float = 12.0
+
+    def mixture(self) -> tuple[list[str], np.ndarray]:
+        m = self.motifs or {"none": 1.0}
+        w = np.asarray(list(m.values()), dtype=np.float64)
+        return list(m), w / w.sum()
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,6 @@ class SyntheticSpec:
     max_nodes: int = 200
     n_tags: int = 4            # node tag vocabulary (0: no tags -> a featureless collection)
     tag_signal: float = 0.15   # chance a node's tag is its class's preferred tag
-    confusion: float = 0.15    # share of graphs planted with another class's motif
     seed: int = 0
 
     @classmethod
@@ -89,35 +95,34 @@ class SyntheticSpec:
         cfg = dict(cfg)
         classes = []
         for i, c in enumerate(cfg.pop("classes")):
-            if c.get("motif", "none") not in MOTIFS:
-                raise ConfigError(f"{where}.classes[{i}].motif = {c['motif']!r}; expected one "
-                                  f"of {sorted(MOTIFS)}")
+            for m in c.get("motifs") or {}:
+                if m not in MOTIFS:
+                    raise ConfigError(f"{where}.classes[{i}].motifs: {m!r} is not a motif; "
+                                      f"expected one of {sorted(MOTIFS)}")
             classes.append(ClassSpec(**c))
         if len(classes) < 2:
             raise ConfigError(f"{where}.classes: {len(classes)} class(es); expected at least 2")
         return cls(classes=tuple(classes), **cfg)
 
 
-def _one_graph(rng: np.random.Generator, n: int, degree: float, motif: str,
-               motif_every: float) -> tuple[int, np.ndarray, np.ndarray]:
-    """Node count, edges (m, 2) and a motif-node mask of one graph."""
+def _one_graph(rng: np.random.Generator, n: int, degree: float, names: list[str],
+               weights: np.ndarray, motif_every: float) -> tuple[int, np.ndarray]:
+    """Node count and edges (m, 2) of one graph: a base graph of n nodes plus motifs."""
     parent = (rng.random(n - 1) * np.arange(1, n)).astype(np.int64)  # random recursive tree
     edges = [np.stack([np.arange(1, n), parent], axis=1)]
     extra = max(int(round(n * degree / 2 - (n - 1))), 0)
     if extra:
         edges.append(rng.integers(0, n, size=(extra, 2)))
-    k, pattern = MOTIFS[motif]
     total = n
-    if k:
-        count = max(1, int(rng.poisson(n / motif_every)))
-        base = total + k * np.arange(count)
-        edges.append((pattern[None, :, :] + base[:, None, None]).reshape(-1, 2))
-        anchors = rng.integers(0, n, size=count)
-        edges.append(np.stack([base + rng.integers(0, k, size=count), anchors], axis=1))
-        total += k * count
-    motif_mask = np.zeros(total, dtype=bool)
-    motif_mask[n:] = True
-    return total, np.concatenate(edges), motif_mask
+    count = max(1, int(rng.poisson(n / motif_every)))
+    for name in rng.choice(len(names), size=count, p=weights):  # a handful per graph
+        k, pattern = MOTIFS[names[name]]
+        if not k:
+            continue
+        edges.append(pattern + total)
+        edges.append(np.array([[total + int(rng.integers(0, k)), int(rng.integers(0, n))]]))
+        total += k
+    return total, np.concatenate(edges)
 
 
 def synthesize_graphs(spec: SyntheticSpec) -> GraphArrays:
@@ -136,10 +141,8 @@ def synthesize_graphs(spec: SyntheticSpec) -> GraphArrays:
         c = spec.classes[y]
         n = int(np.clip(round(c.size_median * np.exp(c.size_sigma * rng.standard_normal())),
                         spec.min_nodes, spec.max_nodes))
-        motif = c.motif
-        if rng.random() < spec.confusion:
-            motif = spec.classes[int(rng.integers(0, n_cls))].motif
-        total, e, _ = _one_graph(rng, n, c.degree, motif, c.motif_every)
+        names, weights = c.mixture()
+        total, e = _one_graph(rng, n, c.degree, names, weights, c.motif_every)
         sizes.append(total)
         srcs.append(e[:, 0] + offset)
         dsts.append(e[:, 1] + offset)

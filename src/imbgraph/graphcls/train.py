@@ -114,7 +114,7 @@ def fit(learner: Learner, batcher: Callable[[np.ndarray], Any], train_ids: np.nd
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * chunk.shape[0]
+            total += loss.item() * chunk.shape[0]
             seen += chunk.shape[0]
         learner.end_epoch()
         logp, y = predict_log_proba(learner, batcher, val_ids, eval_bs)

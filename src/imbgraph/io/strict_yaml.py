@@ -104,6 +104,32 @@ def check_unique_keys(path: str | os.PathLike) -> None:
         )
 
 
+def check_config_file(path: str | os.PathLike) -> None:
+    """Raise :class:`ConfigError` naming ``path`` unless it holds a non-empty mapping of
+    config keys, and :class:`DuplicateKeyError` when it repeats a key.
+
+    Without this an empty mapping (``{}``) would only fail the schema with no file named,
+    and a file of nothing but comments would stop Snakemake with "Config file must be given
+    as JSON or YAML with keys at top level" (Snakemake reads ``--configfile`` itself, before
+    the workflow starts, so ``make run CONFIG=...`` checks the file first).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    check_unique_keys(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    expected = ("expected a mapping of config keys with at least `seeds`, `tables` and a "
+                "family section (see config/config.yaml)")
+    if data is None or data == {}:
+        raise ConfigError(f"{path}: the config file is empty; {expected}")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config file holds a {type(data).__name__}, not a "
+                          f"mapping; {expected}")
+
+
 def load(path: str | os.PathLike) -> Any:
     """``yaml.safe_load`` of ``path`` after :func:`check_unique_keys`."""
     check_unique_keys(path)

@@ -45,10 +45,12 @@ def evaluate_model(
     metrics: dict[str, Any] = dict(pr_auc(truth, scores))
     metrics.update(n_edges=int(len(edges)), positive_rate=float(truth.mean()))
     t0 = time.perf_counter()
+    # L-GCN and DIGL propagate over the directed pairs, the threshold starting at their
+    # lowest raw score and the two scores of a pair averaged.
     clusters = propagate(
-        edges, scores, len(labels),
+        np.stack([pivot, target], axis=1), raw, len(labels),
         max_size=propagation["max_size"], step=propagation["step"],
-        max_iter=propagation.get("max_iter"), progress=progress,
+        max_iter=propagation.get("max_iter"), pool="avg", progress=progress,
     )
     t_prop = time.perf_counter() - t0
     metrics.update(clustering_report(labels, clusters))

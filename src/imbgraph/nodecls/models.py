@@ -32,6 +32,27 @@ from torch import nn
 __all__ = ["Adjacency", "CONVS", "GCNLayer", "GNN", "MODELS", "SAGELayer", "build_model"]
 
 
+def _csr(crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor,
+         size: tuple[int, int]) -> torch.Tensor:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "sparse CSR support is in beta"
+        return torch.sparse_csr_tensor(crow, col, values, size=size)
+
+
+class _SpMM(torch.autograd.Function):
+    """A @ x for a constant 0/1 CSR matrix A whose transpose is given too: torch's own
+    backward of ``torch.sparse.mm`` re-sorts A into A^T at every call."""
+
+    @staticmethod
+    def forward(ctx, a: torch.Tensor, a_t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        ctx.a_t = a_t
+        return torch.sparse.mm(a, x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return None, None, torch.sparse.mm(ctx.a_t, grad)
+
+
 class Adjacency:
     """Aggregation operator over ``n`` real nodes, optionally with appended nodes and
     weighted extra edges.
@@ -60,6 +81,7 @@ class Adjacency:
         self.extra_weight = (torch.zeros(0, device=crow.device) if extra_weight is None
                              else extra_weight)
         self._ones = torch.ones(col.shape[0], device=col.device)
+        self._transpose: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
     def from_edge_index(cls, edge_index: torch.Tensor | np.ndarray, n: int, *,
@@ -89,9 +111,11 @@ class Adjacency:
         if both:
             src, dst = torch.cat([src, dst]), torch.cat([dst, src])
             weight = torch.cat([weight, weight])
-        return Adjacency(self.crow, self.col, self.deg, self.n, num_nodes,
-                         torch.cat([self.extra_src, src]), torch.cat([self.extra_dst, dst]),
-                         torch.cat([self.extra_weight.to(weight.dtype), weight]))
+        out = Adjacency(self.crow, self.col, self.deg, self.n, num_nodes,
+                        torch.cat([self.extra_src, src]), torch.cat([self.extra_dst, dst]),
+                        torch.cat([self.extra_weight.to(weight.dtype), weight]))
+        out._transpose = self._transposed()
+        return out
 
     def neighbors(self, nodes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Real neighbours of ``nodes`` (m,) (real ids): (position in ``nodes``, neighbour),
@@ -105,13 +129,27 @@ class Adjacency:
         return owner, self.col[start[owner] + offset]
 
     # --- aggregation --------------------------------------------------------------------------
+    def _transposed(self) -> tuple[torch.Tensor, torch.Tensor]:
+        # CSR of A^T (rows = sources), computed once per graph and shared by augmentations.
+        if self._transpose is None:
+            counts = torch.diff(self.crow)
+            row = torch.repeat_interleave(torch.arange(self.n, device=self.col.device), counts)
+            order = torch.argsort(self.col * max(self.n, 1) + row)
+            crow_t = torch.zeros(self.n + 1, dtype=torch.long, device=self.col.device)
+            crow_t[1:] = torch.cumsum(torch.bincount(self.col, minlength=self.n), 0)
+            self._transpose = (crow_t, row[order].contiguous())
+        return self._transpose
+
     def _real_sum(self, x: torch.Tensor) -> torch.Tensor:
         """sum over real in-neighbours for the n real rows, zeros for appended rows."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "sparse CSR support is in beta"
-            a = torch.sparse_csr_tensor(self.crow, self.col, self._ones.to(x.dtype),
-                                        size=(self.n, x.shape[0]))
-        out = torch.sparse.mm(a, x)
+        ones = self._ones.to(x.dtype)
+        xr = x[: self.n]
+        if x.requires_grad:
+            crow_t, col_t = self._transposed()
+            out = _SpMM.apply(_csr(self.crow, self.col, ones, (self.n, self.n)),
+                              _csr(crow_t, col_t, ones, (self.n, self.n)), xr)
+        else:
+            out = torch.sparse.mm(_csr(self.crow, self.col, ones, (self.n, self.n)), xr)
         if x.shape[0] > self.n:
             out = torch.cat([out, out.new_zeros(x.shape[0] - self.n, x.shape[1])])
         return out

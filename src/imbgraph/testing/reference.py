@@ -13,7 +13,7 @@ from collections import Counter, deque
 import numpy as np
 
 
-def cdp_reference(edges, scores, max_size, step, max_iter=None) -> list[set[int]]:
+def cdp_reference(edges, scores, max_size, step, max_iter=None, pool="max") -> list[set[int]]:
     """CDP pseudo-label propagation, transcribed as a breadth-first search per node.
 
     Same algorithm and conventions as ``imbgraph.clustering.propagate.propagate`` (see there):
@@ -26,7 +26,8 @@ def cdp_reference(edges, scores, max_size, step, max_iter=None) -> list[set[int]
     Parameters
     ----------
     edges : array-like of shape (E, 2), int
-        Undirected edges; a pair listed several times keeps its highest score.
+        Undirected edges; a pair listed several times keeps its highest score
+        (``pool="max"``) or the mean of its scores (``pool="avg"``, as L-GCN pools).
     scores : array-like of shape (E,), float
         Edge scores, compared as Python (float64) floats.
     max_size : int
@@ -57,15 +58,16 @@ def cdp_reference(edges, scores, max_size, step, max_iter=None) -> list[set[int]
             self.links: set[Node] = set()
 
     nodes: dict[int, Node] = {}
-    score_of: dict[tuple[int, int], float] = {}
+    copies: dict[tuple[int, int], list[float]] = {}
     scores = np.asarray(scores, dtype=np.float64).tolist()
     for (a, b), s in zip(np.asarray(edges).tolist(), scores, strict=True):
         key = (min(a, b), max(a, b))
-        score_of[key] = max(s, score_of.get(key, s))
+        copies.setdefault(key, []).append(s)
         node_a = nodes.setdefault(a, Node(a))
         node_b = nodes.setdefault(b, Node(b))
         node_a.links.add(node_b)
         node_b.links.add(node_a)
+    score_of = {k: (max(v) if pool == "max" else sum(v) / len(v)) for k, v in copies.items()}
 
     def bfs_pass(todo: set[Node], th: float | None, limit: int):
         groups, remain = [], set()
@@ -94,7 +96,7 @@ def cdp_reference(edges, scores, max_size, step, max_iter=None) -> list[set[int]
                 groups.append(group)
         return groups, remain
 
-    th = min(scores) if scores else 0.0
+    th = min(scores) if scores else 0.0  # over the raw scores, before pooling (CDP, L-GCN)
     clusters, remain = bfs_pass(set(nodes.values()), None, max_size)
     n_pass = 1
     while remain:
