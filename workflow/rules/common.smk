@@ -8,6 +8,7 @@ from snakemake.utils import validate
 from imbgraph import config as cfg
 from imbgraph.io.strict_yaml import check_config_file
 from imbgraph.io.writable import check_writable_dir
+from imbgraph.tables.aggregate import reference_title
 
 # Each config file is a non-empty mapping (`{}` would otherwise fail the schema without a
 # file name) without repeated keys (YAML keeps the last of two equal keys: a second `RIWS:`
@@ -53,3 +54,90 @@ def job_seeds(wildcards, seeds, per_seed):
 def per_seed_jobs(section):
     value = section.get("seeds_per_job", "all")
     return value == 1
+
+
+# --- tables and figures: their inputs, from each family's FAMILY_RUNS -----------------------
+
+TABLES = config.get("tables", {})
+FIGURES = config.get("figures", {})
+
+
+def table_rows(table):
+    """Rows of a `kind: rows` table: label, dataset, split, metrics files (one per seed)."""
+    t = TABLES[table]
+    runs, catalog = FAMILY_RUNS[t["task"]], CATALOGS[t["task"]]
+    rows = []
+    for r in t["rows"]:
+        if "method" in r:
+            files = runs["run"](r["dataset"], r["split"], r["method"])
+            label = r.get("label", catalog.label(r["method"]))
+            where = (r["dataset"], r["split"])
+        else:
+            files, label, where = runs["row"](r)
+        rows.append({"label": label, "dataset": where[0], "split": where[1], "files": files,
+                     **({"paper": r["paper"]} if "paper" in r else {})})
+    return rows
+
+
+def table_labels(table):
+    """Row labels of a grid table (rows tables carry theirs in table_rows)."""
+    t = TABLES[table]
+    if t.get("kind", "grid") == "rows":
+        return {}
+    return {m: CATALOGS[t["task"]].label(m) for m in t["rows"]}
+
+
+def get_table_metrics(wildcards):
+    t = TABLES[wildcards.table]
+    if t.get("kind", "grid") == "rows":  # metrics.json and the timings.json beside it
+        files = [f for row in table_rows(wildcards.table) for f in row["files"]]
+        return files + [f.replace("metrics.json", "timings.json") for f in files]
+    run = FAMILY_RUNS[t["task"]]["run"]
+    return [f for c in cfg.grid_columns(t) for m in t["rows"]
+            for f in run(c["dataset"], c["split"], m)]
+
+
+def table_outputs(table):
+    return expand(f"{RESULTS}/tables/{table}.{{ext}}", ext=["md", "csv", "tex"])
+
+
+def table_report_labels(wc, kind):
+    return {"table": wc.table, "title": TABLES[wc.table]["title"], "file": kind}
+
+
+def figure_points(figure):
+    """(series, x, method, dataset) of every point of a sweep figure, and the baselines as
+    (series, method, dataset)."""
+    f = FIGURES[figure]
+    catalog = CATALOGS[f["task"]]
+    sweep = cfg.sweep_methods(catalog, f)
+    datasets = cfg.figure_datasets(f)
+
+    def series(base, dataset):
+        if len(datasets) == 1:
+            return catalog.label(base)
+        if len(f["methods"]) == 1:
+            return f.get("dataset_labels", {}).get(dataset, dataset)
+        return f"{catalog.label(base)}, {dataset}"
+
+    points = [(series(base, d), x, name, d) for d in datasets
+              for base, xs in sweep.items() for x, name in xs.items()]
+    baselines = [(series(f["baseline"], d), f["baseline"], d) for d in datasets
+                 if "baseline" in f]
+    return points, baselines
+
+
+def get_figure_metrics(wildcards):
+    f = FIGURES[wildcards.figure]
+    points, baselines = figure_points(wildcards.figure)
+    runs = sorted({(m, d) for _, _, m, d in points} | {(m, d) for _, m, d in baselines})
+    run = FAMILY_RUNS[f["task"]]["run"]
+    return [x for s in cfg.figure_splits(config, f) for m, d in runs for x in run(d, s, m)]
+
+
+def figure_outputs(figure):
+    return expand(f"{RESULTS}/figures/{figure}.{{ext}}", ext=["png", "pdf", "csv"])
+
+
+def figure_report_labels(wc, kind):
+    return {"figure": wc.figure, "title": FIGURES[wc.figure]["title"], "file": kind}

@@ -2,46 +2,6 @@
 # over-sampling scale, ECGN Figure 2's cluster count), one target rule per figure so
 # `snakemake figure3` rebuilds just that figure.
 
-FIGURES = config.get("figures", {})
-
-
-def figure_points(figure):
-    """(series, x, method, dataset) of every point of a sweep figure, and the baselines as
-    (series, method, dataset)."""
-    f = FIGURES[figure]
-    catalog = CATALOGS[f["task"]]
-    sweep = cfg.sweep_methods(catalog, f)
-    datasets = cfg.figure_datasets(f)
-
-    def series(base, dataset):
-        if len(datasets) == 1:
-            return catalog.label(base)
-        if len(f["methods"]) == 1:
-            return f.get("dataset_labels", {}).get(dataset, dataset)
-        return f"{catalog.label(base)}, {dataset}"
-
-    points = [(series(base, d), x, name, d) for d in datasets
-              for base, xs in sweep.items() for x, name in xs.items()]
-    baselines = [(series(f["baseline"], d), f["baseline"], d) for d in datasets
-                 if "baseline" in f]
-    return points, baselines
-
-
-def get_figure_metrics(wildcards):
-    f = FIGURES[wildcards.figure]
-    points, baselines = figure_points(wildcards.figure)
-    runs = sorted({(m, d) for _, _, m, d in points} | {(m, d) for _, m, d in baselines})
-    run = FAMILY_RUNS[f["task"]]["run"]
-    return [x for s in cfg.figure_splits(config, f) for m, d in runs for x in run(d, s, m)]
-
-
-def figure_outputs(figure):
-    return expand(f"{RESULTS}/figures/{figure}.{{ext}}", ext=["png", "pdf", "csv"])
-
-
-def figure_report_labels(wc, kind):
-    return {"figure": wc.figure, "title": FIGURES[wc.figure]["title"], "file": kind}
-
 
 rule render_figure:
     input:

@@ -16,9 +16,8 @@ One training step (paper Algorithm 1, lines 6-13):
 
 L_edge = ||E - A||_F^2 over the real nodes (eq. 6; self pairs left out). Above
 ``dense_below`` nodes it is estimated without the N x N matrix: the exact sum over all edges
-plus the sum over ``neg_ratio`` x E uniformly drawn non-edges, scaled up to all
-n(n-1) - E non-edges (an unbiased estimate of the same quantity, so lambda keeps its
-meaning). The pre* variants first train the encoder and generator on L_edge alone for
+plus the sum over ``neg_ratio`` x E uniformly drawn non-edges, scaled up to all non-edges
+(an unbiased estimate of the same quantity, so lambda keeps its meaning). The pre* variants first train the encoder and generator on L_edge alone for
 ``pretrain_epochs`` epochs.
 
 Defects of the public code fixed here (README): the neighbour index of the up-sampling (see
@@ -37,7 +36,8 @@ from imbgraph.nodecls.balancing import BalancedModel, Batch, _augmented_ce, weig
 from imbgraph.nodecls.models import GNN, Adjacency
 from imbgraph.nodecls.smote import SmoteDraw, draw_smote, interpolate
 
-__all__ = ["DENSE_BELOW", "EdgeGenerator", "GraphSMOTE", "candidate_edges", "edge_loss"]
+__all__ = ["DENSE_BELOW", "EdgeGenerator", "GraphSMOTE", "candidate_edges", "edge_loss",
+           "undirected_keys"]
 
 #: graphs of at most this many nodes get the exact dense edge loss by default
 DENSE_BELOW = 1024
@@ -76,8 +76,11 @@ class EdgeGenerator(nn.Module):
         return f"EdgeGenerator({self.weight.shape[0]})"
 
 
-def _edge_keys(edge_index: torch.Tensor, n: int) -> torch.Tensor:
-    return torch.sort(edge_index[0] * n + edge_index[1]).values
+def undirected_keys(edge_index: torch.Tensor, n: int) -> torch.Tensor:
+    """Sorted keys ``u * n + v`` (u < v) of the undirected edges of ``edge_index``."""
+    src, dst = edge_index
+    once = src < dst
+    return torch.sort(src[once] * n + dst[once]).values
 
 
 def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tensor, *,
@@ -90,38 +93,44 @@ def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tenso
     generator : the edge generator
     h : (n, hidden) node embeddings
     edge_index : (2, E) every edge in both directions, no self loops, no duplicates
-    neg_ratio : non-edges drawn per edge for the estimate (n > dense_below)
+    neg_ratio : non-edges drawn per undirected edge for the estimate (n > dense_below)
     dense_below : exact dense computation up to this many nodes
-    edge_keys : sorted ``src * n + dst`` of ``edge_index`` (computed when None)
+    edge_keys : :func:`undirected_keys` of ``edge_index`` (computed when None)
 
     Returns
     -------
-    scalar tensor: the exact value (dense) or its unbiased estimate (sampled).
+    scalar tensor: the exact value (dense) or its unbiased estimate (sampled). E is
+    symmetric, so the sampled form works on unordered pairs and doubles the sum: every
+    undirected edge once, and uniformly drawn unordered non-edges scaled up to all
+    n(n-1)/2 - E/2 of them.
     """
     n = h.shape[0]
-    src, dst = edge_index
     if n <= dense_below:
+        src, dst = edge_index
         s = generator.dense(h)
         a = torch.zeros(n, n, device=h.device, dtype=s.dtype)
         a[src, dst] = 1.0
         off = 1.0 - torch.eye(n, device=h.device, dtype=s.dtype)
         return (((s - a) ** 2) * off).sum()
+    keys = undirected_keys(edge_index, n) if edge_keys is None else edge_keys
     z = generator.project(h)
-    pos = ((1.0 - generator.score(z[src], z[dst])) ** 2).sum()
-    m = max(1, int(round(neg_ratio * src.shape[0])))
+    eu, ev = keys // n, keys % n
+    pos = ((1.0 - generator.score(z[eu], z[ev])) ** 2).sum()
+    m = max(1, int(round(neg_ratio * keys.shape[0])))
     u = torch.randint(0, n, (m,), device=h.device)
     v = (u + torch.randint(1, n, (m,), device=h.device)) % n  # uniform over v != u
-    keys = _edge_keys(edge_index, n) if edge_keys is None else edge_keys
-    probe = u * n + v
-    pos_in = torch.searchsorted(keys, probe).clamp_max(max(keys.shape[0] - 1, 0))
-    is_edge = (keys[pos_in] == probe) if keys.numel() else torch.zeros_like(probe, dtype=torch.bool)
-    keep = ~is_edge
+    probe = torch.minimum(u, v) * n + torch.maximum(u, v)
+    if keys.numel():
+        at = torch.searchsorted(keys, probe).clamp_max(keys.shape[0] - 1)
+        keep = keys[at] != probe
+    else:
+        keep = torch.ones_like(probe, dtype=torch.bool)
     kept = int(keep.sum())
     if kept == 0:
-        return pos
+        return 2.0 * pos
     neg = (generator.score(z[u[keep]], z[v[keep]]) ** 2).sum()
-    non_edges = n * (n - 1) - src.shape[0]
-    return pos + neg * (non_edges / kept)
+    non_edges = n * (n - 1) // 2 - keys.shape[0]
+    return 2.0 * (pos + neg * (non_edges / kept))
 
 
 def candidate_edges(adj: Adjacency, draw: SmoteDraw, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -162,7 +171,7 @@ class GraphSMOTE(BalancedModel):
 
     def _edge_loss(self, h: torch.Tensor, batch: Batch) -> torch.Tensor:
         if self._keys is None or self._keys[0] is not batch.edge_index:
-            self._keys = (batch.edge_index, _edge_keys(batch.edge_index, batch.num_nodes))
+            self._keys = (batch.edge_index, undirected_keys(batch.edge_index, batch.num_nodes))
         return edge_loss(self.generator, h, batch.edge_index, neg_ratio=self.neg_ratio,
                          dense_below=self.dense_below, edge_keys=self._keys[1])
 

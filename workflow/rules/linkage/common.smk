@@ -1,5 +1,7 @@
 # Face clustering as linkage prediction (DIGL, RGCN): the `linkage:` section's validation,
 # wildcard constraints and input functions. Included only when the config has that section.
+import os
+
 from imbgraph.linkage import config as lcfg
 
 LINKAGE = config["linkage"]
@@ -51,9 +53,13 @@ def linkage_paths(pattern):
     return job_paths(pattern, LINKAGE_SEEDS, LINKAGE_PER_SEED)
 
 
-def linkage_job(pattern):
-    """A train / evaluate job's log or benchmark path: per seed or per method and split."""
-    return pattern if LINKAGE_PER_SEED else pattern.replace("/seed{seed}", "")
+def linkage_job(kind, rule):
+    """A train / evaluate job's log or benchmark file (``kind``: logs | benchmarks): one per
+    seed or one per method and split, as the job's outputs."""
+    parts = [RESULTS, kind, rule, "{dataset}", "{split}", "{method}"]
+    if LINKAGE_PER_SEED:
+        parts.append("seed{seed}")
+    return os.path.join(*parts) + (".log" if kind == "logs" else ".tsv")
 
 
 def linkage_run_metrics(dataset, split, method):

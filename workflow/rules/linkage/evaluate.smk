@@ -16,9 +16,9 @@ rule evaluate_linkage:
         timings=linkage_paths(f"{L_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/timings.json"),
         settings=linkage_paths(f"{L_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/settings.json"),
     log:
-        linkage_job(f"{RESULTS}/logs/evaluate_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.log"),
+        linkage_job("logs", "evaluate_linkage"),
     benchmark:
-        linkage_job(f"{RESULTS}/benchmarks/evaluate_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.tsv")
+        linkage_job("benchmarks", "evaluate_linkage")
     wildcard_constraints:
         **L_WILDCARDS,
     params:

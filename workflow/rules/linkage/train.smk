@@ -10,9 +10,9 @@ rule train_linkage:
         models=linkage_paths(f"{L_RESULTS}/models/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.pt"),
         histories=linkage_paths(f"{L_RESULTS}/models/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.json"),
     log:
-        linkage_job(f"{RESULTS}/logs/train_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.log"),
+        linkage_job("logs", "train_linkage"),
     benchmark:
-        linkage_job(f"{RESULTS}/benchmarks/train_linkage/{{dataset}}/{{split}}/{{method}}/seed{{seed}}.tsv")
+        linkage_job("benchmarks", "train_linkage")
     wildcard_constraints:
         **L_WILDCARDS,
     params:

@@ -1,0 +1,16 @@
+"""Graph classification under class and topological imbalance (UniImb, ICLR'26, and its baselines).
+
+Modules, in pipeline order:
+
+* :mod:`.synthetic`, :mod:`.datasets`, :mod:`.features`, :mod:`.collection` - collections of
+  graphs (synthetic, TU raw, GIN text) in flat arrays, node features, vectorised batching;
+* :mod:`.encodings` - random-walk positional encodings (cached per dataset);
+* :mod:`.splits` - class-imbalance, topology-imbalance and IGL-Bench splits, up-sampling;
+* :mod:`.models`, :mod:`.augment`, :mod:`.prototypes`, :mod:`.g2gnn`, :mod:`.pretrain` -
+  GIN / GraphGPS encoders, augmentations, UniImb's balanced prototypes, G2GNN's graph of
+  graphs, InfoGraph / GraphCL pre-training;
+* :mod:`.train`, :mod:`.methods` - the shared training loop and the job body ``run_method``;
+* :mod:`.config` - cross-key checks and method resolution of the ``graphcls:`` section.
+
+Nothing is imported here, so ``import imbgraph.graphcls.splits`` stays light.
+"""
