@@ -198,7 +198,7 @@ def artificial_split(
         val = np.floor(left * float(val_fraction) + 1e-9).astype(np.int64)
     else:
         val = np.full(c_count, int(val_per_class or 0))
-    _check_room(left, val, class_names, key, "train + val_per_class")
+    _check_room(sizes, train + val, class_names, key, "train_per_class + val_per_class")
     va, rest = _take(rest, val)
     left = left - val
     if test_fraction is not None:
@@ -206,7 +206,8 @@ def artificial_split(
         test = np.minimum(np.floor(base * float(test_fraction) + 1e-9).astype(np.int64), left)
     elif test_per_class is not None:
         test = np.full(c_count, int(test_per_class))
-        _check_room(left, test, class_names, key, "train + val + test_per_class")
+        _check_room(sizes, train + val + test, class_names, key,
+                    "train_per_class + val_per_class + test_per_class")
     else:
         test = left
     te, _ = _take(rest, test)
