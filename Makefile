@@ -5,8 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CORES ?= 8
+CONFIG ?= config/config.yaml
+TARGET ?= all
 
-.PHONY: install run report test bench lint clean
+.PHONY: install run report test test-fast bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +18,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)  ## regenerate every table of the default config
-	$(BIN)/snakemake --cores $(CORES) all
+# `make run CONFIG=config/tiny.yaml TARGET=table1`: another config or target. The config file
+# is checked first, so an empty or malformed one is named (Snakemake reads --configfile itself
+# and would not say which file it could not use).
+run: $(STAMP)  ## regenerate every table and figure of the default config
+	$(BIN)/python -c "from imbgraph.io.strict_yaml import check_config_file as c; c('$(CONFIG)')"
+	$(BIN)/snakemake --cores $(CORES) --configfile=$(CONFIG) $(TARGET)
 
 report: $(STAMP)  ## self-contained HTML report of a finished run
-	$(BIN)/snakemake --report results/report.html
+	$(BIN)/snakemake --configfile=$(CONFIG) --report results/report.html
 
 test: $(STAMP)  ## unit + workflow tests
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## unit tests only (no Snakemake run), for development
+	$(BIN)/python -m pytest -m "not workflow"
 
 bench: $(STAMP)  ## performance measurements, one JSON object per line
 	$(BIN)/python benchmarks/run_all.py

@@ -15,6 +15,15 @@ TINY_TRAIN = {"max_epochs": 60, "patience": 20, "lr": 0.01, "weight_decay": 5e-4
               "select": "macro_f1"}
 
 
+def pytest_collection_modifyitems(items):
+    # PyG 2.8 calls torch.jit.script at import; torch 2.13 deprecates it. Not ours to fix.
+    here = __file__.rsplit("/", 1)[0]
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.filterwarnings(
+                "ignore:`torch.jit.script` is deprecated:DeprecationWarning"))
+
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     old = torch.get_num_threads()

@@ -59,7 +59,7 @@ def test_dense_edge_loss_hand_computed():
     a = np.zeros((6, 6))
     a[ei[0], ei[1]] = 1
     expected = sum((s[i, j] - a[i, j]) ** 2 for i in range(6) for j in range(6) if i != j)
-    assert float(edge_loss(gen, h, ei)) == pytest.approx(expected, rel=1e-10)
+    assert float(edge_loss(gen, h, ei).detach()) == pytest.approx(expected, rel=1e-10)
 
 
 def test_sampled_edge_loss_is_unbiased():
@@ -68,9 +68,10 @@ def test_sampled_edge_loss_is_unbiased():
     gen = EdgeGenerator(4).double()
     h = torch.randn(n, 4, dtype=torch.float64)
     ei = ring(n)
-    exact = float(edge_loss(gen, h, ei, dense_below=n))
+    exact = float(edge_loss(gen, h, ei, dense_below=n).detach())
     keys = undirected_keys(ei, n)
-    est = np.mean([float(edge_loss(gen, h, ei, dense_below=0, neg_ratio=20, edge_keys=keys))
+    est = np.mean([float(edge_loss(gen, h, ei, dense_below=0, neg_ratio=20, edge_keys=keys)
+                         .detach())
                    for _ in range(30)])
     assert est == pytest.approx(exact, rel=0.02)
 

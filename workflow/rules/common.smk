@@ -42,7 +42,7 @@ def job_paths(pattern, seeds, per_seed):
     of its own (SLURM, paper scale), else one path per seed of the family (one job trains
     them all, paying the python and torch start-up once)."""
     if per_seed:
-        return pattern
+        return [pattern]  # a list, so scripts see a list of paths in both modes
     return expand(pattern, seed=seeds, allow_missing=True)
 
 

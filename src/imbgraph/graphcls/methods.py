@@ -41,7 +41,7 @@ from imbgraph.losses import class_weights
 from imbgraph.metrics.classification import classification_report
 from imbgraph.training import default_device, seed_everything
 
-__all__ = ["METHODS", "run_method", "needs_knn", "consistency_loss"]
+__all__ = ["METHODS", "run_method", "run_records", "needs_knn", "consistency_loss"]
 
 
 def consistency_loss(logps: list[torch.Tensor], temp: float = 0.5) -> torch.Tensor:
@@ -345,3 +345,21 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
     if kind == "uniimb":
         summary["prototype_bias"] = learner.bias.cpu().tolist()
     return metrics, summary
+
+
+def run_records(metrics: dict, summary: dict, *, dataset: str, split: str, method_name: str,
+                method: dict, seed: int, **data_settings: Any) -> tuple[dict, dict, dict]:
+    """The three files of one run: ``metrics.json`` (no timings: byte-identical across reruns),
+    ``timings.json`` and ``settings.json`` (provenance). ``data_settings``: what else the run
+    depended on (split protocol and parameters, PE width, node features, kNN table)."""
+    from imbgraph.provenance import run_settings
+
+    head = {"task": "graphcls", "dataset": dataset, "split": split, "method": method_name,
+            "method_label": method["label"], "seed": int(seed)}
+    timings = {**head, "wall_s": summary["seconds"], "train_s": summary["train_seconds"],
+               "epochs": summary["epochs"], "best_epoch": summary["best_epoch"]}
+    if "pretrain_seconds" in summary:
+        timings["pretrain_s"] = summary["pretrain_seconds"]
+    settings = run_settings(task="graphcls", dataset=dataset, split=split, method=method_name,
+                            seed=seed, resolved=method, **data_settings)
+    return {**head, **metrics}, timings, settings

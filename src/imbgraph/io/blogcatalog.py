@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from imbgraph.errors import InputError
+from imbgraph.graph import symmetric_adjacency
 
 __all__ = ["argmax_labels", "read_blogcatalog"]
 
@@ -47,7 +48,8 @@ def read_blogcatalog(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, n
     Returns
     -------
     x : ndarray (n, 0) float32 (the file has no features)
-    edge_index : ndarray (2, E) int64, both directions, self loops dropped
+    edge_index : ndarray (2, E) int64, each undirected edge in both directions once, self
+        loops dropped
     y : ndarray (n,) int64 class ids (see :func:`argmax_labels`)
     class_names : tuple of str, ``group_<g>`` with g the original group index
 
@@ -78,9 +80,8 @@ def read_blogcatalog(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, n
         raise InputError(f"{path}: 'network' has shape {net.shape} and 'group' {group.shape}; "
                          "expected (n, n) and (n, G)")
     coo = sp.coo_matrix(net)
-    keep = coo.row != coo.col
-    src = np.concatenate([coo.row[keep], coo.col[keep]]).astype(np.int64)
-    dst = np.concatenate([coo.col[keep], coo.row[keep]]).astype(np.int64)
+    adj = symmetric_adjacency(coo.row, coo.col, n)  # both directions once, no self loops
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(adj.indptr))
     y, kept = argmax_labels(group)
-    return (np.zeros((n, 0), dtype=np.float32), np.stack([src, dst]), y,
-            tuple(f"group_{g}" for g in kept))
+    return (np.zeros((n, 0), dtype=np.float32), np.stack([src, adj.indices.astype(np.int64)]),
+            y, tuple(f"group_{g}" for g in kept))

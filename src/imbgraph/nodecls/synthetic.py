@@ -41,13 +41,14 @@ _PROFILE_NAMES = {"cora": PLANETOID_CLASS_NAMES["cora"]}
 
 def class_sizes(profile: str | Sequence[int], num_nodes: int | None = None) -> np.ndarray:
     """Class sizes of a named profile (``cora``, ``blogcatalog``) or a list, rescaled to
-    ``num_nodes`` (largest-remainder rounding, at least 2 nodes per class) when given."""
+    ``num_nodes`` (largest-remainder rounding, at least 3 nodes per class: a genuine split needs one
+    node each for training, validation and test) when given."""
     sizes = np.asarray(CLASS_PROFILES[profile] if isinstance(profile, str) else profile,
                        dtype=np.int64)
     if num_nodes is None or num_nodes == sizes.sum():
         return sizes
     raw = sizes * (num_nodes / sizes.sum())
-    out = np.maximum(np.floor(raw).astype(np.int64), 2)
+    out = np.maximum(np.floor(raw).astype(np.int64), 3)
     short = num_nodes - out.sum()
     if short > 0:
         out[np.argsort(-(raw - np.floor(raw)), kind="stable")[:short]] += 1

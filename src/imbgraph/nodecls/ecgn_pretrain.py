@@ -1,0 +1,266 @@
+"""ECGN's pre-training: one GNN per cluster, all trained at once.
+
+Each cluster c gets its own copy of the method's network (:class:`~imbgraph.nodecls.models.GNN`:
+convolutions + linear head; paper: 2-layer GraphSAGE, 128-d, mean aggregator), trained on the
+cluster's subgraph (only intra-cluster nodes and edges) with the cluster's training labels.
+All copies start from the same initialisation (paper 3.1) and every node's embedding comes
+from its own cluster's network: the last convolution's output, so every embedding lives in
+the same 128-d space.
+
+Why one batched module rather than a loop over k models: the k networks are *stacked*
+(every parameter gets a leading cluster axis) and the nodes are laid out cluster by cluster
+in a padded (k, m, F) block, m the largest cluster. A layer is then one ``torch.bmm`` with
+each cluster's weights plus one sparse aggregation over the block-diagonal intra-cluster
+graph (:class:`PaddedLayout`), so the cost of an epoch is that of one full-graph forward
+whatever k is, with no Python loop over clusters or nodes. METIS balances cluster sizes
+(k-way, 3% tolerance), so padding wastes little. The per-cluster weights commute with the
+mean aggregation because every edge stays inside one cluster, which lets wide inputs be
+projected before aggregating, as :class:`~imbgraph.nodecls.models.SAGELayer` does.
+
+The loss is the sum over clusters of each cluster's mean cross-entropy; the parameters of two
+clusters are disjoint, so every cluster's gradient is exactly that of training it alone, and
+Adam's update is elementwise, so one optimiser equals k. Early stopping is per cluster on
+the macro-F1 of the cluster's own validation nodes (each cluster keeps its best epoch and
+stops after ``patience`` epochs without a gain); the loop ends when every cluster has
+stopped. Edge cases (documented, tested): a cluster without training nodes keeps the shared
+initialisation (it has no loss; its embeddings are the untrained network's); a cluster
+without validation nodes keeps its last epoch; an empty cluster has no rows at all.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from imbgraph.nodecls.models import GNN, Adjacency
+
+__all__ = ["ClusterGNN", "ClusterPretrain", "PaddedLayout", "per_cluster_macro_f1",
+           "pretrain_clusters"]
+
+
+class PaddedLayout:
+    """Nodes laid out cluster by cluster in a (k, m) block, m = the largest cluster.
+
+    Attributes
+    ----------
+    k, m : clusters and rows per cluster (m >= 1)
+    slot : (n,) int64 row of every node in the flattened (k * m) layout
+    adj : :class:`Adjacency` over the k * m rows holding the intra-cluster edges only
+        (padding rows are isolated)
+    cluster : (n,) int64 cluster of every node
+    """
+
+    def __init__(self, edge_index: torch.Tensor, clusters: torch.Tensor, k: int) -> None:
+        c = clusters.to(torch.long)
+        n = int(c.shape[0])
+        counts = torch.bincount(c, minlength=k)
+        self.k, self.m = int(k), max(int(counts.max()) if n else 1, 1)
+        order = torch.argsort(c, stable=True)
+        first = torch.cumsum(counts, 0) - counts
+        rank = torch.arange(n, device=c.device) - first[c[order]]
+        self.slot = torch.empty(n, dtype=torch.long, device=c.device)
+        self.slot[order] = c[order] * self.m + rank
+        self.cluster = c
+        same = c[edge_index[0]] == c[edge_index[1]]
+        ei = self.slot[edge_index[:, same]]
+        self.adj = Adjacency.from_edge_index(ei, self.k * self.m, device=c.device)
+
+    def pad(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, F) -> (k, m, F), zeros in padding rows (differentiable)."""
+        out = x.new_zeros(self.k * self.m, x.shape[1]).index_copy(0, self.slot, x)
+        return out.view(self.k, self.m, x.shape[1])
+
+    def unpad(self, h: torch.Tensor) -> torch.Tensor:
+        """(k, m, F) -> (n, F) in node order."""
+        return h.reshape(self.k * self.m, h.shape[-1])[self.slot]
+
+
+class ClusterGNN(nn.Module):
+    """k copies of a :class:`~imbgraph.nodecls.models.GNN` with stacked parameters.
+
+    Args:
+        template: the network every cluster starts from (its parameters are copied k times:
+            the same initialisation for all clusters).
+        num_clusters: k.
+
+    Every parameter of the template, named as in ``template.named_parameters()``, becomes a
+    (k, *shape) parameter (:meth:`stacked`); :meth:`cluster_state` gives one cluster's
+    network as a state dict of the template's names (weight transfer, Table 4).
+
+    Shapes:
+        - **input:** padded features (k, m, F_in), the layout's :class:`Adjacency`
+        - **output:** logits (k, m, C), last convolution's output (k, m, hidden)
+    """
+
+    def __init__(self, template: GNN, num_clusters: int) -> None:
+        super().__init__()
+        self.conv = template.conv_name
+        self.dropout = template.dropout
+        self.num_encoder = len(template.encoder)
+        self.num_convs = self.num_encoder + len(template.classifier)
+        self.k = int(num_clusters)
+        self.names = [name for name, _ in template.named_parameters()]
+        self.params = nn.ParameterList(
+            nn.Parameter(p.detach().unsqueeze(0).repeat(self.k, *([1] * p.dim())).clone())
+            for _, p in template.named_parameters())
+        self._index = {name: i for i, name in enumerate(self.names)}
+
+    def stacked(self, name: str) -> torch.Tensor:
+        return self.params[self._index[name]]
+
+    def _conv_prefix(self, i: int) -> str:
+        e = self.num_encoder
+        return f"encoder.{i}.conv" if i < e else f"classifier.{i - e}.conv"
+
+    def forward(self, x: torch.Tensor, adj: Adjacency) -> tuple[torch.Tensor, torch.Tensor]:
+        k, m = x.shape[0], x.shape[1]
+        h = x
+        for i in range(self.num_convs):
+            p = self._conv_prefix(i)
+            if self.conv == "sage":
+                wl, wr = self.stacked(f"{p}.lin_l.weight"), self.stacked(f"{p}.lin_r.weight")
+                f = wl.shape[1]
+                out = torch.bmm(h, torch.cat([wl, wr], dim=1).transpose(1, 2))
+                flat = out.reshape(k * m, 2 * f)
+                agg = adj.mean(flat[:, :f].contiguous()).view(k, m, f)
+                h = agg + out[:, :, f:] + self.stacked(f"{p}.lin_l.bias")[:, None, :]
+            else:  # gcn: the block-diagonal normalised propagation of each cluster's XW
+                w = self.stacked(f"{p}.lin.weight")
+                out = torch.bmm(h, w.transpose(1, 2))
+                f = w.shape[1]
+                h = adj.gcn(out.reshape(k * m, f)).view(k, m, f)
+                h = h + self.stacked(f"{p}.bias")[:, None, :]
+            h = F.dropout(torch.relu(h), self.dropout, self.training)
+        logits = torch.bmm(h, self.stacked("lin.weight").transpose(1, 2))
+        return logits + self.stacked("lin.bias")[:, None, :], h
+
+    @torch.no_grad()
+    def cluster_state(self, cluster: int | torch.Tensor) -> dict[str, torch.Tensor]:
+        """The template-named parameters of one cluster's network, or (``cluster`` a (k,)
+        bool mask) their mean over the masked clusters."""
+        if isinstance(cluster, torch.Tensor) and cluster.dtype == torch.bool:
+            return {n: p[cluster].mean(dim=0).clone() for n, p in zip(self.names, self.params)}
+        return {n: p[int(cluster)].clone() for n, p in zip(self.names, self.params)}
+
+
+def per_cluster_macro_f1(logits: torch.Tensor, y: torch.Tensor, cluster: torch.Tensor,
+                         k: int) -> torch.Tensor:
+    """(k,) float64 macro-F1 of each cluster's nodes (the definition of
+    :func:`imbgraph.nodecls.train.val_scores`: F1 averaged over the classes present in the
+    cluster's labels or predictions); NaN for a cluster without nodes."""
+    c = logits.shape[1]
+    pred = logits.argmax(dim=1)
+    conf = torch.bincount((cluster * c + y) * c + pred, minlength=k * c * c)
+    conf = conf.reshape(k, c, c).to(torch.float64)
+    tp = torch.diagonal(conf, dim1=1, dim2=2)
+    den = conf.sum(2) + conf.sum(1)
+    f1 = torch.where(den > 0, 2 * tp / den.clamp_min(1), torch.zeros_like(tp))
+    present = (den > 0).sum(1)
+    out = f1.sum(1) / present.clamp_min(1)
+    return torch.where(present > 0, out, torch.full_like(out, float("nan")))
+
+
+@dataclass
+class ClusterPretrain:
+    """Result of :func:`pretrain_clusters`.
+
+    model : the trained :class:`ClusterGNN` (each cluster's best epoch restored)
+    layout : its :class:`PaddedLayout`
+    embeddings : (n, hidden) float32, detached: each node's last-convolution output from its
+        own cluster's network (eval mode)
+    logits : (n, C) the cluster networks' predictions (direct inference, Table 3)
+    val_score : (k,) float64 macro-F1 on each cluster's validation nodes at its best epoch
+        (NaN: no validation node or no training node)
+    best_epoch : (k,) int64 (-1: the cluster was not trained)
+    trained : (k,) bool, the cluster has training nodes
+    sizes : (k,) int64 nodes per cluster
+    epochs : epochs run; seconds : wall time of the loop
+    """
+
+    model: ClusterGNN
+    layout: PaddedLayout
+    embeddings: torch.Tensor
+    logits: torch.Tensor
+    val_score: torch.Tensor
+    best_epoch: torch.Tensor
+    trained: torch.Tensor
+    sizes: torch.Tensor
+    epochs: int
+    seconds: float
+
+
+def pretrain_clusters(template: GNN, x: torch.Tensor, edge_index: torch.Tensor,
+                      y: torch.Tensor, clusters: torch.Tensor, k: int, train: torch.Tensor,
+                      val: torch.Tensor, *, epochs: int, patience: int, lr: float,
+                      weight_decay: float) -> ClusterPretrain:
+    """Train one copy of ``template`` per cluster (see the module docstring).
+
+    Parameters
+    ----------
+    template : the shared initialisation (a fresh GNN: build it after seeding)
+    x : (n, d) features; edge_index : (2, E) the whole graph (both directions)
+    y : (n,) labels; clusters : (n,) int64 cluster ids in [0, k)
+    train, val : node ids
+    epochs : maximum epochs (the reference: 200 on Cora)
+    patience : per-cluster early stopping on its validation macro-F1
+    lr, weight_decay : Adam's
+    """
+    t0 = time.perf_counter()
+    device = x.device
+    layout = PaddedLayout(edge_index, clusters, k)
+    model = ClusterGNN(template, k).to(device)
+    xp = layout.pad(x)
+    c_train, c_val = layout.cluster[train], layout.cluster[val]
+    n_train = torch.bincount(c_train, minlength=k)
+    trained = n_train > 0
+    has_val = torch.bincount(c_val, minlength=k) > 0
+    train_slot, val_slot = layout.slot[train], layout.slot[val]
+    y_train, y_val = y[train], y[val]
+    # Per-cluster mean CE, summed: each cluster's gradient is that of training it alone.
+    w_train = 1.0 / n_train.clamp_min(1).to(x.dtype)[c_train]
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    best = [p.detach().clone() for p in model.params]
+    best_score = torch.full((k,), float("-inf"), dtype=torch.float64, device=device)
+    best_epoch = torch.full((k,), -1, dtype=torch.long, device=device)
+    bad = torch.zeros(k, dtype=torch.long, device=device)
+    watch = trained & has_val  # clusters that stop early on their validation score
+    active = watch.clone()
+    epoch = -1
+    for epoch in range(int(epochs) if bool(trained.any()) else 0):
+        model.train()
+        opt.zero_grad()
+        logits, _ = model(xp, layout.adj)
+        flat = logits.reshape(-1, logits.shape[-1])
+        ce = F.cross_entropy(flat[train_slot], y_train, reduction="none")
+        (ce * w_train).sum().backward()
+        opt.step()
+        model.eval()
+        with torch.no_grad():
+            logits, _ = model(xp, layout.adj)
+            score = per_cluster_macro_f1(logits.reshape(-1, logits.shape[-1])[val_slot],
+                                         y_val, c_val, k)
+            gain = active & (score > best_score)  # ties keep the earlier epoch
+            keep = gain | (trained & ~has_val)  # no validation node: keep the last epoch
+            for b, p in zip(best, model.params):
+                b[keep] = p.detach()[keep]
+            best_score = torch.where(gain, score, best_score)
+            best_epoch = torch.where(keep, torch.full_like(best_epoch, epoch), best_epoch)
+            bad = torch.where(gain, torch.zeros_like(bad), bad + 1)
+            active &= bad < patience
+        if bool(watch.any()) and not bool(active.any()):
+            break
+    with torch.no_grad():
+        for b, p in zip(best, model.params):
+            p.copy_(b)
+        model.eval()
+        logits, hidden = model(xp, layout.adj)
+    val_score = torch.where(watch, best_score, torch.full_like(best_score, float("nan")))
+    return ClusterPretrain(
+        model=model, layout=layout, embeddings=layout.unpad(hidden).detach(),
+        logits=layout.unpad(logits).detach(), val_score=val_score, best_epoch=best_epoch,
+        trained=trained, sizes=torch.bincount(layout.cluster, minlength=k), epochs=epoch + 1,
+        seconds=time.perf_counter() - t0)

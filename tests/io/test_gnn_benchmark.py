@@ -1,0 +1,78 @@
+"""Tests of imbgraph.io.gnn_benchmark on small .npz / .zip files written here, and on the
+shared Amazon Photo when IMBGRAPH_DATASETS is set."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from imbgraph.errors import InputError
+from imbgraph.io.gnn_benchmark import read_gnn_benchmark
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def arrays(with_names=True):
+    adj = sp.csr_matrix(np.array([[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0], [0, 0, 0, 0]],
+                                 dtype=np.float32))  # directed, one self loop
+    attr = sp.csr_matrix(np.array([[2, 0], [0, 1], [1, 1], [0, 0]], dtype=np.float32))
+    out = {"adj_data": adj.data, "adj_indices": adj.indices, "adj_indptr": adj.indptr,
+           "adj_shape": np.array(adj.shape), "attr_data": attr.data,
+           "attr_indices": attr.indices, "attr_indptr": attr.indptr,
+           "attr_shape": np.array(attr.shape), "labels": np.array([0, 1, 1, 0])}
+    if with_names:
+        out["class_names"] = np.array(["Cameras", "Lenses"])
+    return out
+
+
+def test_npz(tmp_path):
+    np.savez(tmp_path / "g.npz", **arrays())
+    x, ei, y, names = read_gnn_benchmark(tmp_path / "g.npz")
+    assert x.tolist() == [[1, 0], [0, 1], [1, 1], [0, 0]]  # binarised as PyG does
+    assert sorted(map(tuple, ei.T.tolist())) == [(0, 1), (1, 0), (1, 2), (2, 1)]
+    assert y.tolist() == [0, 1, 1, 0] and names == ("Cameras", "Lenses")
+
+
+def test_zip_and_default_names(tmp_path):
+    np.savez(tmp_path / "g.npz", **arrays(with_names=False))
+    with zipfile.ZipFile(tmp_path / "g.zip", "w") as zf:
+        zf.write(tmp_path / "g.npz", "inner/amazon_electronics_x.npz")
+    x, ei, y, names = read_gnn_benchmark(tmp_path / "g.zip")
+    assert x.shape == (4, 2) and names == ("class_0", "class_1")
+
+
+def test_bad_inputs_name_the_file(tmp_path):
+    with pytest.raises(InputError, match="nope.npz: gnn-benchmark file not found"):
+        read_gnn_benchmark(tmp_path / "nope.npz")
+    bad = arrays()
+    del bad["labels"]
+    np.savez(tmp_path / "nolabels.npz", **bad)
+    with pytest.raises(InputError, match=r"nolabels.npz: not a gnn-benchmark graph: arrays "
+                                         r"\['labels'\] are missing"):
+        read_gnn_benchmark(tmp_path / "nolabels.npz")
+    np.savez(tmp_path / "g.npz", **arrays())
+    data = (tmp_path / "g.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="cut.npz: not a readable .npz"):
+        read_gnn_benchmark(tmp_path / "cut.npz")
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as zf:
+        zf.write(tmp_path / "g.npz", "a.npz")
+        zf.write(tmp_path / "g.npz", "b.npz")
+    with pytest.raises(InputError, match="two.zip: expected exactly one .npz"):
+        read_gnn_benchmark(tmp_path / "two.zip")
+
+
+def test_real_photo():
+    root = os.environ.get("IMBGRAPH_DATASETS")
+    path = Path(root or "") / "npz" / "amazon_electronics_photo.zip"
+    if not root or not path.is_file():
+        pytest.skip("IMBGRAPH_DATASETS is unset or holds no npz/amazon_electronics_photo.zip")
+    x, ei, y, names = read_gnn_benchmark(path)
+    assert x.shape == (7650, 745) and ei.shape == (2, 238162)
+    assert np.bincount(y).tolist() == [369, 1686, 703, 915, 882, 823, 1941, 331]
+    assert names[1] == "Digital Cameras"
