@@ -122,7 +122,7 @@ def bench_default(args) -> None:
             protocol, params = split_params(section, dataset, split)
             splits = {s: make_split(coll.y, coll.sizes, protocol, params, seed=s) for s in seeds}
             for m in ms:
-                method = resolve_method(section, m)
+                method = resolve_method(section, m, dataset)
                 spec = needs_knn(method)
                 knn = None if spec is None else knns[json.dumps(spec, sort_keys=True)]
                 t = time.perf_counter()
@@ -160,7 +160,7 @@ def bench_real(args) -> None:
         protocol, params = split_params(section, dataset, args.split)
         split = make_split(coll.y, coll.sizes, protocol, params, seed=0)
         for m in methods:
-            method = _fixed_epochs(resolve_method(section, m), args.epochs)
+            method = _fixed_epochs(resolve_method(section, m, dataset), args.epochs)
             spec = needs_knn(method)
             knn = None if spec is None else knns[json.dumps(spec, sort_keys=True)]
             t = time.perf_counter()
@@ -189,7 +189,7 @@ coll = build_collection(section["datasets"][dataset], name=dataset, data_root=da
 pe = random_walk_pe(coll, pe_dim(section, dataset)); prep = time.perf_counter() - t
 protocol, params = split_params(section, dataset, split_name)
 split = make_split(coll.y, coll.sizes, protocol, params, seed=0)
-m = resolve_method(section, method_name)
+m = resolve_method(section, method_name, dataset)
 m = {**m, "train": {**m["train"], "epochs": 2, "patience": 3}}
 _, s = run_method(coll, pe, split, m, seed=0)
 print(json.dumps({"prep_seconds": prep, "epoch_seconds": s["train_seconds"] / s["epochs"],

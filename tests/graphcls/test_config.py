@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from imbgraph.errors import ConfigError
-from imbgraph.graphcls.config import REGISTRIES, check, pe_dim, resolve_method, split_params
+from imbgraph.graphcls.config import (REGISTRIES, check, check_tables, pe_dim, resolve_method,
+                                      split_params)
 
 SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "workflow/schemas/graphcls.schema.yaml").read_text())
 
@@ -89,6 +90,11 @@ def test_tiny_section_validates_and_checks():
     m = resolve_method(TINY, "GIN-up")
     assert m["model"]["name"] == "gin" and m["balance"] == {"upsample": True}
     assert m["train"]["epochs"] == 5 and m["label"] == "GIN (up-sampling)"
+    cfg = copy.deepcopy(TINY)
+    cfg["datasets"]["toy"]["training"] = {"epochs": 2, "patience": 1}
+    cfg["methods"]["GIN-up"]["train"] = {"patience": 2}
+    assert resolve_method(cfg, "GIN-up", "toy")["train"] == {
+        "epochs": 2, "patience": 2, "lr": 0.01, "weight_decay": 0.0005, "batch_size": 16}
 
 
 def test_schema_rejects_unknown_keys():
@@ -137,3 +143,28 @@ def mutate(fn):
 def test_check_names_the_key(change, match):
     with pytest.raises(ConfigError, match=match):
         check(mutate(change))
+
+
+TABLES = {"t2": {"family": "graphcls", "rows": ["GIN", "UniImb"], "paper_rows": ["ImbGNN"],
+                 "columns": [{"dataset": "toy", "split": "class", "metric": "macro_f1"}]},
+          "faces": {"rows": ["L-GCN"], "dataset": "faces"}}
+
+
+def test_check_tables():
+    check_tables(TINY, TABLES)
+    for change, match in [
+        (lambda t: t["t2"]["rows"].append("SOLT"), r"tables\.t2\.rows: 'SOLT' is not a method"),
+        (lambda t: t["t2"]["columns"][0].update(dataset="DD"),
+         r"tables\.t2\.columns\[0\]\.dataset = 'DD' is not declared"),
+        (lambda t: t["t2"]["columns"][0].update(split="topo"),
+         r"tables\.t2\.columns\[0\]\.split = 'topo' is not declared"),
+        (lambda t: t["t2"]["columns"][0].update(metric="f1"),
+         r"tables\.t2\.columns\[0\]\.metric = 'f1'"),
+        (lambda t: t["t2"]["paper_rows"].append("UniImb"), r"tables\.t2\.paper_rows: \['UniImb'\]"),
+    ]:
+        t = copy.deepcopy(TABLES)
+        change(t)
+        with pytest.raises(ConfigError, match=match):
+            check_tables(TINY, t)
+    with pytest.raises(ConfigError, match=r"graphcls\.methods: 'SOLT' is not a method"):
+        resolve_method(TINY, "SOLT")

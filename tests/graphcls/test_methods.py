@@ -83,3 +83,28 @@ def test_run_records(setup):
         "method_label": "GIN", "seed": 0}
     assert "wall_s" not in rec and rec["macro_f1"] == metrics["macro_f1"]
     assert timings["epochs"] == summary["epochs"] and settings["pe_dim"] == 3
+
+
+def test_size_buckets_keep_every_graph_and_order(setup):
+    from imbgraph.graphcls.train import bucketed_batches
+
+    coll, pe, split = setup
+    rng = np.random.default_rng(0)
+    order = rng.permutation(coll.num_graphs)
+    out = bucketed_batches(order, coll.sizes, 8, rng, pool=4)
+    assert sorted(np.concatenate(out).tolist()) == sorted(order.tolist())[: sum(map(len, out))]
+    assert all(len(b) >= 2 for b in out)
+    spread = np.mean([np.ptp(coll.sizes[b]) for b in out])
+    assert spread < np.mean([np.ptp(coll.sizes[order[i:i + 8]]) for i in range(0, 120, 8)])
+    m = {**method("GraphGPS"), "train": {**BASE["train"], "epochs": 2, "size_buckets": True}}
+    metrics, _ = run_method(coll, pe, split, m, seed=0, device="cpu")
+    assert metrics["n"] == split.test.shape[0]
+
+
+def test_budget_batches_cap_attention():
+    from imbgraph.graphcls.train import budget_batches
+
+    sizes = np.array([2, 3, 3, 10, 10, 40])
+    out = budget_batches(np.arange(6), sizes, 4, budget=250)
+    assert [b.tolist() for b in out] == [[0, 1, 2], [3, 4], [5]]  # 3 x 9, 2 x 100, 1 x 1600
+    assert [b.tolist() for b in budget_batches(np.arange(6), sizes, 4, None)] == [[0, 1, 2, 3], [4, 5]]

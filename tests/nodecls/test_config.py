@@ -135,7 +135,8 @@ def test_resolve_method_fills_defaults_and_scale():
     m = resolve_method(s, "GS_O", split="im05")
     assert m["label"] == "GraphSMOTE_O"
     assert m["balancing"] == {"name": "graphsmote", "edges": "soft", "threshold": 0.5,
-                              "edge_weight": 1e-6, "pretrain_epochs": 0, "neg_ratio": 1.0,
+                              "edge_weight": 1e-6, "pretrain_epochs": 0,
+                              "negative_weight": "balanced", "neg_ratio": 1.0,
                               "dense_below": 1024, "scale": 2.0}
     assert m["model"] == {"name": "sage", "hidden": 16, "dropout": 0.1, "encoder_layers": 1,
                           "classifier_layers": 1}

@@ -49,7 +49,8 @@ def ring(n):
     return torch.stack([torch.cat([src, dst]), torch.cat([dst, src])])
 
 
-def test_dense_edge_loss_hand_computed():
+@pytest.mark.parametrize("weighting", ["full", "balanced"])
+def test_dense_edge_loss_hand_computed(weighting):
     torch.manual_seed(0)
     gen = EdgeGenerator(4)
     h = torch.randn(6, 4, dtype=torch.float64)
@@ -58,22 +59,28 @@ def test_dense_edge_loss_hand_computed():
     s = gen.dense(h).detach().numpy()
     a = np.zeros((6, 6))
     a[ei[0], ei[1]] = 1
-    expected = sum((s[i, j] - a[i, j]) ** 2 for i in range(6) for j in range(6) if i != j)
-    assert float(edge_loss(gen, h, ei).detach()) == pytest.approx(expected, rel=1e-10)
+    w_neg = 1.0 if weighting == "full" else 12 / (30 - 12)  # E / (n(n-1) - E)
+    expected = sum((1.0 if a[i, j] else w_neg) * (s[i, j] - a[i, j]) ** 2
+                   for i in range(6) for j in range(6) if i != j)
+    got = float(edge_loss(gen, h, ei, negative_weight=weighting).detach())
+    assert got == pytest.approx(expected, rel=1e-10)
 
 
-def test_sampled_edge_loss_is_unbiased():
+@pytest.mark.parametrize("weighting", ["full", "balanced"])
+def test_sampled_edge_loss_is_unbiased(weighting):
     torch.manual_seed(0)
     n = 40
     gen = EdgeGenerator(4).double()
     h = torch.randn(n, 4, dtype=torch.float64)
     ei = ring(n)
-    exact = float(edge_loss(gen, h, ei, dense_below=n).detach())
+    exact = float(edge_loss(gen, h, ei, negative_weight=weighting, dense_below=n).detach())
     keys = undirected_keys(ei, n)
-    est = np.mean([float(edge_loss(gen, h, ei, dense_below=0, neg_ratio=20, edge_keys=keys)
-                         .detach())
+    est = np.mean([float(edge_loss(gen, h, ei, negative_weight=weighting, dense_below=0,
+                                   neg_ratio=20, edge_keys=keys).detach())
                    for _ in range(30)])
     assert est == pytest.approx(exact, rel=0.02)
+    with pytest.raises(ValueError, match="negative_weight = 'x'"):
+        edge_loss(gen, h, ei, negative_weight="x")
 
 
 def test_threshold_and_soft_edges(tiny_graph, tiny_split, make_method):

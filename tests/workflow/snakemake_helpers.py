@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -37,17 +39,45 @@ def write_config(workdir: Path, name: str = "tiny.yaml", **overrides) -> Path:
     return path
 
 
+# Invocations that run no job (dry runs, lint, unlock) go through Snakemake's CLI entry
+# point in this process: a fresh interpreter would add a second or more of imports to each.
+IN_PROCESS = {"-n", "--dry-run", "--lint", "--unlock"}
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[int, str]:
+    """``snakemake *args`` in ``cwd``: its exit status and output (stdout + stderr)."""
+    if IN_PROCESS & set(args):
+        return _run_in_process(args, cwd)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run([SNAKEMAKE, *args], capture_output=True, text=True, env=env, cwd=cwd)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _run_in_process(args: list[str], cwd: Path) -> tuple[int, str]:
+    from snakemake.cli import main
+
+    buf, here = io.StringIO(), os.getcwd()
+    code = 0
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            try:
+                main(list(args))
+            except SystemExit as exit_:
+                code = 0 if exit_.code in (None, 0) else exit_.code if isinstance(
+                    exit_.code, int) else 1
+    finally:
+        os.chdir(here)
+    return code, buf.getvalue()
+
+
 def snakemake(workdir: Path, configfile: Path, *args: str, check: bool = True) -> str:
     """Run Snakemake on the repository's Snakefile inside ``workdir``; return its output."""
-    cmd = [
-        SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-        "--configfile", str(configfile), *args,
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=workdir)
-    out = proc.stdout + proc.stderr
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{out[-4000:]}")
+    cmd = ["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(configfile), *args]
+    code, out = run_cli(cmd, workdir)
+    if check and code != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({code}):\n{out[-4000:]}")
     return out
 
 

@@ -11,14 +11,13 @@ NaN features) are not repeated here.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-from snakemake_helpers import REPO, SNAKEMAKE, write_config
+from snakemake_helpers import REPO, run_cli, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -31,18 +30,14 @@ DIM = 4
 
 def run(workdir: Path, config: Path, *args: str) -> tuple[int, str]:
     """Run Snakemake (one core, failed logs shown); return its exit status and output."""
-    cmd = [
-        SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-        "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args,
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=workdir)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_cli(["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+                    "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args],
+                   workdir)
 
 
 def fails_at_startup(workdir: Path, config: Path, *expected: str) -> str:
-    """Run the default target; it must stop before any job, naming every ``expected``."""
-    code, out = run(workdir, config)
+    """Dry-run the default target; it must stop before any job, naming every ``expected``."""
+    code, out = run(workdir, config, "-n")
     assert code != 0, out[-3000:]
     for text in expected:
         assert text in out, f"{text!r} not in:\n{out[-3000:]}"

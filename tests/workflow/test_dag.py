@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from snakemake_helpers import REPO, job_counts, snakemake, write_config
+from snakemake_helpers import job_counts, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 

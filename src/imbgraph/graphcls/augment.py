@@ -34,7 +34,7 @@ def remove_edge(b: GraphBatch, ratio: float | torch.Tensor) -> tuple[torch.Tenso
     (B,) tensor of per-graph ratios."""
     ei = b.edge_index
     p = ratio if not torch.is_tensor(ratio) else ratio[b.batch[ei[0]]]
-    keep = torch.rand(ei.shape[1]) >= p
+    keep = torch.rand(ei.shape[1], device=ei.device) >= p
     return b.x, ei[:, keep]
 
 
@@ -42,13 +42,14 @@ def mask_node(b: GraphBatch, ratio: float | torch.Tensor) -> tuple[torch.Tensor,
     """(x, edge_index) with floor(n_g * ratio_g) random nodes of each graph g set to zero."""
     n = b.x.shape[0]
     sizes = b.ptr[1:] - b.ptr[:-1]
-    r = ratio if torch.is_tensor(ratio) else torch.full((b.num_graphs,), float(ratio))
+    dev = b.x.device
+    r = ratio if torch.is_tensor(ratio) else torch.full((b.num_graphs,), float(ratio), device=dev)
     k = torch.floor(sizes.to(torch.float32) * r).to(torch.int64)
     # A random rank of every node within its graph: sort by (graph, random key).
-    key = b.batch.to(torch.float64) + torch.rand(n, dtype=torch.float64)
+    key = b.batch.to(torch.float64) + torch.rand(n, dtype=torch.float64, device=dev)
     order = torch.argsort(key)
-    rank = torch.empty(n, dtype=torch.int64)
-    rank[order] = torch.arange(n) - b.ptr[b.batch[order]]
+    rank = torch.empty(n, dtype=torch.int64, device=dev)
+    rank[order] = torch.arange(n, device=dev) - b.ptr[b.batch[order]]
     masked = rank < k[b.batch]
     return b.x.masked_fill(masked[:, None], 0.0), b.edge_index
 

@@ -28,7 +28,8 @@ from imbgraph.graphcls.synthetic import MOTIFS
 from imbgraph.graphcls.train import TrainSettings
 from imbgraph.losses import CLASS_WEIGHTS
 
-__all__ = ["check", "resolve_method", "split_params", "pe_dim", "REGISTRIES", "method_kinds"]
+__all__ = ["check", "check_tables", "resolve_method", "split_params", "pe_dim", "REGISTRIES",
+           "METRICS", "method_kinds"]
 
 # Every enum of the schema and the registry it must equal (tests/graphcls/test_config.py).
 REGISTRIES: dict[str, Any] = {
@@ -39,6 +40,9 @@ REGISTRIES: dict[str, Any] = {
 }
 
 _TRAIN_KEYS = set(inspect.signature(TrainSettings).parameters)
+
+# Keys of a graphcls metrics.json a table may show (classification_report + train_size).
+METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "n", "train_size")
 
 
 def method_kinds() -> list[str]:
@@ -59,9 +63,13 @@ def pe_dim(section: dict, dataset: str) -> int:
     return int(section["datasets"][dataset].get("pe_dim", section.get("pe", {}).get("dim", 3)))
 
 
-def resolve_method(section: dict, name: str) -> dict[str, Any]:
+def resolve_method(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
     """Everything a job needs for method ``name``: kind, the model entry, balance, params and
-    the training settings (``training`` overridden by the method's ``train``)."""
+    the training settings: ``training``, overridden by ``datasets.<dataset>.training`` (e.g.
+    fewer epochs on a large dataset), overridden by the method's own ``train``."""
+    if name not in section["methods"]:
+        raise ConfigError(f"graphcls.methods: {name!r} is not a method (declared: "
+                          f"{sorted(section['methods'])})")
     m = section["methods"][name]
     return {
         "label": m.get("label", name),
@@ -69,7 +77,9 @@ def resolve_method(section: dict, name: str) -> dict[str, Any]:
         "model": dict(section["models"][m["model"]]),
         "balance": dict(m.get("balance", {})),
         "params": dict(m.get("params", {})),
-        "train": {**section.get("training", {}), **m.get("train", {})},
+        "train": {**section.get("training", {}),
+                  **(section["datasets"][dataset].get("training", {}) if dataset else {}),
+                  **m.get("train", {})},
     }
 
 
@@ -124,6 +134,9 @@ def check(section: dict, *, where: str = "graphcls") -> None:
         if d.get("node_features", "auto") not in NODE_FEATURES:
             fail(f"{key}.node_features", f" = {d['node_features']!r}; expected one of "
                  f"{sorted(NODE_FEATURES)}")
+        extra = set(d.get("training", {})) - _TRAIN_KEYS
+        if extra:
+            fail(f"{key}.training", f": {sorted(extra)} not training settings")
         for split, override in d.get("splits", {}).items():
             if split not in section["splits"]:
                 fail(f"{key}.splits.{split}", f": {split!r} is not declared under splits "
@@ -214,3 +227,32 @@ def check(section: dict, *, where: str = "graphcls") -> None:
         if label in labels:
             fail(f"{key}.label", f" = {label!r} is also the label of methods.{labels[label]}")
         labels[label] = name
+
+
+def check_tables(section: dict, tables: dict, *, where: str = "tables") -> None:
+    """Cross-key checks of the ``family: graphcls`` entries of the top-level ``tables``: rows
+    are declared methods, columns name declared datasets and splits and a metric of
+    ``metrics.json``; ``paper_rows`` are not also built rows."""
+    for tname, t in tables.items():
+        if t.get("family") != "graphcls":
+            continue
+        key = f"{where}.{tname}"
+        for row in t["rows"]:
+            if row not in section["methods"]:
+                raise ConfigError(f"{key}.rows: {row!r} is not a method of graphcls.methods "
+                                  f"(declared: {sorted(section['methods'])})")
+        for i, col in enumerate(t["columns"]):
+            ckey = f"{key}.columns[{i}]"
+            if col["dataset"] not in section["datasets"]:
+                raise ConfigError(f"{ckey}.dataset = {col['dataset']!r} is not declared under "
+                                  f"graphcls.datasets (declared: {sorted(section['datasets'])})")
+            if col["split"] not in section["splits"]:
+                raise ConfigError(f"{ckey}.split = {col['split']!r} is not declared under "
+                                  f"graphcls.splits (declared: {sorted(section['splits'])})")
+            if col["metric"] not in METRICS:
+                raise ConfigError(f"{ckey}.metric = {col['metric']!r}; expected one of "
+                                  f"{list(METRICS)}")
+        labels = {section["methods"][r].get("label", r) for r in t["rows"]}
+        both = sorted(labels & set(t.get("paper_rows", [])))
+        if both:
+            raise ConfigError(f"{key}.paper_rows: {both} are also built rows")

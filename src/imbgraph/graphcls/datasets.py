@@ -45,7 +45,7 @@ def read_arrays(entry: dict, *, name: str, data_root: str | os.PathLike | None =
     if source == "gin_text":
         path = _root(entry, data_root, key)
         file_name = entry.get("name", name)
-        if path.is_dir():
+        if path.suffix not in (".zip", ".txt"):  # a folder: <NAME>.zip, else <NAME>.txt
             zipped = path / f"{file_name}.zip"
             path = zipped if zipped.exists() else path / f"{file_name}.txt"
         return read_gin_text(path, name=file_name)

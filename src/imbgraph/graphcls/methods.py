@@ -185,7 +185,7 @@ class UniImb(Learner):
         n = h.shape[0]
         if self.mixup_alpha > 0:
             lam = float(self.rng.beta(self.mixup_alpha, self.mixup_alpha))
-            perm = torch.from_numpy(self.rng.permutation(n))
+            perm = torch.from_numpy(self.rng.permutation(n)).to(h.device)
             h = torch.cat([h, lam * h + (1 - lam) * h[perm]])  # mixed rows join the routing only
         logits, routes, soft = self.block(h, self.bias)
         self.load += load_counts(routes.detach(), self.n_prototypes)
@@ -331,10 +331,13 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
                              augment=params.get("augment"))
         batcher = graph_batch
     learner.to(device)
+    bucket_sizes = collection.sizes if settings.size_buckets and kind != "uniimb" else None
     res = fit(learner, batcher, train_ids, val_ids, settings, rng,
-              val_weight=None if val_weight is None else val_weight.to(device), progress=progress)
+              val_weight=None if val_weight is None else val_weight.to(device),
+              sizes=bucket_sizes, progress=progress)
     logp, y = predict_log_proba(learner, batcher, test_ids,
-                                learner.eval_batch_size or settings.eval_batch_size)
+                                learner.eval_batch_size or settings.eval_batch_size, bucket_sizes,
+                                settings.attention_budget)
     metrics = classification_report(y.numpy(), logp.exp().double().numpy())
     metrics["train_size"] = int(train_ids.shape[0])
     summary.update({"epochs": res.epochs, "best_epoch": res.best_epoch,

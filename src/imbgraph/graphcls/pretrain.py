@@ -49,7 +49,7 @@ def jsd_mi_loss(local: torch.Tensor, global_: torch.Tensor, batch: torch.Tensor)
     every other graph of the batch a negative pair."""
     scores = local @ global_.T                                            # (n, B)
     pos = torch.zeros_like(scores, dtype=torch.bool)
-    pos[torch.arange(local.shape[0]), batch] = True
+    pos[torch.arange(local.shape[0], device=local.device), batch] = True
     log2 = math.log(2.0)
     e_pos = (log2 - F.softplus(-scores))[pos].mean()
     neg = ~pos

@@ -158,7 +158,8 @@ def load_counts(routes: torch.Tensor, n_prototypes: int) -> torch.Tensor:
     """How many graphs each head routed to each prototype: (heads, K) int64 from routes
     (n, heads, K2)."""
     n, h, k2 = routes.shape
-    flat = routes.permute(1, 0, 2).reshape(h, n * k2) + n_prototypes * torch.arange(h)[:, None]
+    offset = n_prototypes * torch.arange(h, device=routes.device)[:, None]
+    flat = routes.permute(1, 0, 2).reshape(h, n * k2) + offset
     return torch.bincount(flat.reshape(-1), minlength=h * n_prototypes).view(h, n_prototypes)
 
 

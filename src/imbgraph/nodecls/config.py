@@ -32,7 +32,8 @@ __all__ = ["BALANCING_DEFAULTS", "LOSS_DEFAULTS", "MODEL_DEFAULTS", "TRAIN_DEFAU
 MODEL_DEFAULTS = {"hidden": 64, "dropout": 0.1, "encoder_layers": 1, "classifier_layers": 1}
 BALANCING_DEFAULTS: dict[str, dict[str, Any]] = {
     "graphsmote": {"edges": "soft", "threshold": 0.5, "edge_weight": 1e-6,
-                   "pretrain_epochs": 0, "neg_ratio": 1.0, "dense_below": 1024},
+                   "pretrain_epochs": 0, "negative_weight": "balanced", "neg_ratio": 1.0,
+                   "dense_below": 1024},
 }
 LOSS_DEFAULTS = {"name": "ce", "class_weights": "none"}
 TRAIN_DEFAULTS = {k: v for k, v in asdict(TrainConfig()).items()}

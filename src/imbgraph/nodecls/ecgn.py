@@ -61,8 +61,9 @@ from imbgraph.nodecls.splits import NodeSplit
 from imbgraph.nodecls.train import TrainConfig, fit, predict_proba
 from imbgraph.training import default_device, seed_everything
 
-__all__ = ["ClusterMethod", "ECGN_BALANCING", "Job", "TRANSFER", "run_cb_sampling",
-           "run_cluster_features", "run_cluster_gcn", "run_ecgn", "transfer_state"]
+__all__ = ["ClusterMethod", "ECGN_BALANCING", "Job", "TRANSFER", "pretrain_settings",
+           "run_cb_sampling", "run_cluster_features", "run_cluster_gcn", "run_ecgn",
+           "run_pretrain", "stage_seed", "transfer_state"]
 
 Job = Callable[..., tuple[dict[str, Any], dict[str, Any]]]
 
@@ -222,29 +223,37 @@ def transfer_state(pre: ClusterPretrain, strategy: str) -> dict[str, torch.Tenso
     if not bool(trained.any()):
         raise ValueError("weight transfer: no cluster had a training node")
     if strategy == "average":
-        return pre.model.cluster_state(trained)
+        return pre.cluster_state(trained)
     sizes = torch.where(trained, pre.sizes, torch.full_like(pre.sizes, -1))
     largest = int(torch.argmax(sizes))  # argmax returns the first maximum
     if strategy == "largest":
-        return pre.model.cluster_state(largest)
+        return pre.cluster_state(largest)
     if strategy == "best":
         score = torch.nan_to_num(pre.val_score, nan=float("-inf"))
         if not bool(torch.isfinite(score).any()):
-            return pre.model.cluster_state(largest)
-        return pre.model.cluster_state(int(torch.argmax(score)))
+            return pre.cluster_state(largest)
+        return pre.cluster_state(int(torch.argmax(score)))
     raise ValueError(f"transfer = {strategy!r}; expected one of {list(TRANSFER)}")
 
 
 def _load_matching(gnn: GNN, state: dict[str, torch.Tensor]) -> list[str]:
-    """Copy every parameter of ``state`` whose name and shape match into ``gnn``; returns
-    the names copied."""
-    copied = []
+    """Copy into ``gnn`` every layer (a convolution ``encoder.i`` / ``classifier.i``, or the
+    head ``lin``) whose parameters all match ``state`` by name and shape; a layer with any
+    mismatch keeps its fresh initialisation whole. Returns the parameter names copied."""
+
+    def layer(name: str) -> str:
+        parts = name.split(".")
+        return ".".join(parts[:2]) if parts[0] in ("encoder", "classifier") else parts[0]
+
+    params = dict(gnn.named_parameters())
+    ok: dict[str, bool] = {}
+    for name, p in params.items():
+        src = state.get(name)
+        ok[layer(name)] = ok.get(layer(name), True) and src is not None and src.shape == p.shape
+    copied = [name for name in params if ok[layer(name)]]
     with torch.no_grad():
-        for name, p in gnn.named_parameters():
-            src = state.get(name)
-            if src is not None and src.shape == p.shape:
-                p.copy_(src)
-                copied.append(name)
+        for name in copied:
+            params[name].copy_(state[name])
     return copied
 
 
@@ -254,38 +263,81 @@ def _smooth(h: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
     return torch.where((adj.deg > 0)[:, None], adj.mean(h), h)
 
 
+def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
+    """The part of a resolved ECGN method that determines its pre-training (model, epochs,
+    patience, Adam's lr and weight decay, k): methods with equal settings share one cached
+    pre-training per (dataset, split, seed)."""
+    bal = {**ECGN_BALANCING["ecgn"].defaults, **method["balancing"]}
+    return {"model": method["model"], "clusters": bal.get("clusters"),
+            "pretrain_epochs": int(bal["pretrain_epochs"]),
+            "pretrain_patience": int(bal["pretrain_patience"]),
+            "lr": float(method["train"]["lr"]),
+            "weight_decay": float(method["train"]["weight_decay"])}
+
+
+def run_pretrain(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
+                 clusters: np.ndarray, device=None) -> ClusterPretrain:
+    """ECGN's pre-training stage for one seed (cacheable: it depends on
+    :func:`pretrain_settings` only). Reseeds from ``seed``."""
+    c, k = _num_clusters(method, clusters, graph.num_nodes)
+    dev = torch.device(device) if device is not None else default_device()
+    seed_everything(seed)
+    s = pretrain_settings(method)
+
+    def t(a: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(a, device=dev)
+
+    template = build_model(s["model"], graph.num_features, graph.num_classes).to(dev)
+    return pretrain_clusters(template, t(graph.x), t(graph.edge_index), t(graph.y), t(c), k,
+                             t(split.train), t(split.val), epochs=s["pretrain_epochs"],
+                             patience=s["pretrain_patience"], lr=s["lr"],
+                             weight_decay=s["weight_decay"])
+
+
+def stage_seed(seed: int) -> int:
+    """Seed of the stages after pre-training (SMOTE draw, global network), derived from the
+    run seed, so that a cached pre-training gives the numbers of an in-process one."""
+    return int(np.random.SeedSequence([int(seed), 1]).generate_state(1)[0])
+
+
 def run_ecgn(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
-             clusters: np.ndarray | None = None, device=None,
-             progress: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+             clusters: np.ndarray | None = None, device=None, progress: bool = False,
+             pretrained: ClusterPretrain | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """ECGN and its ablations (module docstring); ``method["balancing"]`` holds
     ``clusters`` (k), ``pretrain``, ``pretrain_epochs``, ``pretrain_patience``, ``smooth``,
     ``smote``, ``target`` or ``scale``, ``max_fraction``, ``seed_fraction``, ``transfer``,
-    ``inference`` (defaults: :data:`ECGN_BALANCING` ``["ecgn"].defaults``)."""
+    ``inference`` (defaults: :data:`ECGN_BALANCING` ``["ecgn"].defaults``).
+
+    ``pretrained``: this seed's :func:`run_pretrain` result when a pipeline step cached it
+    (computed here otherwise; the numbers are the same either way).
+    """
     bal = {**ECGN_BALANCING["ecgn"].defaults, **method["balancing"]}
     c, k = _num_clusters(method, clusters, graph.num_nodes)
     run = _setup(graph, split, method, seed, device)
     n, num_classes = graph.num_nodes, graph.num_classes
-    c_t = torch.as_tensor(c, device=run.device)
     extra: dict[str, Any] = {"clusters": k}
     h, pre = run.x, None
     if bal["pretrain"]:
-        template = build_model(method["model"], graph.num_features, num_classes).to(run.device)
-        pre = pretrain_clusters(template, run.x, run.edge_index, run.y, c_t, k, run.train,
-                                run.val, epochs=int(bal["pretrain_epochs"]),
-                                patience=int(bal["pretrain_patience"]), lr=run.cfg.lr,
-                                weight_decay=run.cfg.weight_decay)
-        h = pre.embeddings
+        pre = pretrained
+        if pre is None:
+            pre = run_pretrain(graph, split, method, seed=seed, clusters=c, device=run.device)
+        elif pre.k != k or pre.embeddings.shape[0] != n:
+            raise ValueError(f"pre-training of {pre.k} clusters and "
+                             f"{pre.embeddings.shape[0]} nodes given for a run with {k} "
+                             f"clusters and {n} nodes")
+        h = pre.embeddings.to(run.device)
         extra.update(pretrain_seconds=pre.seconds, pretrain_epochs=pre.epochs,
                      cluster_best_epoch=pre.best_epoch.tolist(),
                      cluster_val_macro_f1=[None if v != v else float(v)
                                            for v in pre.val_score.tolist()])
         if bal["smooth"]:
             h = _smooth(h, run.edge_index)
+    seed_everything(stage_seed(seed))
     if bal["inference"] == "local":
         if pre is None:
             raise ConfigError("balancing.inference = 'local' needs pretrain: true (direct "
                               "inference from the cluster networks)")
-        proba = torch.softmax(pre.logits, dim=1)[run.test]
+        proba = torch.softmax(pre.logits.to(run.device), dim=1)[run.test]
         summary = {"seconds": time.perf_counter() - run.t0, "train_seconds": 0.0,
                    "epochs": 0, "seconds_per_epoch": 0.0, "synthetic_per_step": 0,
                    "device": str(run.device), **extra}

@@ -14,7 +14,10 @@ One training step (paper Algorithm 1, lines 6-13):
 5. the classifier block (graph convolution + linear) runs on the augmented graph; the loss
    is cross-entropy over the training *and* synthetic nodes plus lambda x L_edge (eq. 13).
 
-L_edge = ||E - A||_F^2 over the real nodes (eq. 6; self pairs left out). Above
+L_edge = ||E - A||_F^2 over the real nodes (eq. 6; self pairs left out), by default with
+GraphSMOTE code's weighting: each non-edge weighs E / (n^2 - E), so that non-edges together
+weigh as much as the edges (the unweighted eq. 6, ``negative_weight="full"``, drives every
+score to 0: 99.9% of Cora's pairs are non-edges). Above
 ``dense_below`` nodes it is estimated without the N x N matrix: the exact sum over all edges
 plus the sum over ``neg_ratio`` x E uniformly drawn non-edges, scaled up to all non-edges
 (an unbiased estimate of the same quantity, so lambda keeps its meaning). The pre* variants first train the encoder and generator on L_edge alone for
@@ -36,8 +39,8 @@ from imbgraph.nodecls.balancing import BalancedModel, Batch, _augmented_ce, weig
 from imbgraph.nodecls.models import GNN, Adjacency
 from imbgraph.nodecls.smote import SmoteDraw, draw_smote, interpolate
 
-__all__ = ["DENSE_BELOW", "EdgeGenerator", "GraphSMOTE", "candidate_edges", "edge_loss",
-           "undirected_keys"]
+__all__ = ["DENSE_BELOW", "EdgeGenerator", "GraphSMOTE", "NEGATIVE_WEIGHTS", "candidate_edges",
+           "edge_loss", "undirected_keys"]
 
 #: graphs of at most this many nodes get the exact dense edge loss by default
 DENSE_BELOW = 1024
@@ -83,16 +86,24 @@ def undirected_keys(edge_index: torch.Tensor, n: int) -> torch.Tensor:
     return torch.sort(src[once] * n + dst[once]).values
 
 
+NEGATIVE_WEIGHTS = ("balanced", "full")
+
+
 def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tensor, *,
-              neg_ratio: float = 1.0, dense_below: int = DENSE_BELOW,
+              negative_weight: str = "balanced", neg_ratio: float = 1.0,
+              dense_below: int = DENSE_BELOW,
               edge_keys: torch.Tensor | None = None) -> torch.Tensor:
-    """||E - A||_F^2 over the off-diagonal pairs of the n = h.shape[0] real nodes.
+    """sum over off-diagonal pairs (u, v) of the n = h.shape[0] real nodes of
+    w_uv (E_uv - A_uv)^2, with w = 1 on edges and on non-edges either 1 (``"full"``: the
+    paper's ||E - A||_F^2, eq. 6) or E / (n(n-1) - E) (``"balanced"``: GraphSMOTE's code,
+    so that all non-edges together weigh as much as all edges).
 
     Parameters
     ----------
     generator : the edge generator
     h : (n, hidden) node embeddings
     edge_index : (2, E) every edge in both directions, no self loops, no duplicates
+    negative_weight : ``"balanced"`` or ``"full"`` (see above)
     neg_ratio : non-edges drawn per undirected edge for the estimate (n > dense_below)
     dense_below : exact dense computation up to this many nodes
     edge_keys : :func:`undirected_keys` of ``edge_index`` (computed when None)
@@ -101,9 +112,12 @@ def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tenso
     -------
     scalar tensor: the exact value (dense) or its unbiased estimate (sampled). E is
     symmetric, so the sampled form works on unordered pairs and doubles the sum: every
-    undirected edge once, and uniformly drawn unordered non-edges scaled up to all
+    undirected edge once, and uniformly drawn unordered non-edges standing for all
     n(n-1)/2 - E/2 of them.
     """
+    if negative_weight not in NEGATIVE_WEIGHTS:
+        raise ValueError(f"negative_weight = {negative_weight!r}; expected one of "
+                         f"{NEGATIVE_WEIGHTS}")
     n = h.shape[0]
     if n <= dense_below:
         src, dst = edge_index
@@ -111,7 +125,9 @@ def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tenso
         a = torch.zeros(n, n, device=h.device, dtype=s.dtype)
         a[src, dst] = 1.0
         off = 1.0 - torch.eye(n, device=h.device, dtype=s.dtype)
-        return (((s - a) ** 2) * off).sum()
+        w_neg = 1.0 if negative_weight == "full" else src.shape[0] / max(n * (n - 1) - src.shape[0], 1)
+        weight = (a + (1.0 - a) * w_neg) * off
+        return (weight * (s - a) ** 2).sum()
     keys = undirected_keys(edge_index, n) if edge_keys is None else edge_keys
     z = generator.project(h)
     eu, ev = keys // n, keys % n
@@ -130,7 +146,10 @@ def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tenso
         return 2.0 * pos
     neg = (generator.score(z[u[keep]], z[v[keep]]) ** 2).sum()
     non_edges = n * (n - 1) // 2 - keys.shape[0]
-    return 2.0 * (pos + neg * (non_edges / kept))
+    # "full": every non-edge weighs 1 -> scale the sample mean up to all non-edges;
+    # "balanced": all non-edges together weigh as much as the edges.
+    total = non_edges if negative_weight == "full" else keys.shape[0]
+    return 2.0 * (pos + neg * (total / kept))
 
 
 def candidate_edges(adj: Adjacency, draw: SmoteDraw, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -153,12 +172,13 @@ class GraphSMOTE(BalancedModel):
         threshold: edge threshold eta of T (paper 0.5).
         edge_weight: lambda, the weight of L_edge (paper 1e-6; L_edge is not normalised).
         pretrain_epochs: epochs on L_edge alone before training (preT / preO; 0: none).
-        neg_ratio, dense_below: see :func:`edge_loss`.
+        negative_weight, neg_ratio, dense_below: see :func:`edge_loss`.
     """
 
     def __init__(self, gnn: GNN, criterion=weighted_ce, *, edges: str = "soft",
                  threshold: float = 0.5, edge_weight: float = 1e-6, pretrain_epochs: int = 0,
-                 neg_ratio: float = 1.0, dense_below: int = DENSE_BELOW) -> None:
+                 negative_weight: str = "balanced", neg_ratio: float = 1.0,
+                 dense_below: int = DENSE_BELOW) -> None:
         super().__init__(gnn, criterion)
         if edges not in ("soft", "threshold"):
             raise ValueError(f"edges = {edges!r}; expected 'soft' (O) or 'threshold' (T)")
@@ -166,13 +186,18 @@ class GraphSMOTE(BalancedModel):
         self.edges, self.threshold = edges, float(threshold)
         self.edge_weight, self.pretrain_epochs = float(edge_weight), int(pretrain_epochs)
         self.neg_ratio, self.dense_below = float(neg_ratio), int(dense_below)
+        if negative_weight not in NEGATIVE_WEIGHTS:
+            raise ValueError(f"negative_weight = {negative_weight!r}; expected one of "
+                             f"{NEGATIVE_WEIGHTS}")
+        self.negative_weight = negative_weight
         self._keys: tuple[torch.Tensor, torch.Tensor] | None = None
         self.last_parts: dict[str, torch.Tensor] = {}
 
     def _edge_loss(self, h: torch.Tensor, batch: Batch) -> torch.Tensor:
         if self._keys is None or self._keys[0] is not batch.edge_index:
             self._keys = (batch.edge_index, undirected_keys(batch.edge_index, batch.num_nodes))
-        return edge_loss(self.generator, h, batch.edge_index, neg_ratio=self.neg_ratio,
+        return edge_loss(self.generator, h, batch.edge_index,
+                         negative_weight=self.negative_weight, neg_ratio=self.neg_ratio,
                          dense_below=self.dense_below, edge_keys=self._keys[1])
 
     def pretrain_parameters(self) -> list[nn.Parameter]:

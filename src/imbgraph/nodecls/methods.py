@@ -54,10 +54,7 @@ BALANCING: dict[str, Factory] = {
     "oversampling": lambda gnn, crit: OverSampling(gnn, crit),
     "smote": lambda gnn, crit: RawSMOTE(gnn, crit),
     "embed_smote": lambda gnn, crit: EmbedSMOTE(gnn, crit),
-    "graphsmote": lambda gnn, crit, edges="soft", threshold=0.5, edge_weight=1e-6,
-    pretrain_epochs=0, neg_ratio=1.0, dense_below=1024: GraphSMOTE(
-        gnn, crit, edges=edges, threshold=threshold, edge_weight=edge_weight,
-        pretrain_epochs=pretrain_epochs, neg_ratio=neg_ratio, dense_below=dense_below),
+    "graphsmote": lambda gnn, crit, **params: GraphSMOTE(gnn, crit, **params),
 }
 
 #: balancing strategies that add synthetic nodes (and so need an over-sampling ``scale``)

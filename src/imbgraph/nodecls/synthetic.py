@@ -41,17 +41,22 @@ _PROFILE_NAMES = {"cora": PLANETOID_CLASS_NAMES["cora"]}
 
 def class_sizes(profile: str | Sequence[int], num_nodes: int | None = None) -> np.ndarray:
     """Class sizes of a named profile (``cora``, ``blogcatalog``) or a list, rescaled to
-    ``num_nodes`` (largest-remainder rounding, at least 3 nodes per class: a genuine split needs one
-    node each for training, validation and test) when given."""
+    ``num_nodes`` when given: 3 nodes per class (a genuine split needs one each for
+    training, validation and test) plus the rest shared in proportion to the profile
+    (largest remainders), the classes keeping their rank."""
     sizes = np.asarray(CLASS_PROFILES[profile] if isinstance(profile, str) else profile,
                        dtype=np.int64)
     if num_nodes is None or num_nodes == sizes.sum():
         return sizes
-    raw = sizes * (num_nodes / sizes.sum())
-    out = np.maximum(np.floor(raw).astype(np.int64), 3)
+    c = sizes.shape[0]
+    if num_nodes < 3 * c:
+        raise ValueError(f"num_nodes = {num_nodes}: {c} classes need at least {3 * c} nodes")
+    raw = 3 + (num_nodes - 3 * c) * sizes / sizes.sum()
+    out = np.floor(raw).astype(np.int64)
     short = num_nodes - out.sum()
-    if short > 0:
-        out[np.argsort(-(raw - np.floor(raw)), kind="stable")[:short]] += 1
+    out[np.argsort(-(raw - out), kind="stable")[:short]] += 1
+    rank = np.argsort(-sizes, kind="stable")
+    out[rank] = np.sort(out)[::-1]  # rounding must not reorder the classes
     return out
 
 
