@@ -39,12 +39,12 @@ from imbgraph.knn import search
 from imbgraph.linkage import config as lcfg
 from imbgraph.linkage.evaluation import evaluate_model
 from imbgraph.linkage.methods import train_method
+from imbgraph.linkage.models import LGCN
+from imbgraph.linkage.samplers import get_sampler
 from imbgraph.linkage.subgraphs import IpsSpec, build_supersets
 from imbgraph.linkage.subsets import imbalanced_subset
 from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 from imbgraph.linkage.train import TrainConfig, train_linkage
-from imbgraph.linkage.models import LGCN
-from imbgraph.linkage.samplers import get_sampler
 from imbgraph.losses import get_loss
 
 REPO = Path(__file__).resolve().parents[1]

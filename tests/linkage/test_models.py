@@ -126,7 +126,7 @@ def test_rgcn16_shapes_and_repr():
 
 
 def test_rgcn_zero_residual_weights_give_the_input_back():
-    from imbgraph.linkage.models import ResidualBlock, RGCN
+    from imbgraph.linkage.models import RGCN, ResidualBlock
 
     torch.manual_seed(0)
     block = ResidualBlock(5, layers=4)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imbgraph.linkage.subsets import imbalanced_subset, subset_name
 from imbgraph.io.splits import Split
+from imbgraph.linkage.subsets import imbalanced_subset, subset_name
 
 # identity id -> size. Sorted by (size desc, id asc): 40, 2, 8, 30, 11, 5 (2 beats 8 on the tie).
 SIZES = {40: 10, 8: 7, 2: 7, 30: 4, 11: 2, 5: 1}

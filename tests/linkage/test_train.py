@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 from imbgraph.knn import search
 from imbgraph.linkage.models import LGCN
 from imbgraph.linkage.samplers import get_sampler
 from imbgraph.linkage.subgraphs import IpsSpec, build_supersets
+from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 from imbgraph.linkage.train import TrainConfig, candidate_positive, train_linkage
 from imbgraph.losses import get_loss
 

@@ -4,7 +4,6 @@ used by the end-to-end checks and as the reference of the determinism and resume
 from __future__ import annotations
 
 import pytest
-
 from snakemake_helpers import snakemake, write_config
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from snakemake_helpers import REPO, snakemake, write_config
 
 pytestmark = pytest.mark.workflow

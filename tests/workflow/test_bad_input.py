@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from snakemake_helpers import REPO, run_cli, write_config
 
 pytestmark = pytest.mark.workflow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from snakemake_helpers import job_counts, snakemake, write_config
 
 pytestmark = pytest.mark.workflow

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from snakemake_helpers import REPO, run_cli
 
 pytestmark = pytest.mark.workflow

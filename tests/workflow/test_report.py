@@ -16,7 +16,6 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 import yaml
-
 from snakemake_helpers import snakemake
 
 from imbgraph.tables.aggregate import reference_title

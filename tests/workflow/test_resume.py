@@ -18,7 +18,6 @@ import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-
 from snakemake_helpers import REPO, SNAKEMAKE, snakemake, write_config
 
 pytestmark = pytest.mark.workflow

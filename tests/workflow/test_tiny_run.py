@@ -11,7 +11,6 @@ import re
 import polars as pl
 import pytest
 import yaml
-
 from snakemake_helpers import job_counts, snakemake
 
 pytestmark = pytest.mark.workflow

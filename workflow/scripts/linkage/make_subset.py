@@ -6,8 +6,8 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-from imbgraph.linkage.subsets import imbalanced_subset  # noqa: E402
 from imbgraph.io import read_split, write_split  # noqa: E402
+from imbgraph.linkage.subsets import imbalanced_subset  # noqa: E402
 
 sm = snakemake  # noqa: F821
 full = read_split(sm.input.features, sm.input.labels)

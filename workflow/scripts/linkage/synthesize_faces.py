@@ -6,8 +6,8 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces  # noqa: E402
 from imbgraph.io import write_split  # noqa: E402
+from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces  # noqa: E402
 
 out = snakemake.output  # noqa: F821
 splits = synthesize_faces(FaceDomain(**snakemake.params.domain))  # noqa: F821
