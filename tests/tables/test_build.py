@@ -293,3 +293,21 @@ def test_build_grid_columns_across_datasets(tmp_path):
     header = render_markdown(got, **style).splitlines()[2]
     assert header == "| Method | cora ACC Cora | cora Macro-F1 Cora | blog ACC BlogCatalog " \
                      "| blog Macro-F1 BlogCatalog |"
+
+
+def test_build_grid_rows_not_built_show_the_paper_and_a_dash(tmp_path):
+    ref = write_text(tmp_path / "ref.yaml", 'columns: ["(p1) pr_auc_ap", "(p1) bcubed_f", '
+                     '"(p2) pr_auc_ap", "(p2) bcubed_f"]\nrows:\n  Alpha: [0.9, 0.4, 0.6, 0.3]\n'
+                     '  Mamba: [0.95, null, 0.5, 0.2]\n')
+    table = grid_table(metric=METRICS, average=False,
+                       not_built=[{"label": "Mamba", "reason": "needs CUDA kernels"}])
+    got, style = build_grid(table, write_runs(tmp_path), {"A": "Alpha"}, ref)
+    mamba = got.filter(pl.col("method") == "Mamba")
+    assert mamba.height == 4 and mamba["n_seeds"].to_list() == [0] * 4
+    assert mamba["mean"].null_count() == 4
+    assert mamba["paper"].to_list() == [0.95, None, 0.5, 0.2]
+    assert style["not_built"] == ["Mamba"]
+    md = render_markdown(got, **style)
+    assert "| Mamba | — (0.9500) | — | — (0.5000) | — (0.2000) |" in md
+    assert "— not built here (Mamba: needs CUDA kernels)." in md
+    assert "Mamba & — (0.9500)" in render_tex(got, **style)

@@ -19,6 +19,7 @@ import polars as pl
 
 from imbgraph.config import grid_columns, table_metrics
 from imbgraph.tables.aggregate import (
+    CELL_SCHEMA,
     load_runs,
     read_reference,
     summarise,
@@ -101,7 +102,33 @@ def build_grid(table: dict, metrics_files: Sequence[str], labels: dict[str, str]
                      for r in heads.iter_rows(named=True)
                      if paper_of.get((r["dataset"], r["split"]))}
     style_keys = {r["column"]: r["metric"] for r in heads.iter_rows(named=True)}
-    return cells, _style(table, column_labels, style_keys)
+    missing = table.get("not_built", [])
+    if missing:
+        suffix = len(metrics) > 1
+        cells = pl.concat([cells, _not_built_cells(table["name"], missing, heads, paper_of,
+                                                   paper, suffix)])
+    style = _style(table, column_labels, style_keys)
+    if missing:
+        reasons = "; ".join(f"{m['label']}: {m['reason']}" for m in missing)
+        style["not_built"] = [m["label"] for m in missing]
+        style["note"] = "\n".join(filter(None, [style["note"].strip(),
+                                                f"— not built here ({reasons})."]))
+    return cells, style
+
+
+def _not_built_cells(table: str, missing: Sequence[dict], heads: pl.DataFrame,
+                     paper_of: dict, paper: dict, suffix: bool) -> pl.DataFrame:
+    """Rows of the paper's methods this project does not build: no runs, the paper's value."""
+    out = []
+    for m in missing:
+        ref = paper.get(m["label"], {})
+        for h in heads.iter_rows(named=True):
+            column = paper_of.get((h["dataset"], h["split"])) or h["column"]
+            key = f"{column} {h['metric']}" if suffix else column
+            out.append({"table": table, "method": m["label"], "dataset": h["dataset"],
+                        "split": h["split"], "metric": h["metric"], "mean": None, "std": None,
+                        "n_seeds": 0, "paper": ref.get(key), "column": h["column"]})
+    return pl.DataFrame(out, schema=CELL_SCHEMA)
 
 
 def build_rows(table: dict, rows: Sequence[dict], reference: str | None) -> tuple[pl.DataFrame, dict]:

@@ -4,6 +4,7 @@ methods, one column per ``column`` key, cells = mean +- std (paper value), best 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -28,7 +29,7 @@ def _best(cells: pl.DataFrame, higher_is_better) -> set[tuple[str, str]]:
 
 def _fmt(mean, std, n: int, digits: int) -> str:
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "n/a"
+        return "n/a"  # no run, or a metric undefined on it
     if n < 2 or std is None or math.isnan(std):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
@@ -40,8 +41,10 @@ def _cells_as_text(
     higher_is_better,
     digits,
     bold,
+    not_built=(),
 ) -> tuple[list[str], list[list[str]]]:
-    """Header and body of the paper layout as plain strings; ``bold`` marks the best cells."""
+    """Header and body of the paper layout as plain strings; ``bold`` marks the best cells;
+    rows of ``not_built`` (methods of the paper this project does not run) read "—"."""
     methods = list(dict.fromkeys(cells["method"]))
     cols = list(dict.fromkeys(cells["column"]))
     lookup = {(r["method"], r["column"]): r for r in cells.iter_rows(named=True)}
@@ -54,7 +57,7 @@ def _cells_as_text(
         for c in cols:
             r = lookup[(m, c)]
             d = _per_column(digits, c, 4)
-            text = _fmt(r["mean"], r["std"], r["n_seeds"], d)
+            text = "—" if m in not_built else _fmt(r["mean"], r["std"], r["n_seeds"], d)
             if (m, c) in best:
                 text = bold(text)
             if r["paper"] is not None:
@@ -72,11 +75,12 @@ def render_markdown(
     higher_is_better: bool | dict[str, bool | None] = True,
     digits: int | dict[str, int] = 4,
     note: str = "",
+    not_built: Sequence[str] = (),
 ) -> str:
     """A Markdown table; each cell reads ``mean ± std (paper)`` and the best mean is bold.
     ``note`` is appended under the table."""
     head, body = _cells_as_text(
-        cells, column_labels, higher_is_better, digits, lambda t: f"**{t}**"
+        cells, column_labels, higher_is_better, digits, lambda t: f"**{t}**", not_built
     )
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in body]
@@ -107,10 +111,11 @@ def render_tex(
     higher_is_better: bool | dict[str, bool | None] = True,
     digits: int | dict[str, int] = 4,
     note: str = "",
+    not_built: Sequence[str] = (),
 ) -> str:
     """A booktabs LaTeX table in the same layout as :func:`render_markdown`."""
     head, body = _cells_as_text(
-        cells, column_labels, higher_is_better, digits, lambda t: rf"\textbf{{{t}}}"
+        cells, column_labels, higher_is_better, digits, lambda t: rf"\textbf{{{t}}}", not_built
     )
     lines = [
         r"\begin{table}[t]",
