@@ -34,6 +34,25 @@ if "linkage" in config:  # face clustering as linkage prediction (DIGL, RGCN)
     include: "workflow/rules/linkage/clustering.smk"
 
 
+if "nodecls" in config:  # node classification (GraphSMOTE, ECGN)
+
+    include: "workflow/rules/nodecls/common.smk"
+    include: "workflow/rules/nodecls/data.smk"
+    include: "workflow/rules/nodecls/splits.smk"
+    include: "workflow/rules/nodecls/clusters.smk"
+    include: "workflow/rules/nodecls/run.smk"
+
+
+if "graphcls" in config:  # graph classification under class / topological imbalance (UniImb)
+
+    include: "workflow/rules/graphcls/common.smk"
+    include: "workflow/rules/graphcls/data.smk"
+    include: "workflow/rules/graphcls/encodings.smk"
+    include: "workflow/rules/graphcls/knn.smk"
+    include: "workflow/rules/graphcls/splits.smk"
+    include: "workflow/rules/graphcls/run.smk"
+
+
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 

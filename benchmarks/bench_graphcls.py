@@ -139,7 +139,8 @@ def bench_default(args) -> None:
     total = job_sum + total_jobs * imp + prep_sum
     emit("graphcls_default_jobs", total_jobs, "jobs")
     emit("graphcls_default_job_seconds_sum", round(job_sum, 1), "s")
-    emit("graphcls_default_method_seconds", {m: round(sum(v), 1) for m, v in per_method.items()}, "s")
+    emit("graphcls_default_method_seconds",
+         {m: round(sum(v), 1) for m, v in per_method.items()}, "s")
     emit("graphcls_default_total_serial", round(total, 1), "s", 720, total <= 720)
     emit("graphcls_default_total_2_jobs_parallel", round(total / 2, 1), "s")
     emit("graphcls_peak_rss", round(peak_rss_mib(), 1), "MiB")

@@ -1,5 +1,5 @@
 """Tests of imbgraph.graphcls.collection: vectorised batching against PyG's Batch of per-graph
-Data objects, subsets and the .npz round trip."""
+Data objects, subsets, the .npz round trip and the cached per-node / per-graph arrays."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from imbgraph.errors import InputError
-from imbgraph.graphcls.collection import GraphCollection, ranges
+from imbgraph.graphcls.collection import GraphCollection, load_array, ranges, save_array
 
 
 def test_ranges():
@@ -62,4 +62,30 @@ def test_load_errors(tmp_path):
 
 def test_rejects_inconsistent_arrays():
     with pytest.raises(ValueError, match="x must have shape"):
-        GraphCollection(np.zeros((4, 1)), np.zeros((2, 0), np.int64), np.array([0, 3]), np.array([0]))
+        GraphCollection(np.zeros((4, 1)), np.zeros((2, 0), np.int64), np.array([0, 3]),
+                        np.array([0]))
+
+
+def test_cached_arrays_roundtrip_and_name_the_file(tmp_path):
+    pe = np.arange(12, dtype=np.float32).reshape(6, 2)
+    save_array(pe, tmp_path / "rwpe.npy")
+    assert [p.name for p in tmp_path.iterdir()] == ["rwpe.npy"]  # no temporary left
+    np.testing.assert_array_equal(load_array(tmp_path / "rwpe.npy", rows=6, what="PE"), pe)
+    with pytest.raises(InputError, match=r"rwpe\.npy: PE of shape \(6, 2\); expected \(5, \.\.\.\)"):
+        load_array(tmp_path / "rwpe.npy", rows=5, what="PE")
+    with pytest.raises(InputError, match=r"knn\.npy: kNN table file not found"):
+        load_array(tmp_path / "knn.npy", rows=5, what="kNN table")
+    (tmp_path / "bad.npy").write_text("not numpy")
+    with pytest.raises(InputError, match=r"bad\.npy: not a \.npy file of PE"):
+        load_array(tmp_path / "bad.npy", rows=6, what="PE")
+
+
+def test_arrays_alone_need_no_torch():
+    """Split and encoding jobs load collections without paying for torch's import."""
+    import subprocess
+    import sys
+
+    code = ("import sys, imbgraph.graphcls.collection, imbgraph.graphcls.encodings, "
+            "imbgraph.graphcls.g2gnn, imbgraph.graphcls.datasets; "
+            "assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

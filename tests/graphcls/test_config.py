@@ -1,9 +1,13 @@
 """Tests of imbgraph.graphcls.config and workflow/schemas/graphcls.schema.yaml: every schema
-enum equals its registry, a tiny section validates, and cross-key errors name the key."""
+enum equals its registry (imported here: the config module itself stays free of torch), a
+tiny section validates, cross-key errors name the key, and the catalog the tables use."""
 
 from __future__ import annotations
 
 import copy
+import inspect
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -11,10 +15,42 @@ import pytest
 import yaml
 
 from imbgraph.errors import ConfigError
-from imbgraph.graphcls.config import (REGISTRIES, check, check_tables, pe_dim, resolve_method,
-                                      split_params)
+from imbgraph.graphcls.augment import AUGMENTATIONS
+from imbgraph.graphcls.config import (
+    catalog,
+    check,
+    check_tables,
+    data_path,
+    knn_name,
+    knn_spec,
+    knn_tables,
+    pe_dim,
+    raw_files,
+    resolve_method,
+    split_params,
+)
+from imbgraph.graphcls.datasets import SOURCES
+from imbgraph.graphcls.encodings import PE_METHODS
+from imbgraph.graphcls.features import NODE_FEATURES
+from imbgraph.graphcls.g2gnn import KERNELS
+from imbgraph.graphcls.methods import METHODS
+from imbgraph.graphcls.models import MODELS, PE_MODES, READOUTS
+from imbgraph.graphcls.prototypes import LOADS
+from imbgraph.graphcls.splits import SPLITS
+from imbgraph.graphcls.synthetic import MOTIFS
+from imbgraph.graphcls.train import TrainSettings
+from imbgraph.losses import CLASS_WEIGHTS
 
-SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "workflow/schemas/graphcls.schema.yaml").read_text())
+# Every enum of the schema and the registry it must equal.
+REGISTRIES = {
+    "source": SOURCES, "node_features": NODE_FEATURES, "motif": MOTIFS, "protocol": SPLITS,
+    "model": MODELS, "readout": READOUTS, "pe_mode": PE_MODES, "pe_method": PE_METHODS,
+    "kind": METHODS, "augmentation": AUGMENTATIONS, "load": LOADS, "kernel": KERNELS,
+    "class_weights": CLASS_WEIGHTS,
+}
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/graphcls.schema.yaml").read_text())
 
 TINY = yaml.safe_load("""
 datasets:
@@ -65,8 +101,10 @@ ENUMS = {
     "pe_method": "properties/pe/properties/method/enum",
     "kind": "definitions/method/properties/kind/enum",
     "augmentation": "definitions/augment/properties/name/enum",
-    "load": "definitions/method/allOf/3/then/properties/params/properties/load/properties/name/enum",
-    "kernel": "definitions/method/allOf/1/then/properties/params/properties/kernel/properties/name/enum",
+    "load": "definitions/method/allOf/3/then/properties/params/properties/load/properties/name"
+            "/enum",
+    "kernel": "definitions/method/allOf/1/then/properties/params/properties/kernel/properties"
+              "/name/enum",
     "class_weights": "definitions/balance/properties/class_weights/enum",
 }
 
@@ -79,6 +117,30 @@ def test_schema_enum_equals_registry(name):
 def test_every_registry_has_an_enum():
     assert set(ENUMS) == set(REGISTRIES)
     assert at("definitions/dataset/properties/max_degree/maximum") >= 32
+
+
+@pytest.mark.parametrize("index, name", [(0, "gin"), (1, "gps")])
+def test_schema_model_keys_are_the_model_parameters(index, name):
+    keys = set(at(f"definitions/model/allOf/{index}/then/properties")) - {"name"}
+    assert keys == set(inspect.signature(MODELS[name]).parameters) - {"in_channels", "pe_dim"}
+
+
+def test_schema_training_keys_are_the_train_settings():
+    assert set(at("definitions/training/properties")) == set(
+        inspect.signature(TrainSettings).parameters)
+
+
+def test_schema_split_keys_are_the_protocol_parameters():
+    params = set().union(*(inspect.signature(f).parameters for f in SPLITS.values()))
+    assert set(at("definitions/split_props/properties")) == (
+        params - {"y", "sizes", "rng", "where"} | {"split_seed"})
+
+
+def test_config_module_does_not_import_torch():
+    # Snakemake imports it at every start (and in every SLURM job): torch + PyG cost ~3 s.
+    code = ("import sys, imbgraph.graphcls.config, imbgraph.graphcls.splits; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_tiny_section_validates_and_checks():
@@ -95,13 +157,12 @@ def test_tiny_section_validates_and_checks():
     cfg["methods"]["GIN-up"]["train"] = {"patience": 2}
     assert resolve_method(cfg, "GIN-up", "toy")["train"] == {
         "epochs": 2, "patience": 2, "lr": 0.01, "weight_decay": 0.0005, "batch_size": 16}
-
-
-def test_schema_rejects_unknown_keys():
-    bad = copy.deepcopy(TINY)
-    bad["methods"]["UniImb"]["params"]["prototypes"] = 4
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.Draft202012Validator(SCHEMA).validate(bad)
+    cfg["datasets"]["toy"]["method_training"] = {"GIN-up": {"epochs": 1}}
+    jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+    check(cfg)
+    assert resolve_method(cfg, "GIN-up", "toy")["train"]["epochs"] == 1
+    assert resolve_method(cfg, "GIN", "toy")["train"]["epochs"] == 2
+    assert resolve_method(cfg, "GIN-up")["train"]["epochs"] == 5  # no dataset: section's
 
 
 def mutate(fn):
@@ -110,21 +171,37 @@ def mutate(fn):
     return cfg
 
 
+@pytest.mark.parametrize("change, where", [
+    (lambda c: c["methods"]["UniImb"]["params"].update(prototypes=4), "prototypes"),
+    (lambda c: c["methods"]["GIN"].update(kind="smote"), "smote"),
+    (lambda c: c["methods"]["UniImb"]["params"].update(load={"name": "pareto"}), "pareto"),
+    (lambda c: c["methods"]["G2GNN"]["params"].update(kernel={"name": "rw"}), "rw"),
+    (lambda c: c["methods"]["GIN"].update(balance={"class_weights": "focal"}), "focal"),
+    (lambda c: c["models"]["gin"].update(heads=2), "heads"),
+    (lambda c: c["training"].update(momentum=0.9), "momentum"),
+    (lambda c: c["datasets"]["toy"]["synthetic"]["classes"][0].update(motifs={"ring": 1}), "ring"),
+    (lambda c: c["datasets"]["toy"].update(node_features="onehot"), "onehot"),
+    (lambda c: c["splits"]["class"].update(protocol="smote"), "smote"),
+])
+def test_schema_rejects_unknown_names(change, where):
+    """Registry names and parameter keys are the schema's to check (the enums above)."""
+    with pytest.raises(jsonschema.ValidationError, match=where):
+        jsonschema.Draft202012Validator(SCHEMA).validate(mutate(change))
+
+
 @pytest.mark.parametrize("change, match", [
     (lambda c: c["methods"]["GIN"].update(model="mlp"),
      r"graphcls\.methods\.GIN\.model = 'mlp' is not declared under models"),
-    (lambda c: c["methods"]["GIN"].update(kind="smote"),
-     r"graphcls\.methods\.GIN\.kind = 'smote'; expected one of"),
     (lambda c: c["methods"]["UniImb"]["params"].update(top_k2=9),
      r"graphcls\.methods\.UniImb\.params\.top_k2 = 9 exceeds n_prototypes = 4"),
     (lambda c: c["methods"]["UniImb"]["params"].update(heads=3),
      r"graphcls\.methods\.UniImb\.params\.heads = 3 must divide models\.gin\.hidden"),
-    (lambda c: c["methods"]["UniImb"]["params"].update(load={"name": "pareto"}),
-     r"graphcls\.methods\.UniImb\.params\.load\.name = 'pareto'"),
-    (lambda c: c["methods"]["G2GNN"]["params"].update(kernel={"name": "rw"}),
-     r"graphcls\.methods\.G2GNN\.params\.kernel\.name = 'rw'"),
+    (lambda c: c["methods"]["UniImb"].update(model="gps"),
+     r"graphcls\.methods\.UniImb\.model = 'gps' is a 'gps'; UniImb's backbone here is 'gin'"),
     (lambda c: c["methods"]["GIN-up"].update(label="GIN"),
      r"graphcls\.methods\.GIN-up\.label = 'GIN' is also the label of methods\.GIN"),
+    (lambda c: c["datasets"]["toy"].update(method_training={"GPS": {"epochs": 1}}),
+     r"graphcls\.datasets\.toy\.method_training\.GPS: 'GPS' is not declared under methods"),
     (lambda c: c["datasets"]["toy"]["splits"].update(classes={"train": 3}),
      r"graphcls\.datasets\.toy\.splits\.classes: 'classes' is not declared under splits"),
     (lambda c: c["datasets"]["toy"]["splits"]["class"].update(train=200),
@@ -133,38 +210,83 @@ def mutate(fn):
      r"graphcls\.datasets\.toy\.source = 'tu' needs data_root"),
     (lambda c: c["splits"]["topology"].update(ratio=0.1),
      r"graphcls\.splits\.topology: \['ratio'\] not parameters of topology_imbalance"),
-    (lambda c: c["models"]["gin"].update(heads=2),
-     r"graphcls\.models\.gin: \['heads'\] not parameters of model 'gin'"),
-    (lambda c: c["methods"]["GIN"].update(balance={"class_weights": "focal"}),
-     r"graphcls\.methods\.GIN\.balance\.class_weights = 'focal'"),
-    (lambda c: c["training"].update(momentum=0.9),
-     r"graphcls\.training: \['momentum'\] not training settings"),
+    (lambda c: c["datasets"]["toy"]["splits"]["class"].update(head_share=0.1),
+     r"graphcls\.datasets\.toy\.splits\.class: \['head_share'\] not parameters of "
+     r"class_imbalance"),
+    (lambda c: c["models"]["gps"].update(hidden=18),
+     r"graphcls\.models\.gps\.hidden = 18 must be a multiple of heads"),
 ])
 def test_check_names_the_key(change, match):
     with pytest.raises(ConfigError, match=match):
         check(mutate(change))
 
 
-TABLES = {"t2": {"family": "graphcls", "rows": ["GIN", "UniImb"], "paper_rows": ["ImbGNN"],
-                 "columns": [{"dataset": "toy", "split": "class", "metric": "macro_f1"}]},
-          "faces": {"rows": ["L-GCN"], "dataset": "faces"}}
+def test_catalog_offers_datasets_methods_and_every_split():
+    cat = catalog(TINY, [0, 1])
+    assert cat.datasets == ["toy"] and cat.seeds == [0, 1]
+    assert cat.splits("toy") == ["class", "topology"]
+    assert cat.label("GIN-up") == "GIN (up-sampling)"
+    same = {**TINY["methods"]["GIN"], "label": "other", "train": {"epochs": 5}}
+    assert cat.spec(same) == cat.spec(TINY["methods"]["GIN"])  # label aside, defaults merged
+    assert cat.spec({**same, "train": {"epochs": 6}}) != cat.spec(TINY["methods"]["GIN"])
+    with pytest.raises(ConfigError, match="no sweepable hyperparameter"):
+        cat.vary(TINY["methods"]["GIN"], "lr", 0.1)
 
 
-def test_check_tables():
-    check_tables(TINY, TABLES)
-    for change, match in [
-        (lambda t: t["t2"]["rows"].append("SOLT"), r"tables\.t2\.rows: 'SOLT' is not a method"),
-        (lambda t: t["t2"]["columns"][0].update(dataset="DD"),
-         r"tables\.t2\.columns\[0\]\.dataset = 'DD' is not declared"),
-        (lambda t: t["t2"]["columns"][0].update(split="topo"),
-         r"tables\.t2\.columns\[0\]\.split = 'topo' is not declared"),
-        (lambda t: t["t2"]["columns"][0].update(metric="f1"),
-         r"tables\.t2\.columns\[0\]\.metric = 'f1'"),
-        (lambda t: t["t2"]["paper_rows"].append("UniImb"), r"tables\.t2\.paper_rows: \['UniImb'\]"),
-    ]:
-        t = copy.deepcopy(TABLES)
-        change(t)
-        with pytest.raises(ConfigError, match=match):
-            check_tables(TINY, t)
+def test_knn_tables_are_shared_by_equal_kernel_settings():
+    cfg = copy.deepcopy(TINY)
+    cfg["methods"]["G2GNN-re"] = {**cfg["methods"]["G2GNN"], "label": "G2GNN (remove edge)"}
+    cfg["methods"]["G2GNN-sp"] = {"label": "G2GNN (SP)", "kind": "g2gnn", "model": "gin"}
+    assert knn_spec(resolve_method(cfg, "GIN")) is None
+    assert knn_spec(resolve_method(cfg, "G2GNN")) == ("wl", 2, {})
+    assert knn_name(("wl", 2, {"iterations": 2, "use_labels": False})) == (
+        "wl-k2-iterations2-use_labelsfalse")
+    assert knn_tables(cfg) == {"wl-k2": ("wl", 2, {}), "shortest_path-k3": ("shortest_path", 3, {})}
+
+
+def test_raw_files_follow_the_data_root_layout(tmp_path):
+    raw = tmp_path / "tu" / "MUTAG" / "raw"
+    raw.mkdir(parents=True)
+    for part in ("A", "graph_indicator", "graph_labels", "node_labels"):
+        (raw / f"MUTAG_{part}.txt").write_text("1\n")
+    (tmp_path / "gin").mkdir()
+    (tmp_path / "gin" / "DD.zip").write_bytes(b"")
+    cfg = copy.deepcopy(TINY)
+    cfg["data_root"] = str(tmp_path)
+    cfg["datasets"]["MUTAG"] = {"source": "tu"}
+    cfg["datasets"]["DD"] = {"source": "gin_text"}
+    cfg["datasets"]["DD2"] = {"source": "gin_text", "name": "DD"}
+    cfg["datasets"]["D3"] = {"source": "gin_text", "path": "gin/DD.txt"}
+    assert raw_files(cfg, "MUTAG") == [str(raw / f"MUTAG_{p}.txt") for p in
+                                       ("A", "graph_indicator", "graph_labels", "node_labels")]
+    assert raw_files(cfg, "DD") == raw_files(cfg, "DD2") == [str(tmp_path / "gin" / "DD.zip")]
+    assert data_path(cfg["datasets"]["D3"], tmp_path, "D3") == tmp_path / "gin" / "DD.txt"
+    assert raw_files(cfg, "toy") == []
+    with pytest.raises(ConfigError, match=r"graphcls\.datasets\.D3: raw file '.*gin/DD\.txt' "
+                                          r"not found"):
+        check(cfg)
+    del cfg["datasets"]["D3"]
+    check(cfg)
+    cfg["datasets"]["PROTEINZ"] = {"source": "tu"}
+    with pytest.raises(ConfigError, match=r"graphcls\.datasets\.PROTEINZ: TU raw folder "
+                                          r"'.*tu/PROTEINZ/raw' not found"):
+        check(cfg)
+    (raw / "MUTAG_A.txt").unlink()
+    del cfg["datasets"]["PROTEINZ"]
+    with pytest.raises(ConfigError, match=r"graphcls\.datasets\.MUTAG: raw file "
+                                          r"'.*MUTAG_A\.txt' not found"):
+        check(cfg)
+
+
+def test_check_tables_names_unknown_metrics():
+    grid = {"task": "graphcls", "metric": ["macro_f1", "micro_f1"], "rows": ["GIN"],
+            "columns": [{"dataset": "toy"}], "split": "class"}
+    rows = {"task": "graphcls", "kind": "rows", "columns": [{"metric": "acc"},
+                                                            {"metric": "wall_s"}]}
+    check_tables({"t2": grid, "t4": rows, "faces": {"task": "linkage", "metric": "pr_auc_ap"}})
+    with pytest.raises(ConfigError, match=r"cfg: tables\.t2\.metric: 'f1' is not a graphcls"):
+        check_tables({"t2": {**grid, "metric": ["macro_f1", "f1"]}}, where="cfg")
+    with pytest.raises(ConfigError, match=r"tables\.t2\.metric: 'wall_s'"):
+        check_tables({"t2": {**grid, "metric": "wall_s"}})
     with pytest.raises(ConfigError, match=r"graphcls\.methods: 'SOLT' is not a method"):
         resolve_method(TINY, "SOLT")

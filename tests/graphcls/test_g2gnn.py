@@ -7,8 +7,13 @@ import numpy as np
 import torch
 
 from imbgraph.graphcls.collection import GraphCollection
-from imbgraph.graphcls.g2gnn import (gog_adjacency, kernel_knn, propagate,
-                                     shortest_path_features, wl_features)
+from imbgraph.graphcls.g2gnn import (
+    gog_adjacency,
+    kernel_knn,
+    propagate,
+    shortest_path_features,
+    wl_features,
+)
 
 
 def paths_and_triangle() -> GraphCollection:

@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from imbgraph.graphcls.prototypes import (BalancedPrototypes, PrototypeBlock, load_counts,
-                                          target_load, update_bias)
+from imbgraph.graphcls.prototypes import (
+    BalancedPrototypes,
+    PrototypeBlock,
+    load_counts,
+    target_load,
+    update_bias,
+)
 
 
 def test_target_loads():

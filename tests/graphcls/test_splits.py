@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 
 from imbgraph.errors import ConfigError, InputError
-from imbgraph.graphcls.splits import (head_mask, make_split, multiclass_train_counts,
-                                      read_graph_split, upsample, write_graph_split)
+from imbgraph.graphcls.splits import (
+    head_mask,
+    make_split,
+    multiclass_train_counts,
+    read_graph_split,
+    upsample,
+    write_graph_split,
+)
 
 Y2 = np.array([0] * 300 + [1] * 200)
 SIZES = np.random.default_rng(0).integers(5, 100, size=500)

@@ -11,8 +11,10 @@ from imbgraph.graphcls.synthetic import SyntheticSpec, synthesize_graphs
 
 def spec(seed=0):
     return SyntheticSpec.from_config({"classes": [
-        {"graphs": 40, "size_median": 15, "size_sigma": 0.6, "degree": 2.5, "motifs": {"cycle6": 1}},
-        {"graphs": 20, "size_median": 30, "size_sigma": 0.6, "degree": 4, "motifs": {"clique4": 1}}],
+        {"graphs": 40, "size_median": 15, "size_sigma": 0.6, "degree": 2.5,
+         "motifs": {"cycle6": 1}},
+        {"graphs": 20, "size_median": 30, "size_sigma": 0.6, "degree": 4,
+         "motifs": {"clique4": 1}}],
         "n_tags": 4, "seed": seed})
 
 
@@ -26,10 +28,12 @@ def test_seeded_counts_and_spread():
     assert np.median(sizes[a.y == 1]) > np.median(sizes[a.y == 0])
     assert a.node_labels.shape == (a.num_nodes, 4)
     src, dst = a.edge_index
-    assert (np.searchsorted(a.node_ptr, src, "right") == np.searchsorted(a.node_ptr, dst, "right")).all()
+    same = np.searchsorted(a.node_ptr, src, "right") == np.searchsorted(a.node_ptr, dst, "right")
+    assert same.all()
 
 
 def test_unknown_motif_names_key():
     with pytest.raises(ConfigError, match=r"synthetic\.classes\[1\]\.motifs: 'hexagon'"):
-        SyntheticSpec.from_config({"classes": [{"graphs": 3}, {"graphs": 3, "motifs": {"hexagon": 1}}],
+        SyntheticSpec.from_config({"classes": [{"graphs": 3},
+                                               {"graphs": 3, "motifs": {"hexagon": 1}}],
                                    "seed": 0})

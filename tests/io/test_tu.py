@@ -65,7 +65,8 @@ def test_missing_required_file(raw: Path):
 
 def test_graph_labels_missing_lines(raw: Path):
     _rewrite(raw / "TINY_graph_labels.txt", ["1", "-1"])
-    with pytest.raises(InputError, match=r"TINY_graph_labels\.txt has 2 lines but .* names 3 graphs"):
+    with pytest.raises(InputError,
+                       match=r"TINY_graph_labels\.txt has 2 lines but .* names 3 graphs"):
         validate_tu_raw(raw, "TINY")
 
 
@@ -92,7 +93,8 @@ def test_edge_to_unknown_node(raw: Path):
     lines = (raw / "TINY_A.txt").read_text().splitlines()
     lines[3] = "2, 9"
     _rewrite(raw / "TINY_A.txt", lines)
-    with pytest.raises(InputError, match=r"TINY_A\.txt:4: edge \(2, 9\) names a node outside 1\.\.8"):
+    with pytest.raises(InputError,
+                       match=r"TINY_A\.txt:4: edge \(2, 9\) names a node outside 1\.\.8"):
         validate_tu_raw(raw, "TINY")
 
 

@@ -10,7 +10,9 @@ Modules, in pipeline order:
   GIN / GraphGPS encoders, augmentations, UniImb's balanced prototypes, G2GNN's graph of
   graphs, InfoGraph / GraphCL pre-training;
 * :mod:`.train`, :mod:`.methods` - the shared training loop and the job body ``run_method``;
-* :mod:`.config` - cross-key checks and method resolution of the ``graphcls:`` section.
+* :mod:`.config` - cross-key checks, the tables' catalog and method resolution of the
+  ``graphcls:`` section (torch-free: Snakemake imports it at every start).
 
-Nothing is imported here, so ``import imbgraph.graphcls.splits`` stays light.
+Nothing is imported here, so ``import imbgraph.graphcls.splits`` stays light; the collection,
+split, encoding and kernel modules import torch only when a batch is built.
 """

@@ -5,6 +5,9 @@ graphs stacked, one undirected edge list with global node ids, per-graph node of
 graph labels. A mini-batch of graphs (by index) is gathered with vectorised index arithmetic
 (:meth:`GraphCollection.batch`), which is what PyG's ``Batch.from_data_list`` computes but
 without building one ``Data`` object per graph on every step.
+
+torch is imported on the first batch, not with the module: the pipeline's split and
+encoding jobs read a collection's arrays and never batch, and skip its import cost.
 """
 
 from __future__ import annotations
@@ -12,15 +15,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import torch
 
 from imbgraph.errors import InputError
 from imbgraph.io.atomic import atomic_path
 
-__all__ = ["GraphCollection", "GraphBatch", "ranges"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["GraphCollection", "GraphBatch", "ranges", "save_array", "load_array"]
 
 _FORMAT = 1
 
@@ -92,7 +97,8 @@ class GraphCollection:
         if self.x.ndim != 2 or self.x.shape[0] != n:
             raise ValueError(f"x must have shape (N, F) with N = node_ptr[-1] = {n}; "
                              f"got {self.x.shape}")
-        if self.node_ptr.shape != (g + 1,) or self.node_ptr[0] != 0 or (np.diff(self.node_ptr) < 1).any():
+        ptr = self.node_ptr
+        if ptr.shape != (g + 1,) or ptr[0] != 0 or (np.diff(ptr) < 1).any():
             raise ValueError(f"node_ptr must be (G + 1,) = ({g + 1},) increasing offsets from 0 "
                              "(every graph at least one node)")
         if self.edge_index.ndim != 2 or self.edge_index.shape[0] != 2:
@@ -154,6 +160,8 @@ class GraphCollection:
 
     def _t(self, name: str) -> torch.Tensor:
         if name not in self._tensors:
+            import torch
+
             self._tensors[name] = torch.from_numpy(getattr(self, name))
         return self._tensors[name]
 
@@ -164,6 +172,8 @@ class GraphCollection:
         ``pe`` (N, P) is gathered alongside ``x``; ``x`` replaces the collection's node
         features (e.g. a masked copy). Vectorised: no loop over graphs.
         """
+        import torch  # loaded once per process (see the module docstring)
+
         ids = torch.as_tensor(np.asarray(ids, dtype=np.int64))
         node_ptr, edge_ptr = self._t("node_ptr"), self._t("edge_ptr")
         n_len = node_ptr[ids + 1] - node_ptr[ids]
@@ -188,6 +198,7 @@ class GraphCollection:
 
     def to_data_list(self, pe: np.ndarray | None = None) -> list:
         """One PyG ``Data`` per graph (x, edge_index, y[, pe]); for interoperability and tests."""
+        import torch
         from torch_geometric.data import Data
 
         out = []
@@ -246,3 +257,28 @@ class GraphCollection:
                        name=str(arrays.get("name", "")), features=str(arrays.get("features", "")))
         except ValueError as err:
             raise InputError(f"{path}: inconsistent graph collection: {err}") from None
+
+
+# --- arrays cached beside a collection (PE per node, kNN table per graph) --------------------
+
+
+def save_array(array: np.ndarray, path: str | os.PathLike) -> None:
+    """Write ``array`` as ``.npy`` (atomic: a crash leaves no half-written file)."""
+    with atomic_path(path, suffix=".npy") as tmp:
+        np.save(tmp, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def load_array(path: str | os.PathLike, *, rows: int, what: str) -> np.ndarray:
+    """Read a ``.npy`` written by :func:`save_array` that must hold ``rows`` rows (one per
+    node or graph of its collection); errors name the file and what it should hold."""
+    path = Path(path)
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} file not found") from None
+    except (ValueError, OSError) as err:
+        raise InputError(f"{path}: not a .npy file of {what}: {err}") from None
+    if arr.ndim != 2 or arr.shape[0] != rows:
+        raise InputError(f"{path}: {what} of shape {arr.shape}; expected ({rows}, ...) for its "
+                         "collection (stale file? delete it and rerun)")
+    return arr

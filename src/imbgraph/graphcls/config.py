@@ -1,52 +1,43 @@
 """The ``graphcls:`` config section: cross-key checks the schema cannot express, and turning
 entries into the plain values the rules pass on through ``params:``.
 
-The schema (workflow/schemas/graphcls.schema.yaml) catches types, ranges and unknown keys;
-:func:`check` adds what spans keys (a method naming an undeclared model, a split override for
-an undeclared split, K2 above the prototype count, a synthetic dataset too small for its
-split, duplicate labels) and raises :class:`~imbgraph.errors.ConfigError` naming the key.
+The schema (workflow/schemas/graphcls.schema.yaml) catches types, ranges, unknown keys and
+every registry name (its enums equal the registries of this package, which
+tests/graphcls/test_config.py imports to compare). :func:`check` adds what spans keys (a method
+naming an undeclared model, a split override for an undeclared split, K2 above the prototype
+count, a synthetic dataset too small for its split, raw files that are not there, duplicate
+labels) and raises :class:`~imbgraph.errors.ConfigError` naming the key.
+
+Snakemake imports this module at every start (and in every SLURM job), so it imports neither
+torch nor PyG: only numpy and the light :mod:`imbgraph.graphcls.splits`.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from imbgraph.config import Catalog, spec_json
 from imbgraph.errors import ConfigError
-from imbgraph.graphcls.augment import AUGMENTATIONS
-from imbgraph.graphcls.datasets import SOURCES
-from imbgraph.graphcls.encodings import PE_METHODS
-from imbgraph.graphcls.features import NODE_FEATURES
-from imbgraph.graphcls.g2gnn import KERNELS
-from imbgraph.graphcls.methods import METHODS
-from imbgraph.graphcls.models import MODELS, PE_MODES, READOUTS
-from imbgraph.graphcls.prototypes import LOADS
 from imbgraph.graphcls.splits import SPLITS, multiclass_train_counts
-from imbgraph.graphcls.synthetic import MOTIFS
-from imbgraph.graphcls.train import TrainSettings
-from imbgraph.losses import CLASS_WEIGHTS
 
-__all__ = ["check", "check_tables", "resolve_method", "split_params", "pe_dim", "REGISTRIES",
-           "METRICS", "method_kinds"]
-
-# Every enum of the schema and the registry it must equal (tests/graphcls/test_config.py).
-REGISTRIES: dict[str, Any] = {
-    "source": SOURCES, "node_features": NODE_FEATURES, "motif": MOTIFS, "protocol": SPLITS,
-    "model": MODELS, "readout": READOUTS, "pe_mode": PE_MODES, "pe_method": PE_METHODS,
-    "kind": METHODS, "augmentation": AUGMENTATIONS, "load": LOADS, "kernel": KERNELS,
-    "class_weights": CLASS_WEIGHTS,
-}
-
-_TRAIN_KEYS = set(inspect.signature(TrainSettings).parameters)
+__all__ = ["check", "check_tables", "catalog", "resolve_method", "split_params", "pe_dim",
+           "collection_params", "knn_spec", "knn_name", "knn_tables", "raw_files", "data_path", "METRICS", "TIMINGS",
+           "TU_PARTS", "TU_OPTIONAL"]
 
 # Keys of a graphcls metrics.json a table may show (classification_report + train_size).
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "n", "train_size")
 
+# timings.json keys a rows table may show beside them.
+TIMINGS = ("wall_s", "train_s", "epochs", "best_epoch")
 
-def method_kinds() -> list[str]:
-    return sorted(METHODS)
+# TU raw files: those a dataset must have, and those read when present.
+TU_PARTS = ("A", "graph_indicator", "graph_labels")
+TU_OPTIONAL = ("node_labels", "node_attributes")
 
 
 def split_params(section: dict, dataset: str, split: str) -> tuple[str, dict]:
@@ -66,21 +57,120 @@ def pe_dim(section: dict, dataset: str) -> int:
 def resolve_method(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
     """Everything a job needs for method ``name``: kind, the model entry, balance, params and
     the training settings: ``training``, overridden by ``datasets.<dataset>.training`` (e.g.
-    fewer epochs on a large dataset), overridden by the method's own ``train``."""
+    fewer epochs on a large dataset), overridden by the method's own ``train``, overridden by
+    ``datasets.<dataset>.method_training.<name>`` (one method's budget on one dataset, e.g.
+    GraphGPS's dense attention on D&D's large graphs)."""
     if name not in section["methods"]:
         raise ConfigError(f"graphcls.methods: {name!r} is not a method (declared: "
                           f"{sorted(section['methods'])})")
     m = section["methods"][name]
+    d = section["datasets"][dataset] if dataset else {}
     return {
         "label": m.get("label", name),
         "kind": m["kind"],
         "model": dict(section["models"][m["model"]]),
         "balance": dict(m.get("balance", {})),
         "params": dict(m.get("params", {})),
-        "train": {**section.get("training", {}),
-                  **(section["datasets"][dataset].get("training", {}) if dataset else {}),
-                  **m.get("train", {})},
+        "train": {**section.get("training", {}), **d.get("training", {}),
+                  **m.get("train", {}), **d.get("method_training", {}).get(name, {})},
     }
+
+
+# What a collection is built from: a change of any other dataset key (PE width, split sizes,
+# training overrides) leaves the cached collection alone.
+COLLECTION_KEYS = ("source", "synthetic", "name", "path", "node_features", "max_degree")
+
+
+def collection_params(section: dict, dataset: str) -> dict[str, Any]:
+    """The keys of ``datasets.<dataset>`` its collection depends on (the collection rule's
+    params)."""
+    entry = section["datasets"][dataset]
+    return {k: entry[k] for k in COLLECTION_KEYS if k in entry}
+
+
+# --- G2GNN's graph of graphs: one cached kNN table per (dataset, kernel settings) ---------
+
+
+def knn_spec(method: dict) -> tuple[str, int, dict] | None:
+    """(kernel, k, kernel params) of the graph-of-graphs table a resolved or declared method
+    needs, else None (every kind but ``g2gnn``)."""
+    if method["kind"] != "g2gnn":
+        return None
+    p = method.get("params", {})
+    kern = dict(p.get("kernel", {"name": "shortest_path"}))
+    return kern.pop("name"), int(p.get("k", 3)), kern
+
+
+def knn_name(spec: tuple[str, int, dict]) -> str:
+    """File stem of a kNN table: kernel, k and the kernel's parameters, e.g.
+    ``wl-k2-iterations2`` (two methods with equal settings share one table)."""
+    kernel, k, params = spec
+    extra = "".join(f"-{key}{str(v).lower()}" for key, v in sorted(params.items()))
+    return f"{kernel}-k{k}{extra}"
+
+
+def knn_tables(section: dict) -> dict[str, tuple[str, int, dict]]:
+    """Every kNN table the declared methods need, by :func:`knn_name`."""
+    specs = (knn_spec(m) for m in section["methods"].values())
+    return {knn_name(s): s for s in specs if s is not None}
+
+
+# --- raw files ------------------------------------------------------------------------------
+
+
+def data_path(entry: dict, data_root: str | os.PathLike | None, name: str,
+              key: str = "graphcls.datasets") -> Path:
+    """Where a file-based dataset lives: ``<data_root>/<path>/<NAME>/raw`` for ``tu`` (path
+    default ``tu``), the GIN text file for ``gin_text`` (``<data_root>/<path>``, default
+    ``gin``: a ``.zip`` or ``.txt`` file, or a folder holding ``<NAME>.zip`` or ``<NAME>.txt``)."""
+    if data_root is None:
+        raise ConfigError(f"{key}.{name}.source = {entry['source']!r} needs graphcls.data_root "
+                          "(the folder holding tu/ and gin/)")
+    file_name = entry.get("name", name)
+    if entry["source"] == "tu":
+        return Path(data_root) / entry.get("path", "tu") / file_name / "raw"
+    path = Path(data_root) / entry.get("path", "gin")
+    if path.suffix in (".zip", ".txt"):
+        return path
+    zipped = path / f"{file_name}.zip"
+    return zipped if zipped.exists() else path / f"{file_name}.txt"
+
+
+def raw_files(section: dict, dataset: str) -> list[str]:
+    """The raw files a file-based dataset is read from (empty for a synthetic one): the TU
+    files (optional ones when present) or the GIN text file."""
+    entry = section["datasets"][dataset]
+    if entry["source"] == "synthetic":
+        return []
+    path = data_path(entry, section.get("data_root"), dataset)
+    if entry["source"] == "gin_text":
+        return [str(path)]
+    stem = entry.get("name", dataset)
+    files = [path / f"{stem}_{part}.txt" for part in TU_PARTS]
+    files += [f for part in TU_OPTIONAL if (f := path / f"{stem}_{part}.txt").is_file()]
+    return [str(f) for f in files]
+
+
+# --- catalog and checks ---------------------------------------------------------------------
+
+
+def _no_sweep(entry: dict, param: str, value: float) -> dict:
+    raise ConfigError(f"graphcls methods have no sweepable hyperparameter (asked for {param!r}); "
+                      "the UniImb study has no sweep figure")
+
+
+def catalog(section: dict, seeds: list[int]) -> Catalog:
+    """What this section offers to tables (see :class:`imbgraph.config.Catalog`): every split
+    protocol runs on every dataset; there is no sweep figure."""
+    splits = list(section["splits"])
+    return Catalog(
+        datasets=list(section["datasets"]),
+        methods=dict(section["methods"]),
+        splits=lambda d: splits,
+        spec=lambda entry: spec_json(entry, section.get("training", {})),
+        vary=_no_sweep,
+        seeds=list(seeds),
+    )
 
 
 def _synthetic_counts(entry: dict) -> np.ndarray | None:
@@ -116,45 +206,53 @@ def _check_split_fits(counts: np.ndarray, protocol: str, params: dict, key: str)
                               f"{need[c]} for training + validation and one for testing")
 
 
+def _check_raw_files(section: dict, name: str, key: str) -> None:
+    """Start-up check that a file-based dataset's raw files are there (reading them is the
+    import job's, which names the file and line of anything malformed)."""
+    entry = section["datasets"][name]
+    path = data_path(entry, section["data_root"], name, key=key.rsplit(".", 1)[0])
+    if entry["source"] == "tu" and not path.is_dir():
+        raise ConfigError(f"{key}: TU raw folder {str(path)!r} not found (expected "
+                          f"<data_root>/{entry.get('path', 'tu')}/{entry.get('name', name)}/raw/"
+                          f" with {entry.get('name', name)}_A.txt, ...; data_root = "
+                          f"{section['data_root']!r})")
+    for f in raw_files(section, name):
+        if not Path(f).is_file():
+            raise ConfigError(f"{key}: raw file {f!r} not found (data_root = "
+                              f"{section['data_root']!r})")
+
+
 def check(section: dict, *, where: str = "graphcls") -> None:
-    """Raise :class:`ConfigError` naming the first inconsistent key of the ``graphcls`` section."""
+    """Raise :class:`ConfigError` naming the first inconsistent key of the ``graphcls`` section
+    (validated by the schema before: names of registries, types and ranges are not rechecked)."""
 
     def fail(key: str, msg: str) -> None:
         raise ConfigError(f"{where}.{key}{msg}")
 
     for name, d in section["datasets"].items():
         key = f"datasets.{name}"
-        if d["source"] not in SOURCES:
-            fail(f"{key}.source", f" = {d['source']!r}; expected one of {list(SOURCES)}")
         if d["source"] == "synthetic" and "synthetic" not in d:
             fail(key, ": source synthetic needs a synthetic: block")
-        if d["source"] != "synthetic" and not section.get("data_root"):
-            fail(f"{key}.source", f" = {d['source']!r} needs data_root (the folder holding "
-                 "tu/ and gin/)")
-        if d.get("node_features", "auto") not in NODE_FEATURES:
-            fail(f"{key}.node_features", f" = {d['node_features']!r}; expected one of "
-                 f"{sorted(NODE_FEATURES)}")
-        extra = set(d.get("training", {})) - _TRAIN_KEYS
-        if extra:
-            fail(f"{key}.training", f": {sorted(extra)} not training settings")
-        for split, override in d.get("splits", {}).items():
+        if d["source"] != "synthetic":
+            if not section.get("data_root"):
+                fail(f"{key}.source", f" = {d['source']!r} needs data_root (the folder holding "
+                     "tu/ and gin/)")
+            _check_raw_files(section, name, f"{where}.{key}")
+        for method in d.get("method_training", {}):
+            if method not in section["methods"]:
+                fail(f"{key}.method_training.{method}", f": {method!r} is not declared under "
+                     f"methods (declared: {sorted(section['methods'])})")
+        for split in d.get("splits", {}):
             if split not in section["splits"]:
                 fail(f"{key}.splits.{split}", f": {split!r} is not declared under splits "
                      f"(declared: {sorted(section['splits'])})")
         counts = _synthetic_counts(d)
         if counts is not None:
-            for i, c in enumerate(d["synthetic"]["classes"]):
-                for motif in c.get("motifs") or {}:
-                    if motif not in MOTIFS:
-                        fail(f"{key}.synthetic.classes[{i}].motifs", f": {motif!r} is not a "
-                             f"motif (expected one of {sorted(MOTIFS)})")
             for split in section["splits"]:
                 protocol, params = split_params(section, name, split)
                 _check_split_fits(counts, protocol, params, f"{where}.{key}.splits.{split}")
     for name, s in section["splits"].items():
         key = f"splits.{name}"
-        if s["protocol"] not in SPLITS:
-            fail(f"{key}.protocol", f" = {s['protocol']!r}; expected one of {sorted(SPLITS)}")
         allowed = set(inspect.signature(SPLITS[s["protocol"]]).parameters) - {
             "y", "sizes", "rng", "where"} | {"protocol", "split_seed"}
         for dname, d in section["datasets"].items():
@@ -166,40 +264,16 @@ def check(section: dict, *, where: str = "graphcls") -> None:
         if extra:
             fail(key, f": {sorted(extra)} not parameters of {s['protocol']}")
     for name, m in section["models"].items():
-        key = f"models.{name}"
-        if m["name"] not in MODELS:
-            fail(f"{key}.name", f" = {m['name']!r}; expected one of {sorted(MODELS)}")
-        allowed = set(inspect.signature(MODELS[m["name"]]).parameters) - {"in_channels", "pe_dim"}
-        extra = set(m) - allowed - {"name"}
-        if extra:
-            fail(key, f": {sorted(extra)} not parameters of model {m['name']!r} "
-                 f"(expected some of {sorted(allowed)})")
         if m["name"] == "gps" and m.get("hidden", 64) % m.get("heads", 4):
-            fail(f"{key}.hidden", f" = {m.get('hidden', 64)} must be a multiple of heads")
-    extra = set(section.get("training", {})) - _TRAIN_KEYS
-    if extra:
-        fail("training", f": {sorted(extra)} not training settings (expected {sorted(_TRAIN_KEYS)})")
+            fail(f"models.{name}.hidden", f" = {m.get('hidden', 64)} must be a multiple of heads")
     labels: dict[str, str] = {}
     for name, m in section["methods"].items():
         key = f"methods.{name}"
-        if m["kind"] not in METHODS:
-            fail(f"{key}.kind", f" = {m['kind']!r}; expected one of {sorted(METHODS)}")
         if m["model"] not in section["models"]:
             fail(f"{key}.model", f" = {m['model']!r} is not declared under models "
                  f"(declared: {sorted(section['models'])})")
         model = section["models"][m["model"]]
-        cw = m.get("balance", {}).get("class_weights", "none")
-        if cw not in CLASS_WEIGHTS:
-            fail(f"{key}.balance.class_weights", f" = {cw!r}; expected one of "
-                 f"{sorted(CLASS_WEIGHTS)}")
-        extra = set(m.get("train", {})) - _TRAIN_KEYS
-        if extra:
-            fail(f"{key}.train", f": {sorted(extra)} not training settings")
         p = m.get("params", {})
-        aug = p.get("augment")
-        if aug is not None and aug.get("name") not in AUGMENTATIONS:
-            fail(f"{key}.params.augment.name", f" = {aug.get('name')!r}; expected one of "
-                 f"{sorted(AUGMENTATIONS)}")
         if m["kind"] == "uniimb":
             if model["name"] != "gin":
                 fail(f"{key}.model", f" = {m['model']!r} is a {model['name']!r}; UniImb's "
@@ -211,48 +285,25 @@ def check(section: dict, *, where: str = "graphcls") -> None:
             if model.get("hidden", 64) % heads:
                 fail(f"{key}.params.heads", f" = {heads} must divide models.{m['model']}.hidden "
                      f"= {model.get('hidden', 64)}")
-            load = p.get("load", {"name": "uniform"}).get("name")
-            if load not in LOADS:
-                fail(f"{key}.params.load.name", f" = {load!r}; expected one of {sorted(LOADS)}")
-        if m["kind"] == "g2gnn":
-            kern = p.get("kernel", {"name": "shortest_path"}).get("name")
-            if kern not in KERNELS:
-                fail(f"{key}.params.kernel.name", f" = {kern!r}; expected one of {sorted(KERNELS)}")
-        if m["kind"] in ("infograph", "graphcl"):
-            for a in p.get("pretrain", {}).get("augmentations", []):
-                if a not in AUGMENTATIONS:
-                    fail(f"{key}.params.pretrain.augmentations", f": {a!r}; expected some of "
-                         f"{sorted(AUGMENTATIONS)}")
         label = m.get("label", name)
         if label in labels:
             fail(f"{key}.label", f" = {label!r} is also the label of methods.{labels[label]}")
         labels[label] = name
 
 
-def check_tables(section: dict, tables: dict, *, where: str = "tables") -> None:
-    """Cross-key checks of the ``family: graphcls`` entries of the top-level ``tables``: rows
-    are declared methods, columns name declared datasets and splits and a metric of
-    ``metrics.json``; ``paper_rows`` are not also built rows."""
+def check_tables(tables: dict, *, where: str = "config") -> None:
+    """The ``task: graphcls`` tables show metrics a graphcls ``metrics.json`` has (datasets,
+    splits and methods are checked by :func:`imbgraph.config.check_outputs`)."""
     for tname, t in tables.items():
-        if t.get("family") != "graphcls":
+        if t.get("task") != "graphcls":
             continue
-        key = f"{where}.{tname}"
-        for row in t["rows"]:
-            if row not in section["methods"]:
-                raise ConfigError(f"{key}.rows: {row!r} is not a method of graphcls.methods "
-                                  f"(declared: {sorted(section['methods'])})")
-        for i, col in enumerate(t["columns"]):
-            ckey = f"{key}.columns[{i}]"
-            if col["dataset"] not in section["datasets"]:
-                raise ConfigError(f"{ckey}.dataset = {col['dataset']!r} is not declared under "
-                                  f"graphcls.datasets (declared: {sorted(section['datasets'])})")
-            if col["split"] not in section["splits"]:
-                raise ConfigError(f"{ckey}.split = {col['split']!r} is not declared under "
-                                  f"graphcls.splits (declared: {sorted(section['splits'])})")
-            if col["metric"] not in METRICS:
-                raise ConfigError(f"{ckey}.metric = {col['metric']!r}; expected one of "
-                                  f"{list(METRICS)}")
-        labels = {section["methods"][r].get("label", r) for r in t["rows"]}
-        both = sorted(labels & set(t.get("paper_rows", [])))
-        if both:
-            raise ConfigError(f"{key}.paper_rows: {both} are also built rows")
+        allowed = METRICS
+        if t.get("kind", "grid") == "rows":
+            metrics = [c["metric"] for c in t["columns"]]
+            allowed = METRICS + TIMINGS
+        else:
+            metrics = [t["metric"]] if isinstance(t["metric"], str) else list(t["metric"])
+        for m in metrics:
+            if m not in allowed:
+                raise ConfigError(f"{where}: tables.{tname}.metric: {m!r} is not a graphcls "
+                                  f"metric (expected one of {list(allowed)})")

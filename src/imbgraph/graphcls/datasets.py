@@ -10,10 +10,10 @@ or a ``.zip`` holding ``<NAME>.txt``).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.collection import GraphCollection
+from imbgraph.graphcls.config import data_path
 from imbgraph.graphcls.features import collection_from_arrays
 from imbgraph.graphcls.synthetic import SyntheticSpec, synthesize_graphs
 from imbgraph.io.gin_text import read_gin_text
@@ -22,13 +22,6 @@ from imbgraph.io.tu import GraphArrays, read_tu
 __all__ = ["SOURCES", "read_arrays", "build_collection"]
 
 SOURCES = ("synthetic", "tu", "gin_text")
-
-
-def _root(entry: dict, data_root: str | os.PathLike | None, key: str) -> Path:
-    if data_root is None:
-        raise ConfigError(f"{key}.source = {entry['source']!r} needs graphcls.data_root (the "
-                          "folder holding tu/ and gin/)")
-    return Path(data_root) / entry.get("path", "tu" if entry["source"] == "tu" else "gin")
 
 
 def read_arrays(entry: dict, *, name: str, data_root: str | os.PathLike | None = None,
@@ -41,14 +34,11 @@ def read_arrays(entry: dict, *, name: str, data_root: str | os.PathLike | None =
         return synthesize_graphs(SyntheticSpec.from_config(entry["synthetic"],
                                                            where=f"{key}.synthetic"))
     if source == "tu":
-        return read_tu(_root(entry, data_root, key), entry.get("name", name), workdir=workdir)
+        raw = data_path(entry, data_root, name, key=where)
+        return read_tu(raw.parent.parent, entry.get("name", name), workdir=workdir)
     if source == "gin_text":
-        path = _root(entry, data_root, key)
-        file_name = entry.get("name", name)
-        if path.suffix not in (".zip", ".txt"):  # a folder: <NAME>.zip, else <NAME>.txt
-            zipped = path / f"{file_name}.zip"
-            path = zipped if zipped.exists() else path / f"{file_name}.txt"
-        return read_gin_text(path, name=file_name)
+        return read_gin_text(data_path(entry, data_root, name, key=where),
+                             name=entry.get("name", name))
     raise ConfigError(f"{key}.source = {source!r}; expected one of {list(SOURCES)}")
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-import torch
 
 from imbgraph.graphcls.collection import GraphCollection
 
@@ -54,6 +53,7 @@ def _half_powers(src: np.ndarray, dst: np.ndarray, n: int, dim: int) -> np.ndarr
 
 
 def _pyg(src: np.ndarray, dst: np.ndarray, n: int, dim: int) -> np.ndarray:
+    import torch  # only this reference implementation needs torch / PyG
     from torch_geometric.data import Data
     from torch_geometric.transforms import AddRandomWalkPE
 

@@ -21,14 +21,16 @@ the two feature vectors, so both kernels here are sparse count vectors (``KERNEL
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import scipy.sparse as sp
-import torch
 from scipy.sparse.csgraph import shortest_path
 
 from imbgraph.graphcls.collection import GraphCollection
+
+if TYPE_CHECKING:  # the kernel kNN job (numpy / scipy only) skips torch's import
+    import torch
 
 __all__ = ["KERNELS", "kernel_features", "kernel_knn", "gog_adjacency", "propagate"]
 
@@ -142,6 +144,8 @@ def gog_adjacency(ids: np.ndarray, knn: np.ndarray) -> tuple[np.ndarray, tuple]:
     r, c = key // m, key % m
     deg = np.bincount(r, minlength=m).astype(np.float32)
     w = 1.0 / np.sqrt(deg[r] * deg[c])
+    import torch  # a training job's: loaded already
+
     return members, (torch.from_numpy(np.stack([r, c])), torch.from_numpy(w))
 
 
@@ -150,5 +154,5 @@ def propagate(h: torch.Tensor, adj: tuple[torch.Tensor, torch.Tensor], layers: i
     (edge_index (2, e), weight (e,)) pair of :func:`gog_adjacency`."""
     (r, c), w = adj
     for _ in range(layers):
-        h = torch.zeros_like(h).index_add_(0, r, w[:, None] * h[c])
+        h = h.new_zeros(h.shape).index_add_(0, r, w[:, None] * h[c])
     return h

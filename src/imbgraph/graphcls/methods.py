@@ -30,11 +30,11 @@ from torch import nn
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.augment import AUGMENTATIONS, PersonalisedPerturbation
 from imbgraph.graphcls.collection import GraphBatch, GraphCollection
+from imbgraph.graphcls.config import knn_spec as needs_knn  # (kernel, k, params) | None
 from imbgraph.graphcls.g2gnn import gog_adjacency, kernel_knn, propagate
 from imbgraph.graphcls.models import MLPHead, build_encoder
 from imbgraph.graphcls.pretrain import PRETRAINERS, pretrain_encoder
-from imbgraph.graphcls.prototypes import (PrototypeBlock, load_counts, target_load,
-                                          update_bias)
+from imbgraph.graphcls.prototypes import PrototypeBlock, load_counts, target_load, update_bias
 from imbgraph.graphcls.splits import GraphSplit, upsample
 from imbgraph.graphcls.train import Learner, TrainSettings, fit, predict_log_proba
 from imbgraph.losses import class_weights
@@ -67,7 +67,8 @@ class _Views:
         if self.cfg is None:
             return [(b.x, b.edge_index)]
         fn = AUGMENTATIONS[self.cfg["name"]]
-        return [fn(b, float(self.cfg.get("ratio", 0.1))) for _ in range(int(self.cfg.get("views", 2)))]
+        ratio, views = float(self.cfg.get("ratio", 0.1)), int(self.cfg.get("views", 2))
+        return [fn(b, ratio) for _ in range(views)]
 
 
 class Supervised(Learner):
@@ -215,15 +216,6 @@ METHODS: dict[str, str] = {
 }
 
 
-def needs_knn(method: dict) -> tuple[str, int, dict] | None:
-    """(kernel, k, kernel params) of the graph-of-graphs table a method needs, else None."""
-    if method["kind"] != "g2gnn":
-        return None
-    p = method["params"]
-    kern = dict(p.get("kernel", {"name": "shortest_path"}))
-    return kern.pop("name"), int(p.get("k", 3)), kern
-
-
 def _weights(balance: dict, counts: np.ndarray) -> torch.Tensor | None:
     name = balance.get("class_weights", "none")
     if name == "none":
@@ -235,7 +227,7 @@ def _weights(balance: dict, counts: np.ndarray) -> torch.Tensor | None:
 def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphSplit,
                method: dict, *, seed: int, knn: np.ndarray | None = None,
                device: torch.device | str | None = None,
-               progress: bool = False) -> tuple[dict, dict]:
+               progress: bool = True) -> tuple[dict, dict]:
     """Train and test one resolved ``method`` on one split; the job body of one run.
 
     Everything random (mini-batch order, up-sampling, initialisation, augmentations, mixup) is

@@ -149,7 +149,8 @@ class GPSEncoder(nn.Module):
         return self._pool(h, b.batch, size=b.num_graphs), h
 
     def __repr__(self) -> str:
-        return f"GPSEncoder({self.in_channels}, pe={self.pe_dim}, hidden={self.hidden}, layers={len(self.convs)})"
+        return (f"GPSEncoder({self.in_channels}, pe={self.pe_dim}, hidden={self.hidden}, "
+                f"layers={len(self.convs)})")
 
 
 class MLPHead(nn.Module):
@@ -160,7 +161,8 @@ class MLPHead(nn.Module):
 
     def __init__(self, hidden: int, n_classes: int, dropout: float = 0.5) -> None:
         super().__init__()
-        self.lin1, self.lin2, self.dropout = nn.Linear(hidden, hidden), nn.Linear(hidden, n_classes), dropout
+        self.lin1, self.lin2 = nn.Linear(hidden, hidden), nn.Linear(hidden, n_classes)
+        self.dropout = dropout
 
     def reset_parameters(self) -> None:
         self.lin1.reset_parameters()

@@ -15,6 +15,7 @@ classifier is trained on its graph embeddings (with up-sampling or re-weighting 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Callable
@@ -111,7 +112,7 @@ def pretrain_encoder(encoder: nn.Module, objective: nn.Module,
     losses, t0 = [], time.perf_counter()
     encoder.train()
     objective.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         order = ids[rng.permutation(ids.shape[0])]
         total = 0.0
         for chunk in batches(order, batch_size, drop_single=True):
@@ -121,4 +122,6 @@ def pretrain_encoder(encoder: nn.Module, objective: nn.Module,
             opt.step()
             total += loss.item() * chunk.shape[0]
         losses.append(total / max(ids.shape[0], 1))
+        logging.getLogger(__name__).info("pre-training epoch %d/%d: loss %.4f", epoch + 1,
+                                         epochs, losses[-1])
     return {"pretrain_loss": losses, "pretrain_seconds": time.perf_counter() - t0}

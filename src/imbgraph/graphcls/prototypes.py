@@ -2,10 +2,10 @@
 and the public code's behaviour (facts in shared/REFERENCES.md; no code copied).
 
 Routing (per attention head h, K prototypes with learned keys S):
-    a = (W_q x) S^T / sqrt(d_h)                          attention of every graph to every prototype
-    routes = TopK2(sigmoid(a) + bias)                    each graph picks K2 prototypes; the bias only
-                                                         steers the choice, it is not in the weights
-    members_k = TopK1 over graphs of a[:, k]             each prototype aggregates its K1 best graphs
+    a = (W_q x) S^T / sqrt(d_h)                attention of every graph to every prototype
+    routes = TopK2(sigmoid(a) + bias)          each graph picks K2 prototypes; the bias only
+                                               steers the choice, it is not in the weights
+    members_k = TopK1 over graphs of a[:, k]   each prototype aggregates its K1 best graphs
     proto_k = sum_{i in members_k} sigmoid(a_ik + e_k) W_v x_i
     out_i = sigmoid(g1) W_v x_i + sigmoid(g2) sum_{k in routes_i} softmax_k(a_i) proto_k
 

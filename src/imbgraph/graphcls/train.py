@@ -10,6 +10,7 @@ A method is a :class:`Learner`: an ``nn.Module`` with ``loss(batch)`` (training 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -20,6 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from imbgraph.training import EarlyStopping
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TrainSettings", "Learner", "FitResult", "fit", "predict_log_proba", "batches",
            "bucketed_batches", "budget_batches"]
@@ -96,7 +99,8 @@ def budget_batches(ids: np.ndarray, sizes: np.ndarray, size: int,
     n2 = sizes[ids].astype(np.float64) ** 2
     while lo < ids.shape[0]:  # one step per batch
         hi = lo + 1
-        while hi < ids.shape[0] and hi - lo < size and (hi + 1 - lo) * n2[lo:hi + 1].max() <= budget:
+        while (hi < ids.shape[0] and hi - lo < size
+               and (hi + 1 - lo) * n2[lo:hi + 1].max() <= budget):
             hi += 1
         out.append(ids[lo:hi])
         lo = hi
@@ -138,16 +142,18 @@ def predict_log_proba(learner: Learner, batcher: Callable[[np.ndarray], Any], id
 
 
 def _val_loss(logp: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
-    return float(F.nll_loss(logp, y, weight=weight))
+    # predictions come back on the CPU; the class weights may live on the training device
+    return float(F.nll_loss(logp, y, weight=None if weight is None else weight.to(logp.device)))
 
 
 def fit(learner: Learner, batcher: Callable[[np.ndarray], Any], train_ids: np.ndarray,
         val_ids: np.ndarray, settings: TrainSettings, rng: np.random.Generator, *,
         val_weight: torch.Tensor | None = None, sizes: np.ndarray | None = None,
-        progress: bool = False) -> FitResult:
+        progress: bool = True) -> FitResult:
     """Train ``learner`` on ``train_ids``, keep the weights of the epoch with the lowest
     validation NLL (``val_weight``: per-class weights of that loss) and load them back.
-    ``sizes`` (node count per graph) is needed when ``settings.size_buckets`` is on."""
+    ``sizes`` (node count per graph) is needed when ``settings.size_buckets`` is on.
+    ``progress``: log one INFO line per epoch (a pipeline job's log shows how far it got)."""
     bucket = settings.size_buckets and sizes is not None
     opt = torch.optim.Adam([p for p in learner.parameters() if p.requires_grad],
                            lr=settings.lr, weight_decay=settings.weight_decay)
@@ -177,7 +183,8 @@ def fit(learner: Learner, batcher: Callable[[np.ndarray], Any], train_ids: np.nd
         res.val_loss.append(vloss)
         res.epochs = epoch + 1
         if progress:
-            print(f"epoch {epoch + 1}: train {res.train_loss[-1]:.4f} val {vloss:.4f}", flush=True)
+            log.info("epoch %d/%d: train loss %.4f, val loss %.4f", epoch + 1, settings.epochs,
+                     res.train_loss[-1], vloss)
         if stopper.step(vloss, learner, epoch):
             break
     stopper.restore(learner)

@@ -1,0 +1,88 @@
+# Graph classification under class and topological imbalance (UniImb, ICLR'26, and its
+# baselines): the `graphcls:` section's validation, registrations, wildcard constraints and
+# input functions. Included only when the config has that section.
+import os
+
+from imbgraph.graphcls import config as gcfg
+
+GRAPHCLS = config["graphcls"]
+validate(GRAPHCLS, schema="../../schemas/graphcls.schema.yaml")
+gcfg.check(GRAPHCLS, where=f"{CONFIG_NAME}: graphcls")
+gcfg.check_tables(TABLES, where=CONFIG_NAME)  # metric names; the rest is check_outputs'
+GRAPHCLS_SEEDS = cfg.family_seeds(config, "graphcls")
+CATALOGS["graphcls"] = gcfg.catalog(GRAPHCLS, GRAPHCLS_SEEDS)  # no sweep figure: no sweep methods
+# seeds_per_job: 1 makes every seed a job of its own (SLURM, paper scale); by default one job
+# runs every seed of a method on a dataset and split (jobs are seconds; imports are not).
+GRAPHCLS_PER_SEED = per_seed_jobs(GRAPHCLS)
+
+G_RESULTS = f"{RESULTS}/graphcls"
+G_DATASETS = list(GRAPHCLS["datasets"])
+G_SYNTHETIC = [d for d in G_DATASETS if GRAPHCLS["datasets"][d]["source"] == "synthetic"]
+G_FILE_BASED = [d for d in G_DATASETS if d not in G_SYNTHETIC]
+G_KNN = gcfg.knn_tables(GRAPHCLS)  # G2GNN's graph-of-graphs tables, by file stem
+G_THREADS = GRAPHCLS.get("threads", 1)
+# Keyword arguments of every graphcls rule's `wildcard_constraints:`, so that a typo cannot
+# match the wrong file and other families' names stay out of these rules.
+GRAPHCLS_WILDCARDS = dict(
+    dataset=alternatives(G_DATASETS),
+    split=alternatives(list(GRAPHCLS["splits"])),
+    method=alternatives(list(GRAPHCLS["methods"])),
+    knn=alternatives(list(G_KNN)),
+    seed=r"\d+",
+)
+
+
+def graphcls_collection(dataset):
+    return f"{G_RESULTS}/data/{dataset}/collection.npz"
+
+
+def graphcls_pe(dataset):
+    """The dataset's cached random-walk PE (none when its pe_dim is 0)."""
+    return [f"{G_RESULTS}/encodings/{dataset}/rwpe.npy"] if gcfg.pe_dim(GRAPHCLS, dataset) else []
+
+
+def graphcls_knn(dataset, method):
+    """The cached kNN table of graphs a G2GNN method needs (none for other kinds)."""
+    spec = gcfg.knn_spec(GRAPHCLS["methods"][method])
+    return [f"{G_RESULTS}/knn/{dataset}/{gcfg.knn_name(spec)}.npy"] if spec else []
+
+
+def graphcls_paths(pattern):
+    """Per-seed paths of a split / run job (see job_paths in common.smk)."""
+    return job_paths(pattern, GRAPHCLS_SEEDS, GRAPHCLS_PER_SEED)
+
+
+def graphcls_job(kind, rule, *parts):
+    """A split / run job's log or benchmark file (``kind``: logs | benchmarks), with the
+    wildcards ``parts`` of its outputs and, one job per seed, the seed."""
+    parts = [RESULTS, kind, rule, *parts] + (["seed{seed}"] if GRAPHCLS_PER_SEED else [])
+    return os.path.join(*parts) + (".log" if kind == "logs" else ".tsv")
+
+
+def graphcls_split_files(wc):
+    return expand(f"{G_RESULTS}/splits/{wc.dataset}/{wc.split}/seed{{seed}}.json",
+                  seed=job_seeds(wc, GRAPHCLS_SEEDS, GRAPHCLS_PER_SEED))
+
+
+def graphcls_run_inputs(wc):
+    return {"collection": graphcls_collection(wc.dataset), "pe": graphcls_pe(wc.dataset),
+            "splits": graphcls_split_files(wc), "knn": graphcls_knn(wc.dataset, wc.method)}
+
+
+def graphcls_run_data(wc):
+    """What a run depended on besides the method, recorded in its settings.json."""
+    protocol, params = gcfg.split_params(GRAPHCLS, wc.dataset, wc.split)
+    spec = gcfg.knn_spec(GRAPHCLS["methods"][wc.method])
+    return {"split_protocol": protocol, "split_params": params,
+            "collection": gcfg.collection_params(GRAPHCLS, wc.dataset),
+            "pe": {"dim": gcfg.pe_dim(GRAPHCLS, wc.dataset),
+                   "method": GRAPHCLS.get("pe", {}).get("method", "half")},
+            "knn": None if spec is None else {"kernel": spec[0], "k": spec[1], **spec[2]}}
+
+
+def graphcls_run_metrics(dataset, split, method):
+    return expand(f"{G_RESULTS}/runs/{dataset}/{split}/{method}/seed{{seed}}/metrics.json",
+                  seed=GRAPHCLS_SEEDS)
+
+
+FAMILY_RUNS["graphcls"] = {"run": graphcls_run_metrics}
