@@ -50,7 +50,9 @@ def _cells_as_text(
     lookup = {(r["method"], r["column"]): r for r in cells.iter_rows(named=True)}
     best = _best(cells, higher_is_better)
     column_labels = column_labels or {}
-    head = ["Method"] + [f"{c} {column_labels[c]}" if column_labels.get(c) else c for c in cols]
+    # The paper's name follows our column's, unless the column is already named after it.
+    head = ["Method"] + [f"{c} {column_labels[c]}" if column_labels.get(c)
+                         and not c.startswith(column_labels[c]) else c for c in cols]
     body = []
     for m in methods:
         row = [m]
