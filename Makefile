@@ -37,7 +37,8 @@ test-fast: $(STAMP)  ## unit tests only (no Snakemake run), for development
 bench: $(STAMP)  ## performance measurements, one JSON object per line
 	$(BIN)/python benchmarks/run_all.py
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff (pyflakes, syntax, import order) and Snakemake's own lint
+	$(BIN)/ruff check src tests workflow benchmarks
 	$(BIN)/snakemake --lint
 
 clean:

@@ -29,8 +29,8 @@ import faiss
 import numpy as np
 import torch
 
-from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 from imbgraph.knn import recall, search
+from imbgraph.linkage.synthetic import FaceDomain, synthesize_faces
 
 N = 50_000
 DIM = 256

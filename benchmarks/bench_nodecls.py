@@ -18,7 +18,10 @@ step; validation excluded) of
   aggregation ``A @ H``, the full N x N edge-generator matrix with the dense edge loss, and
   soft edges as dense rows masked by the parents' neighbourhoods.
 
-Peak memory is each setting's own high-water RSS (VmHWM), measured in a subprocess.
+Peak memory is each setting's own high-water RSS (VmHWM), measured in a subprocess. Epoch
+times are reported as wall and as CPU time of the process (``_epoch_cpu``); speed-ups and the
+real-data extrapolation use CPU time, which other jobs on a shared machine do not inflate
+as much as wall time.
 Targets: GraphSMOTE-O (ours) >= 5x faster per epoch than the dense baseline on Cora;
 GraphSMOTE-O (ours) on BlogCatalog within 2 GB peak memory.
 
@@ -173,9 +176,9 @@ def time_epochs(name: str, label: str, impl: str, epochs: int) -> dict:
     if impl == "dense":
         a_dense = torch.zeros(graph.num_nodes, graph.num_nodes)
         a_dense[batch.edge_index[0], batch.edge_index[1]] = 1.0
-    times = []
+    times, cpu = [], []
     for epoch in range(epochs + 1):  # the first epoch warms up
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         model.train()
         opt.zero_grad()
         loss = (model.loss(batch) if impl == "ours"
@@ -184,7 +187,9 @@ def time_epochs(name: str, label: str, impl: str, epochs: int) -> dict:
         opt.step()
         if epoch:
             times.append(time.perf_counter() - t0)
-    return {"epoch_ms": 1000 * float(np.median(times)), "rss_mib": own_peak_rss_mib(),
+            cpu.append(time.process_time() - c0)
+    return {"epoch_ms": 1000 * float(np.median(times)),
+            "epoch_cpu_ms": 1000 * float(np.median(cpu)), "rss_mib": own_peak_rss_mib(),
             "synthetic": int(batch.new_per_class.sum()), "nodes": graph.num_nodes}
 
 
@@ -211,10 +216,13 @@ def full_runs(name: str) -> float:
     graph, split, spec = load(name)
     total = 0.0
     for label, (bal, weights) in TABLE1.items():
+        c0 = time.process_time()
         metrics, summary = run_method(graph, split, method(bal, weights, spec), seed=0,
                                       device="cpu")
-        total += summary["seconds"]
+        cpu = time.process_time() - c0
+        total += cpu
         emit(f"real_{name}_{label}_run_seconds", round(summary["seconds"], 2), "s")
+        emit(f"real_{name}_{label}_run_cpu_seconds", round(cpu, 2), "s")
         emit(f"real_{name}_{label}_epochs", summary["epochs"], "epochs")
         emit(f"real_{name}_{label}_acc_auc_f1",
              [round(metrics[k], 3) for k in ("acc", "macro_auroc", "macro_f1")], "")
@@ -246,6 +254,7 @@ def main(argv: list[str]) -> int:
                     ok &= emit(f"{key}_epoch", None, "ms", None, False)
                     continue
                 ok &= emit(f"{key}_epoch", round(r["epoch_ms"], 2), "ms")
+                ok &= emit(f"{key}_epoch_cpu", round(r["epoch_cpu_ms"], 2), "ms")
                 target = 2048 if (name, label, impl) == ("blogcatalog", "GraphSMOTE_O",
                                                          "ours") else None
                 ok &= emit(f"{key}_peak_rss", round(r["rss_mib"], 1), "MiB", target,
@@ -255,14 +264,15 @@ def main(argv: list[str]) -> int:
                      ["synthetic"] if results[name, label, "ours"] else None, "nodes")
             ours, dense = results.get((name, label, "ours")), results.get((name, label, "dense"))
             if ours and dense:
-                speedup = dense["epoch_ms"] / ours["epoch_ms"]
+                # CPU time: on a shared machine wall time also counts other people's jobs
+                speedup = dense["epoch_cpu_ms"] / ours["epoch_cpu_ms"]
                 target = 5.0 if (name, label) == ("cora", "GraphSMOTE_O") else None
                 ok &= emit(f"{name}_{label}_speedup_vs_dense", round(speedup, 1), "x", target,
                            None if target is None else speedup >= target)
     if opts.full_runs:
         for name in ("cora", "blogcatalog"):
             total = full_runs(name)
-            emit(f"real_{name}_table1_one_seed_seconds", round(total, 1), "s")
+            emit(f"real_{name}_table1_one_seed_cpu_seconds", round(total, 1), "s")
             emit(f"real_{name}_table1_three_seeds_minutes_extrapolated",
                  round(3 * total / 60, 1), "min")
     return 0 if ok else 1

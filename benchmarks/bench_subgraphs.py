@@ -28,9 +28,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from imbgraph.linkage import synthetic as synthetic_faces  # noqa: E402
 from imbgraph.io.tables import write_parquet_table  # noqa: E402
 from imbgraph.knn import search  # noqa: E402
+from imbgraph.linkage import synthetic as synthetic_faces  # noqa: E402
 from imbgraph.linkage.subgraphs import IpsSpec, Supersets, build_supersets  # noqa: E402
 from imbgraph.testing.ips_reference import ips_reference  # noqa: E402
 

@@ -1,28 +1,65 @@
-"""Compare the tables/figure CSVs of two tiny runs: old layout (dataset = split) vs new."""
-import sys, polars as pl
-a, b = sys.argv[1], sys.argv[2]
-worst = 0.0
-for t in ["table1", "table2", "table3", "clustering"]:
-    old = pl.read_csv(f"{a}/results/tables/{t}.csv")
-    new = pl.read_csv(f"{b}/results/tables/{t}.csv")
+"""Cell-by-cell difference of the face tables and Figure 3 between two finished runs.
+
+Used to show that the house refactor (issue 8) changed no number: run the tiny config on a
+checkout before and after, then
+
+    .venv/bin/python benchmarks/compare_tables.py OLD_CLONE NEW_CLONE
+
+prints, per table and column, the largest absolute difference and the number of cells that
+are empty in one run only. Tables of the old layout called the split column `dataset`; they
+are renamed so both runs join on (method, split, metric).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import polars as pl
+
+TABLES = ("table1", "table2", "table3", "clustering")
+# table3 and clustering have one split per method: join on the method alone.
+KEYS = {"table1": ["method", "split", "metric"], "table2": ["method", "split", "metric"],
+        "table3": ["method", "metric"], "clustering": ["method", "metric"]}
+
+
+def compare_table(old: pl.DataFrame, new: pl.DataFrame, name: str) -> float:
     if "split" not in old.columns:
         old = old.rename({"dataset": "split"})
-    keys = ["method", "split", "metric"]
-    if t in ("table3", "clustering"):
-        keys = ["method", "metric"]
-    j = old.join(new, on=keys, how="full", suffix="_new")
-    assert j.height == old.height == new.height, (t, old.height, new.height, j.height)
-    for c in ["mean", "std", "paper", "n_seeds"]:
-        if t == "clustering" and c in ("mean","std"):
-            jj = j.filter(pl.col("metric") != "wall_s")
-        else:
-            jj = j
-        d = (jj[c] - jj[f"{c}_new"]).abs().max()
-        nulls = (jj[c].is_null() != jj[f"{c}_new"].is_null()).sum()
-        print(f"{t:10s} {c:8s} max|diff| = {d}  null mismatches = {nulls}")
-        worst = max(worst, d or 0.0)
-old = pl.read_csv(f"{a}/results/figures/figure3.csv")
-new = pl.read_csv(f"{b}/results/figures/figure3.csv")
-j = old.join(new, on=["series", "gamma"], how="full", suffix="_new", nulls_equal=True)
-print("figure3 points", old.height, new.height, j.height, "max|diff| mean", (j["mean"] - j["mean_new"]).abs().max(), "std", (j["std"] - j["std_new"]).abs().max())
-print("methods old/new:", list(zip(j["method"], j["method_new"])))
+    joined = old.join(new, on=KEYS[name], how="full", suffix="_new")
+    if not joined.height == old.height == new.height:
+        raise SystemExit(f"{name}: rows differ (old {old.height}, new {new.height}, "
+                         f"joined {joined.height})")
+    if name == "clustering":  # wall time is a measurement, not a result
+        joined = joined.filter(pl.col("metric") != "wall_s")
+    worst = 0.0
+    for col in ("mean", "std", "paper", "n_seeds"):
+        diff = (joined[col] - joined[f"{col}_new"]).abs().max() or 0.0
+        nulls = (joined[col].is_null() != joined[f"{col}_new"].is_null()).sum()
+        print(f"{name:10s} {col:8s} max|diff| = {diff:.3g}  empty in one run only: {nulls}")
+        worst = max(worst, diff)
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("old", type=Path, help="clone (or results parent) of the first run")
+    parser.add_argument("new", type=Path, help="clone of the second run")
+    args = parser.parse_args()
+    worst = 0.0
+    for name in TABLES:
+        old = pl.read_csv(args.old / "results" / "tables" / f"{name}.csv")
+        new = pl.read_csv(args.new / "results" / "tables" / f"{name}.csv")
+        worst = max(worst, compare_table(old, new, name))
+    old = pl.read_csv(args.old / "results" / "figures" / "figure3.csv")
+    new = pl.read_csv(args.new / "results" / "figures" / "figure3.csv")
+    fig = old.join(new, on=["series", "gamma"], how="full", suffix="_new", nulls_equal=True)
+    for col in ("mean", "std"):
+        diff = (fig[col] - fig[f"{col}_new"]).abs().max() or 0.0
+        print(f"figure3    {col:8s} max|diff| = {diff:.3g}  ({old.height} / {new.height} points)")
+        worst = max(worst, diff)
+    print(f"largest difference anywhere: {worst:.3g}")
+
+
+if __name__ == "__main__":
+    main()

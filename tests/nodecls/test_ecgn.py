@@ -14,6 +14,7 @@ from imbgraph.errors import ConfigError
 from imbgraph.nodecls.clusters import node_clusters
 from imbgraph.nodecls.ecgn import (
     ECGN_BALANCING,
+    pretrain_key,
     pretrain_settings,
     run_ecgn,
     run_pretrain,
@@ -65,7 +66,7 @@ METHODS = {
                                  "target": 10},
     "ECGN (Without SMOTE)": {"name": "ecgn", "clusters": 3, "smote": False},
     "ECGN": {"name": "ecgn", "clusters": 3, "target": 10, "pretrain_epochs": 60},
-    "ECGN smoothed": {"name": "ecgn", "clusters": 3, "target": 10, "smooth": True},
+    "ECGN unsmoothed": {"name": "ecgn", "clusters": 3, "target": 10, "smooth": False},
     "ECGN scale": {"name": "ecgn", "clusters": 3, "scale": 1.0},
     "Without global integration": {"name": "ecgn", "clusters": 3, "inference": "local"},
     "Average": {"name": "ecgn", "clusters": 3, "target": 10, "transfer": "average"},
@@ -127,6 +128,10 @@ def test_cached_pretraining_gives_the_in_process_numbers(graph, split, clusters)
     assert pretrain_settings(method(bal)) == pretrain_settings(method(variant))
     assert pretrain_settings(method(bal)) != pretrain_settings(
         method({**bal, "clusters": 4}))
+    assert pretrain_key(method(bal)) == pretrain_key(method(variant))
+    assert pretrain_key(method(bal)) == pretrain_key(method({**bal, "clusters": 4}))  # k aside
+    assert pretrain_key(method(bal)) != pretrain_key(method({**bal, "pretrain_epochs": 7}))
+    assert len(pretrain_key(method(bal))) == 10
 
 
 def test_pretraining_of_another_k_is_refused(graph, split, clusters):
@@ -186,7 +191,7 @@ def test_isolated_nodes_and_several_components():
     split = make_split(g.y, g.class_names, {**SPLIT, "minority": [2],
                                             "test_per_class": None}, seed=0)
     c = node_clusters(g, 4, seed=0)
-    for label in ("ECGN", "ClusterGCN", "GraphSAGE (Cluster Features)", "ECGN smoothed"):
+    for label in ("ECGN", "ClusterGCN", "GraphSAGE (Cluster Features)", "ECGN unsmoothed"):
         metrics, _ = run(g, split, c, {**METHODS[label], "clusters": 4})
         assert metrics["acc"] > 0.4, label
 

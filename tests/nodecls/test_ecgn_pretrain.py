@@ -14,9 +14,11 @@ import torch
 from imbgraph.errors import InputError
 from imbgraph.nodecls.clusters import cluster_subgraph, node_clusters
 from imbgraph.nodecls.ecgn_pretrain import (
+    SPARSE_BELOW,
     ClusterGNN,
     ClusterPretrain,
     PaddedLayout,
+    SparseInput,
     per_cluster_macro_f1,
     pretrain_clusters,
     read_pretrain,
@@ -180,3 +182,41 @@ def test_record_and_file_round_trip(graph, tmp_path):
     torch.save({"seeds": {"0": {"embeddings": 1}}}, tmp_path / "bad.pt")
     with pytest.raises(InputError, match="bad.pt: not a cluster pre-training file"):
         read_pretrain(tmp_path / "bad.pt")
+
+
+@pytest.mark.parametrize("conv", ["sage", "gcn"])
+def test_sparse_first_layer_equals_dense(graph, conv):
+    x, ei, _, c = tensors(graph)
+    x = x * (torch.rand(x.shape, generator=torch.Generator().manual_seed(0)) < 0.2)  # sparse
+    lay = PaddedLayout(ei, c, 3)
+    model = ClusterGNN(template(conv), 3)
+    with torch.no_grad():
+        for p in model.params:
+            p.add_(torch.randn_like(p) * 0.3)
+    model.eval()
+    dense, _ = model(lay.pad(x), lay.adj)
+    sparse, _ = model(SparseInput(lay.sparse_blocks(x), lay), lay.adj)
+    torch.testing.assert_close(lay.unpad(sparse), lay.unpad(dense), rtol=1e-5, atol=1e-5)
+    g_dense = torch.autograd.grad(lay.unpad(dense).sum(), list(model.params))
+    sparse, _ = model(SparseInput(lay.sparse_blocks(x), lay), lay.adj)
+    g_sparse = torch.autograd.grad(lay.unpad(sparse).sum(), list(model.params))
+    for a, b in zip(g_dense, g_sparse):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_sparse_features_pretrain_like_dense(graph):
+    x, ei, y, c = tensors(graph)
+    x = x * (torch.rand(x.shape, generator=torch.Generator().manual_seed(1)) < 0.03)
+    assert float((x != 0).float().mean()) < SPARSE_BELOW  # takes the sparse path
+    kw = dict(epochs=4, patience=10, lr=0.01, weight_decay=0.0)
+    train, none = torch.arange(0, 110, 2), torch.zeros(0, dtype=torch.long)
+    a = pretrain_clusters(template(), x, ei, y, c, 3, train, none, **kw)
+    import imbgraph.nodecls.ecgn_pretrain as mod
+
+    old = mod.SPARSE_BELOW
+    mod.SPARSE_BELOW = -1.0  # force the dense path
+    try:
+        b = pretrain_clusters(template(), x, ei, y, c, 3, train, none, **kw)
+    finally:
+        mod.SPARSE_BELOW = old
+    torch.testing.assert_close(a.embeddings, b.embeddings, rtol=1e-4, atol=1e-5)

@@ -8,7 +8,13 @@ import pytest
 
 from imbgraph.errors import InputError
 from imbgraph.io.tables import write_parquet_table
-from imbgraph.nodecls.graph import NodeGraph, read_graph, write_graph
+from imbgraph.nodecls.graph import (
+    NodeGraph,
+    read_graph,
+    read_labels,
+    write_features,
+    write_graph,
+)
 
 
 def small():
@@ -30,6 +36,17 @@ def test_from_edges_canonical():
     assert g.edge_homophily() == pytest.approx(2 / 6)
     a = g.adjacency().toarray()
     assert (a == a.T).all() and a.trace() == 0 and a.sum() == 6
+
+
+def test_subgraph():
+    g = small()
+    sub = g.subgraph(np.array([2, 0, 4]))
+    # edges among {2, 0}: 0-2 -> local 1-0
+    assert sub.edge_index.tolist() == [[0, 1], [1, 0]]
+    assert sub.y.tolist() == [1, 0, 0] and sub.x[0].tolist() == [4.0, 5.0]
+    assert sub.class_names == g.class_names
+    with pytest.raises(ValueError, match="distinct"):
+        g.subgraph(np.array([1, 1]))
 
 
 def test_validation_errors():
@@ -79,3 +96,19 @@ def test_bad_files_name_the_file(tmp_path):
                         tmp_path / "far.parquet")
     with pytest.raises(InputError, match=r"far.parquet: node ids outside \[0, 5\)"):
         read_graph(paths[0], tmp_path / "far.parquet", paths[2])
+
+
+def test_labels_and_features_alone(tmp_path):
+    g = small()
+    paths = [tmp_path / "features.npy", tmp_path / "edges.parquet", tmp_path / "nodes.parquet"]
+    write_graph(g, *paths)
+    y, names = read_labels(paths[2])
+    assert y.tolist() == g.y.tolist() and names == ("a", "b")
+    write_features(np.arange(10, dtype=np.float64).reshape(5, 2), tmp_path / "dw.npy")
+    x = np.load(tmp_path / "dw.npy")
+    assert x.dtype == np.float32 and x.shape == (5, 2)
+    assert read_graph(tmp_path / "dw.npy", paths[1], paths[2]).num_features == 2
+    write_parquet_table(pa.table({"y": np.array([0, 5])}), tmp_path / "bad.parquet",
+                        metadata={"class_names": '["a", "b"]'})
+    with pytest.raises(InputError, match=r"bad.parquet: labels outside \[0, 2\)"):
+        read_labels(tmp_path / "bad.parquet")

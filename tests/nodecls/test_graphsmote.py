@@ -79,6 +79,11 @@ def test_sampled_edge_loss_is_unbiased(weighting):
                                    neg_ratio=20, edge_keys=keys).detach())
                    for _ in range(30)])
     assert est == pytest.approx(exact, rel=0.02)
+    # edges sampled too (max_pairs below the 40 edges): still unbiased
+    est = np.mean([float(edge_loss(gen, h, ei, negative_weight=weighting, dense_below=0,
+                                   neg_ratio=20, max_pairs=10, edge_keys=keys).detach())
+                   for _ in range(200)])
+    assert est == pytest.approx(exact, rel=0.03)
     with pytest.raises(ValueError, match="negative_weight = 'x'"):
         edge_loss(gen, h, ei, negative_weight="x")
 

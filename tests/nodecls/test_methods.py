@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from imbgraph.nodecls.methods import BALANCING, metrics_record, run_method
+from imbgraph.nodecls.methods import BALANCING, metrics_record, run_method, run_records
 from imbgraph.nodecls.splits import make_split
 
 METHODS = {
@@ -91,3 +91,23 @@ def test_metrics_record():
                          metrics={"acc": 0.5})
     assert list(rec) == ["task", "dataset", "split", "method", "method_label", "seed", "acc"]
     assert rec["task"] == "nodecls"
+
+
+def test_run_records_are_the_three_files_of_a_run(tiny_graph, tiny_split, make_method):
+    m = make_method({"name": "smote", "scale": 1.0})
+    metrics, summary, settings = run_records(
+        tiny_graph, tiny_split, m, seed=3, dataset="d", split_name="s", method_name="SMOTE",
+        data={"split_spec": {"protocol": "artificial"}}, device="cpu")
+    assert list(metrics)[:6] == ["task", "dataset", "split", "method", "method_label", "seed"]
+    assert (metrics["task"], metrics["dataset"], metrics["split"], metrics["method"],
+            metrics["seed"]) == ("nodecls", "d", "s", "SMOTE", 3)
+    assert metrics == metrics_record(dataset="d", split="s", method="SMOTE",
+                                     label=m["label"], seed=3,
+                                     metrics=run_method(tiny_graph, tiny_split, m, seed=3,
+                                                        device="cpu")[0])
+    assert "seconds" in summary and "seconds" not in metrics
+    assert settings["resolved"] == m and settings["split_spec"] == {"protocol": "artificial"}
+    counts = tiny_split.counts(tiny_graph.y, tiny_graph.num_classes)
+    assert settings["split_counts"]["train"] == counts["train"].tolist()
+    assert settings["minority"] == [tiny_graph.class_names[c] for c in tiny_split.minority]
+    assert settings["graph"]["nodes"] == tiny_graph.num_nodes

@@ -18,16 +18,38 @@ def test_sage_layer_equals_pyg(width):
     x = torch.randn(6, width, dtype=torch.float64)
     layer = SAGELayer(width, 4).double()
     out = layer(x, Adjacency.from_edge_index(EI, 6))
-    torch.testing.assert_close(out, layer.conv(x, EI))
-    assert isinstance(layer.conv, SAGEConv)
+    pyg = SAGEConv(width, 4, aggr="mean").double()
+    pyg.load_state_dict(layer.conv.state_dict())  # same parameter names and shapes
+    torch.testing.assert_close(out, pyg(x, EI))
 
 
 def test_gcn_layer_equals_pyg():
     torch.manual_seed(0)
     x = torch.randn(6, 5, dtype=torch.float64)
     layer = GCNLayer(5, 3).double()
-    torch.testing.assert_close(layer(x, Adjacency.from_edge_index(EI, 6)), layer.conv(x, EI))
-    assert isinstance(layer.conv, GCNConv)
+    with torch.no_grad():
+        layer.conv.bias.normal_()  # PyG starts it at zero: make it count
+    pyg = GCNConv(5, 3).double()
+    pyg.load_state_dict(layer.conv.state_dict())
+    torch.testing.assert_close(layer(x, Adjacency.from_edge_index(EI, 6)), pyg(x, EI))
+
+
+@pytest.mark.parametrize("conv, in_channels, out_channels", [
+    (SAGEConv, 7, 5), (GCNConv, 7, 5), (SAGEConv, 64, 16)])
+def test_initialisation_follows_pyg(conv, in_channels, out_channels):
+    """The same seed gives PyG's parameters (to float rounding of the bounds) and leaves
+    torch's random stream where PyG leaves it."""
+    layer_cls = SAGELayer if conv is SAGEConv else GCNLayer
+    torch.manual_seed(3)
+    ours = layer_cls(in_channels, out_channels).conv.state_dict()
+    after_ours = torch.rand(1)
+    torch.manual_seed(3)
+    theirs = conv(in_channels, out_channels).state_dict()
+    after_theirs = torch.rand(1)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        torch.testing.assert_close(ours[name], theirs[name], rtol=1e-6, atol=1e-7)
+    assert after_ours.item() == after_theirs.item()
 
 
 def test_extra_edges_of_weight_one_equal_real_edges():
@@ -65,6 +87,24 @@ def test_gradients():
     assert adj.num_nodes == 8 and adj.num_extra == 6
 
 
+def test_constant_extra_edges_csr_path_matches_edge_list_path():
+    torch.manual_seed(0)
+    base = Adjacency.from_edge_index(EI, 6)
+    src, dst = torch.tensor([6, 7, 7]), torch.tensor([0, 1, 6])
+    w = torch.rand(3, dtype=torch.float64)
+    x = torch.randn(8, 3, dtype=torch.float64, requires_grad=True)
+    const = base.augment(8, src, dst, w)  # weights without grad: CSR path
+    soft = base.augment(8, src, dst, w.clone().requires_grad_(True))  # edge-list path
+    for op in ("mean", "gcn"):
+        a, b = getattr(const, op)(x), getattr(soft, op)(x)
+        torch.testing.assert_close(a, b)
+        ga, = torch.autograd.grad(a.sum(), x)
+        gb, = torch.autograd.grad(b.sum(), x)
+        torch.testing.assert_close(ga, gb)
+    assert torch.autograd.gradcheck(lambda x: const.mean(x), (x,))
+    torch.testing.assert_close(const.mean(x.detach()), soft.mean(x.detach()))
+
+
 def test_neighbors():
     adj = Adjacency.from_edge_index(EI, 6)
     owner, nbr = adj.neighbors(torch.tensor([2, 5, 0]))
@@ -85,3 +125,37 @@ def test_gnn_parts_compose_and_build():
         GNN(0, 3)
     with pytest.raises(ValueError, match="model name = 'gat'"):
         build_model({"name": "gat"}, 5, 3)
+
+
+@pytest.mark.parametrize("density", [0.02, 0.5])  # sparse (CSR) and dense wide inputs
+@pytest.mark.parametrize("layer_cls", [SAGELayer, GCNLayer])
+def test_wide_input_cache_gives_the_plain_products_and_gradients(density, layer_cls):
+    """The first layer's wide product: CSR for a sparse input, reused from the validation
+    pass by the next training step; values and gradients as the plain dense computation,
+    through weight updates (the cache follows the weights' versions)."""
+    torch.manual_seed(0)
+    x = (torch.rand(30, 50, dtype=torch.float64) < density).double()
+    x[0, 0] = 1.0
+    adj = Adjacency.from_edge_index(torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]]), 30)
+    layer = layer_cls(50, 4).double()
+    plain = layer_cls(50, 4).double()
+    plain.load_state_dict(layer.state_dict())
+    plain._wide = lambda x, ws: x @ torch.cat(ws).t()  # the uncached computation
+    opt = torch.optim.SGD(layer.parameters(), lr=0.5)
+    opt_plain = torch.optim.SGD(plain.parameters(), lr=0.5)
+    for _ in range(3):  # train step, then a validation pass: as fit() does
+        for model, o in ((layer, opt), (plain, opt_plain)):
+            o.zero_grad()
+            (model(x, adj) ** 2).sum().backward()
+        for (name, p), q in zip(layer.named_parameters(), plain.parameters()):
+            torch.testing.assert_close(p.grad, q.grad, msg=name)
+        opt.step()
+        opt_plain.step()
+        with torch.no_grad():
+            torch.testing.assert_close(layer(x, adj), plain(x, adj))
+    assert (layer._wide._csr is not None) == (density < 0.05)
+    # a new input (synthetic rows appended) is not served from the cache
+    x2 = torch.cat([x, x[:3] * 2])
+    adj2 = Adjacency.from_edge_index(torch.tensor([[0, 1], [1, 0]]), 33)
+    with torch.no_grad():
+        torch.testing.assert_close(layer(x2, adj2), plain(x2, adj2))

@@ -16,6 +16,7 @@ from imbgraph.nodecls.splits import (
     make_split,
     make_splits,
     oversampling_targets,
+    read_split,
     read_splits,
     resolve_classes,
     write_splits,
@@ -157,6 +158,8 @@ def test_oversampling_targets():
     # balance: up to the mean training class (55 // 4 = 13)
     assert oversampling_targets(c, [2, 3], "balance").tolist() == [0, 0, 3, 8]
     assert oversampling_targets(c, [], 2.0).tolist() == [0, 0, 0, 0]
+    # majority (ECGN's Over-Sampling): up to the largest training class
+    assert oversampling_targets(c, [2, 3], "majority").tolist() == [0, 0, 10, 15]
 
 
 def test_write_read_round_trip(tmp_path):
@@ -168,6 +171,11 @@ def test_write_read_round_trip(tmp_path):
     back = read_splits(tmp_path / "s.parquet")
     assert sorted(back) == [0, 3] and back[0] == splits[0] and back[3] == splits[3]
     assert back[3].minority == (2,)
+    write_splits({3: splits[3]}, tmp_path / "seed3.parquet")  # one file per seed
+    assert read_split(tmp_path / "seed3.parquet", 3) == splits[3]
+    with pytest.raises(InputError, match=r"seed3.parquet: no split for seed 0 \(it holds "
+                                         r"seeds \[3\]\)"):
+        read_split(tmp_path / "seed3.parquet", 0)
     (tmp_path / "bad.parquet").write_bytes(b"PAR1junk")
     with pytest.raises(InputError, match="bad.parquet: not a splits table"):
         read_splits(tmp_path / "bad.parquet")

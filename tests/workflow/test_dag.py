@@ -11,6 +11,11 @@ LINKAGE_RULES = ("synthesize_faces", "import_learn_to_cluster", "make_subset", "
                  "metis_partition", "build_subgraphs", "train_linkage", "evaluate_linkage",
                  "cluster_baseline")
 
+NODECLS_RULES = ("build_node_graph", "deepwalk_features", "split_nodes", "metis_node_clusters",
+                 "pretrain_ecgn", "run_nodecls")
+GRAPHCLS_RULES = ("synthesize_graphs", "import_graphs", "random_walk_pe", "graph_kernel_knn",
+                  "split_graphs", "run_graphcls")
+
 
 def test_default_dag_jobs_per_rule(tmp_path):
     config = write_config(tmp_path, "config.yaml")
@@ -33,7 +38,36 @@ def test_default_dag_jobs_per_rule(tmp_path):
         "evaluate_linkage": 138,
         "cluster_baseline": 18,
     }
-    assert counts == {"render_table": 4, "render_figure": 1, "all": 1}
+    # Node classification. Data: 6 generated graphs, DeepWalk for the 2 featureless ones;
+    # a split file set per (graph, split): 8 on the Cora stand-in, 5 others; METIS at 7 k on
+    # each of ECGN's 3 graphs.
+    # GraphSMOTE's 9 methods (each job runs the 3 seeds): Table 1 on 3 graphs (27), Table 2's
+    # 4 imbalance ratios (36), Table 3's GCN rows (9), the long-tail table's 3 rho (27) and
+    # Figure 3's 4 methods x 6 scales (24): 123. ECGN on its 3 graphs: Table 2's 12 methods,
+    # Figure 2's 7 cluster counts (a point sets k explicitly, so it does not reuse ECGN's
+    # run), Table 4's 3 transfer strategies, Table 3's local inference on Cora and CiteSeer
+    # only: 3 x 22 + 2 = 68. Pre-training is cached once per graph (3 jobs, shared by ECGN,
+    # its variants and "without SMOTE").
+    nodecls = {rule: counts.pop(rule) for rule in NODECLS_RULES if rule in counts}
+    assert nodecls == {
+        "build_node_graph": 6,
+        "deepwalk_features": 2,
+        "split_nodes": 13,
+        "metis_node_clusters": 21,
+        "pretrain_ecgn": 3,
+        "run_nodecls": 123 + 68,
+    }
+    # Graph classification: 3 generated collections, each with its random-walk encodings
+    # and its kernel kNN graph (G2GNN); a class and a topology split per collection.
+    graphcls = {rule: counts.pop(rule) for rule in GRAPHCLS_RULES if rule in counts}
+    assert graphcls == {
+        "synthesize_graphs": 3,
+        "random_walk_pe": 3,
+        "graph_kernel_knn": 3,
+        "split_graphs": 6,
+        "run_graphcls": 63,
+    }
+    assert counts == {"render_table": 14, "render_figure": 3, "all": 1}
 
 
 def test_one_job_per_seed_when_asked(tmp_path):

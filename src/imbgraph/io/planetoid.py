@@ -9,8 +9,9 @@ truncated or malformed one raises :class:`InputError` naming it.
 
 Class names: Planetoid stores one-hot labels without names. The names below are the LINQS
 class names matched to Planetoid ids by class size (all sizes differ; see REFERENCES.md):
-Cora sizes [351, 217, 418, 818, 426, 298, 180]; other datasets get ``class_<i>``. CiteSeer's 15 test-index gaps are isolated
-nodes PyG fills with zero features and label 0 (its convention, kept).
+Cora sizes [351, 217, 418, 818, 426, 298, 180]; other datasets get ``class_<i>``. CiteSeer's
+15 test-index gaps are isolated nodes PyG fills with zero features and label 0 (its
+convention, kept). The raw files are pickles: read only files from a trusted source.
 """
 
 from __future__ import annotations

@@ -1,114 +1,270 @@
-"""The ``nodecls:`` config section: cross-key checks and resolution of its entries.
+"""The ``nodecls:`` config section: cross-key checks, resolution of its entries into the
+plain values the rules pass on through ``params:``, and what the section offers to tables
+and figures (:func:`catalog`).
 
-workflow/schemas/nodecls.schema.yaml checks types, ranges, enums and unknown keys; this
-module adds what a schema cannot express (a method naming an undeclared model, a split's
-minority class the dataset lacks, a training count of zero, a graph without features and
-without DeepWalk) and resolves entries into the plain dicts the rules pass on through
-``params:`` (:func:`resolve_method`, :func:`resolve_split`). Every error is a
+workflow/schemas/nodecls.schema.yaml checks types, ranges, unknown keys and every registry
+name (models, balancing strategies, losses, class weights, split protocols, generators,
+readers, validation criteria: its enums, which tests/nodecls/test_config.py keeps equal to
+the registries). This module adds what a schema cannot express (a method naming an undeclared
+model, a split's minority class the dataset lacks, a training count of zero, a graph without
+features and without DeepWalk, a cluster count for a dataset that is not declared) and
+resolves entries (:func:`resolve_method`, :func:`resolve_split`). Every error is a
 :class:`~imbgraph.errors.ConfigError` naming the key (``nodecls.methods.X.model = ...``).
+
+Snakemake imports this module at every start (and every SLURM job re-parses the Snakefile),
+so it imports neither torch nor PyG nor scikit-learn: the few registry facts it needs (which
+balancing strategies add synthetic nodes, which read METIS clusters and their defaults, the
+training defaults) are plain data here, kept equal to the registries by unit tests.
+
+Two hyperparameters can be swept by a figure (:func:`vary`): ``scale``, the over-sampling
+scale of a method that adds synthetic nodes (GraphSMOTE Figure 3), and ``clusters``, the
+METIS cluster count of a cluster-based method (ECGN Figure 2).
+
+A split may carry ``per_dataset:`` overrides (ECGN's protocol: one split whose minority
+classes, counts and over-sampling scale differ per dataset); such a split is a run split of
+the datasets it lists only.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from imbgraph import config as cfg
 from imbgraph.errors import ConfigError
 from imbgraph.io.planetoid import PLANETOID_CLASS_NAMES
-from imbgraph.losses import CLASS_WEIGHTS
-from imbgraph.nodecls.balancing import LOSSES
-from imbgraph.nodecls.datasets import GENERATORS, READERS, dataset_path, synthetic_class_names
-from imbgraph.nodecls.methods import BALANCING, OVERSAMPLING
-from imbgraph.nodecls.models import MODELS
-from imbgraph.nodecls.splits import SPLITS, resolve_classes
-from imbgraph.nodecls.train import SELECT, TrainConfig
+from imbgraph.nodecls.datasets import dataset_path, synthetic_class_names
+from imbgraph.nodecls.splits import resolve_classes
 
-__all__ = ["BALANCING_DEFAULTS", "LOSS_DEFAULTS", "MODEL_DEFAULTS", "TRAIN_DEFAULTS",
-           "check", "check_run", "known_class_names", "method_fingerprint", "needs_deepwalk",
-           "resolve_method", "resolve_split", "sweep_methods", "with_sweep_methods"]
+__all__ = ["BALANCING_DEFAULTS", "CLUSTER_BALANCING", "CLUSTER_PARAM", "LOSS_DEFAULTS",
+           "MODEL_DEFAULTS", "OVERSAMPLING", "SCALE_PARAM", "TRAIN_DEFAULTS", "TRANSFER",
+           "catalog", "check", "check_run", "check_runs", "cluster_count", "cluster_keys",
+           "cluster_rule_params", "raw_files",
+           "known_class_names", "method_fingerprint", "needs_clusters", "needs_deepwalk",
+           "pretrain_method", "pretrain_plan", "pretrain_settings", "requested_runs",
+           "resolve_method", "resolve_split", "run_splits", "vary"]
 
 MODEL_DEFAULTS = {"hidden": 64, "dropout": 0.1, "encoder_layers": 1, "classifier_layers": 1}
 BALANCING_DEFAULTS: dict[str, dict[str, Any]] = {
     "graphsmote": {"edges": "soft", "threshold": 0.5, "edge_weight": 1e-6,
                    "pretrain_epochs": 0, "negative_weight": "balanced", "neg_ratio": 1.0,
-                   "dense_below": 1024},
+                   "dense_below": 1024, "max_pairs": 20000},
 }
 LOSS_DEFAULTS = {"name": "ce", "class_weights": "none"}
-TRAIN_DEFAULTS = {k: v for k, v in asdict(TrainConfig()).items()}
+#: :class:`imbgraph.nodecls.train.TrainConfig`'s defaults (a test keeps them equal)
+TRAIN_DEFAULTS: dict[str, Any] = {"max_epochs": 1000, "patience": 100, "lr": 1e-3,
+                                  "weight_decay": 5e-4, "select": "macro_f1", "min_epochs": 0,
+                                  "pretrain_lr": None}
+
+#: balancing strategies that add synthetic nodes and so take an over-sampling ``scale``
+#: (:data:`imbgraph.nodecls.methods.OVERSAMPLING`)
+OVERSAMPLING = ("oversampling", "smote", "embed_smote", "graphsmote")
+#: the cluster-based strategies of :data:`imbgraph.nodecls.ecgn.ECGN_BALANCING`: name ->
+#: (reads the dataset's METIS clusters, balancing defaults)
+CLUSTER_BALANCING: dict[str, tuple[bool, dict[str, Any]]] = {
+    "cb_sampling": (False, {}),
+    "cluster_features": (True, {}),
+    "cluster_gcn": (True, {"clusters_per_batch": 1}),
+    "ecgn": (True, {"pretrain": True, "pretrain_epochs": 200, "pretrain_patience": 40,
+                    "smooth": True, "smote": True, "max_fraction": 0.5, "seed_fraction": 0.5,
+                    "transfer": "none", "inference": "global"}),
+}
+#: ECGN Table 4's weight-transfer strategies (:data:`imbgraph.nodecls.ecgn.TRANSFER`)
+TRANSFER = ("none", "average", "largest", "best")
+
+SCALE_PARAM = "scale"  # GraphSMOTE Figure 3
+CLUSTER_PARAM = "clusters"  # ECGN Figure 2
 
 
-# --- resolution ---------------------------------------------------------------------------
-def resolve_split(section: dict, name: str) -> dict[str, Any]:
-    """The split entry ``name`` as the split rule needs it (a copy)."""
-    return dict(section["splits"][name])
+# --- splits ---------------------------------------------------------------------------------
+def resolve_split(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
+    """The split entry ``name`` as the split rule of ``dataset`` needs it: a copy, with the
+    dataset's ``per_dataset`` overrides applied."""
+    spec = {k: v for k, v in section["splits"][name].items() if k != "per_dataset"}
+    if dataset is not None:
+        spec.update(section["splits"][name].get("per_dataset", {}).get(dataset, {}))
+    return copy.deepcopy(spec)
+
+
+def run_splits(section: dict, dataset: str) -> list[str]:
+    """The splits a table or figure may run on ``dataset``: every split without
+    ``per_dataset`` overrides, and those whose overrides name the dataset."""
+    return [s for s, spec in section["splits"].items()
+            if "per_dataset" not in spec or dataset in spec["per_dataset"]]
+
+
+# --- methods --------------------------------------------------------------------------------
+def needs_clusters(entry: dict) -> bool:
+    """Whether a method entry's job reads the dataset's METIS clusters."""
+    name = entry["balancing"]["name"]
+    return name in CLUSTER_BALANCING and CLUSTER_BALANCING[name][0]
+
+
+def cluster_count(section: dict, dataset: str, method: str, *,
+                  where: str = "nodecls") -> int | None:
+    """k of the run (dataset, method): the method's ``balancing.clusters``, else the
+    dataset's ``clusters.k``; None for a method that reads no clusters."""
+    entry = section["methods"][method]
+    if not needs_clusters(entry):
+        return None
+    own = entry["balancing"].get(CLUSTER_PARAM)
+    if own is not None:
+        return int(own)
+    per_dataset = section.get("clusters", {}).get("k", {})
+    if dataset not in per_dataset:
+        raise ConfigError(
+            f"{where}.clusters.k has no entry for dataset {dataset!r} and "
+            f"{where}.methods.{method}.balancing.clusters is not set; method {method!r} "
+            "needs METIS clusters (ECGN: 3 on Cora and CiteSeer, 7 on Amazon Computers)")
+    return int(per_dataset[dataset])
+
+
+def cluster_rule_params(section: dict, k: int) -> dict[str, int]:
+    """``params:`` of the METIS rule of one k: ``{k, seed}`` (``clusters.metis_seed``)."""
+    return {"k": int(k), "seed": int(section.get("clusters", {}).get("metis_seed", 0))}
+
+
+def _needs_amount(bal: dict) -> bool:
+    # ECGN's cluster-aware SMOTE adds nodes; without its own count it takes the split's
+    return (bal["name"] == "ecgn" and bool(bal.get("smote", True))
+            and bal.get("inference", "global") == "global"
+            and bal.get("target") is None and bal.get("scale") is None)
 
 
 def resolve_method(section: dict, name: str, *, split: str | None = None,
-                   where: str = "nodecls") -> dict[str, Any]:
-    """Everything a training job needs for method ``name``: ``label``, ``model`` (defaults
-    filled in), ``balancing`` (with its over-sampling ``scale``: the method's own, else the
-    split's ``oversampling_scale``), ``loss`` and ``train`` (``training`` defaults under the
-    method's own ``train``)."""
+                   dataset: str | None = None, where: str = "nodecls") -> dict[str, Any]:
+    """Everything a training job needs for method ``name`` on (``dataset``, ``split``):
+    ``label``, ``model`` (defaults filled in), ``balancing``, ``loss`` and ``train``
+    (``training`` under the method's own ``train``, over :data:`TRAIN_DEFAULTS`).
+
+    The over-sampling ``scale`` of a method that adds synthetic nodes is its own, else the
+    split's ``oversampling_scale`` (so every method of a table adds the same number of
+    nodes); a cluster-based method gets its defaults and, given the dataset, the run's
+    cluster count ``balancing.clusters``.
+    """
     methods = section["methods"]
     if name not in methods:
         raise ConfigError(f"{where}.methods: {name!r} is not a method (declared: "
-                          f"{sorted(section['methods'])})")
+                          f"{sorted(methods)})")
     m = methods[name]
     if m["model"] not in section["models"]:
         raise ConfigError(f"{where}.methods.{name}.model = {m['model']!r} is not declared "
                           f"under {where}.models (declared: {sorted(section['models'])})")
     model = {**MODEL_DEFAULTS, **section["models"][m["model"]]}
     bal_name = m["balancing"]["name"]
-    bal = {**BALANCING_DEFAULTS.get(bal_name, {}), **m["balancing"]}
-    if bal_name in OVERSAMPLING and "scale" not in bal:
-        scale = section["splits"].get(split, {}).get("oversampling_scale") if split else None
-        if scale is None:
-            raise ConfigError(
-                f"{where}.methods.{name}.balancing.scale is not set and split {split!r} "
-                f"declares no oversampling_scale; set one of them (GraphSMOTE: 2.0 on Cora, "
-                f"'balance' on BlogCatalog and Twitter)")
-        bal["scale"] = scale
+    split_scale = (resolve_split(section, split, dataset).get("oversampling_scale")
+                   if split is not None and split in section["splits"] else None)
+    if bal_name in CLUSTER_BALANCING:
+        bal = {**CLUSTER_BALANCING[bal_name][1], **m["balancing"]}
+        k = cluster_count(section, dataset, name, where=where) if dataset else None
+        if k is not None:
+            bal[CLUSTER_PARAM] = k
+        if _needs_amount(bal):
+            if split_scale is None:
+                raise ConfigError(
+                    f"{where}.methods.{name}.balancing sets neither 'target' nor 'scale' and "
+                    f"{where}.splits.{split} declares no oversampling_scale; cluster-aware SMOTE "
+                    "needs one (ECGN: raise each minority class from 20 to 100 training "
+                    "nodes on Cora, scale 4.0)")
+            bal["scale"] = split_scale
+    else:
+        bal = {**BALANCING_DEFAULTS.get(bal_name, {}), **m["balancing"]}
+        if bal_name in OVERSAMPLING and "scale" not in bal:
+            if split_scale is None:
+                raise ConfigError(
+                    f"{where}.methods.{name}.balancing.scale is not set and "
+                    f"{where}.splits.{split} declares no oversampling_scale; set one of them (GraphSMOTE: 2.0 on "
+                    f"Cora, 'balance' on BlogCatalog and Twitter)")
+            bal["scale"] = split_scale
     loss = {**LOSS_DEFAULTS, **m.get("loss", {})}
     train = {**TRAIN_DEFAULTS, **section.get("training", {}), **m.get("train", {})}
-    return {"label": m.get("label", name), "model": model, "balancing": bal, "loss": loss,
-            "train": train}
+    return copy.deepcopy({"label": m.get("label", name), "model": model, "balancing": bal,
+                          "loss": loss, "train": train})
 
 
-# --- Figure 3: metrics vs the over-sampling scale -------------------------------------------
-def _point_name(method: str, scale: float) -> str:
-    return f"{method}-s{float(scale):g}"
+def method_fingerprint(method: dict) -> str:
+    """A stable string of a resolved method (equal settings, equal string)."""
+    return json.dumps(method, sort_keys=True)
 
 
-def sweep_methods(section: dict, methods: Iterable[str],
-                  scales: Iterable[float]) -> dict[str, dict[float, str]]:
-    """Method name of every (swept method, scale) point: ``<method>-s<scale>``, an entry
-    equal to the method but for ``balancing.scale`` (:func:`with_sweep_methods` declares
-    them). Methods without synthetic nodes have no scale and are left out."""
-    out = {}
-    for name in methods:
-        if section["methods"][name]["balancing"]["name"] in OVERSAMPLING:
-            out[name] = {float(s): _point_name(name, s) for s in scales}
-    return out
+def vary(entry: dict, param: str, value: float) -> dict:
+    """A method entry with a swept hyperparameter set (the family's ``Catalog.vary``):
+    ``scale`` (GraphSMOTE Figure 3) for a method that adds synthetic nodes, ``clusters``
+    (ECGN Figure 2) for one that reads METIS clusters; ConfigError otherwise."""
+    name = entry["balancing"]["name"]
+    if param == SCALE_PARAM:
+        if name not in OVERSAMPLING:
+            raise ConfigError(f"sweep over {SCALE_PARAM!r}: balancing {name!r} adds no "
+                              f"synthetic nodes (expected one of {list(OVERSAMPLING)})")
+        if not value > 0:
+            raise ConfigError(f"sweep over {SCALE_PARAM!r}: value {value!r} is not a scale > 0")
+        return {**copy.deepcopy(entry), "balancing": {**entry["balancing"], "scale": value}}
+    if param == CLUSTER_PARAM:
+        if not needs_clusters(entry):
+            raise ConfigError(f"sweep over {CLUSTER_PARAM!r}: balancing {name!r} uses no "
+                              "clusters")
+        if int(value) != value or value < 1:
+            raise ConfigError(f"sweep over {CLUSTER_PARAM!r}: value {value!r} is not a "
+                              "cluster count >= 1")
+        return {**copy.deepcopy(entry), "balancing": {**entry["balancing"],
+                                                      CLUSTER_PARAM: int(value)}}
+    raise ConfigError(f"sweep param {param!r}: nodecls methods sweep {SCALE_PARAM!r} "
+                      f"(over-sampling scale) or {CLUSTER_PARAM!r} (METIS clusters)")
 
 
-def with_sweep_methods(section: dict, sweeps: Iterable[tuple[Iterable[str], Iterable[float]]]
-                       ) -> dict[str, dict]:
-    """``section['methods']`` plus the entries every (methods, scales) sweep needs; use
-    ``{**section, "methods": with_sweep_methods(section, ...)}`` wherever sweep points are
-    resolved. A point that is already declared is kept as declared."""
-    methods = dict(section["methods"])
-    for names, scales in sweeps:
-        scales = list(scales)
-        for base, points in sweep_methods(section, names, scales).items():
-            entry = section["methods"][base]
-            for scale, point in points.items():
-                bal = {**entry["balancing"], "scale": scale}
-                methods.setdefault(point, {**entry, "balancing": bal,
-                                           "label": f"{entry.get('label', base)} "
-                                                    f"(scale={scale:g})"})
-    return methods
+# --- ECGN's cached pre-training ---------------------------------------------------------------
+def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
+    """What determines an ECGN method's pre-training (the light twin of
+    :func:`imbgraph.nodecls.ecgn.pretrain_settings`; a test keeps them equal)."""
+    bal = {**CLUSTER_BALANCING["ecgn"][1], **method["balancing"]}
+    return {"model": method["model"], "clusters": bal.get(CLUSTER_PARAM),
+            "pretrain_epochs": int(bal["pretrain_epochs"]),
+            "pretrain_patience": int(bal["pretrain_patience"]),
+            "lr": float(method["train"]["lr"]),
+            "weight_decay": float(method["train"]["weight_decay"])}
+
+
+def _pretrain_key(settings: dict[str, Any]) -> str:
+    s = {k: v for k, v in settings.items() if k != CLUSTER_PARAM}
+    return hashlib.sha1(json.dumps(s, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def pretrain_method(settings: dict[str, Any]) -> dict[str, Any]:
+    """A resolved method that pre-trains as ``settings`` say (the pre-training rule's
+    method: none of the settings of the runs that read it but these)."""
+    return {"model": dict(settings["model"]),
+            "balancing": {"name": "ecgn", CLUSTER_PARAM: settings[CLUSTER_PARAM],
+                          "pretrain_epochs": settings["pretrain_epochs"],
+                          "pretrain_patience": settings["pretrain_patience"]},
+            "train": {"lr": settings["lr"], "weight_decay": settings["weight_decay"]}}
+
+
+def pretrain_plan(section: dict, runs: list[tuple[str, str, str]], *,
+                  where: str = "nodecls") -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The ECGN pre-trainings worth caching: those that two or more requested runs share.
+
+    Returns {(dataset, split, method): {"k", "key", "settings"}} for every run that reads
+    a cached pre-training (its file: ``pretrain/{dataset}/{split}/k{k}_{key}/...``); a run
+    whose pre-training no other run shares trains it in its own job (the numbers are the
+    same either way: ECGN reseeds every stage).
+    """
+    keyed: dict[tuple[str, str, str], tuple] = {}
+    for d, s, m in runs:
+        if section["methods"][m]["balancing"]["name"] != "ecgn":
+            continue
+        r = resolve_method(section, m, split=s, dataset=d, where=where)
+        if not r["balancing"]["pretrain"]:
+            continue
+        settings = pretrain_settings(r)
+        keyed[(d, s, m)] = (d, s, settings[CLUSTER_PARAM], _pretrain_key(settings), settings)
+    uses: dict[tuple, int] = {}
+    for v in keyed.values():
+        uses[v[:4]] = uses.get(v[:4], 0) + 1
+    return {run: {"k": v[2], "key": v[3], "settings": v[4]}
+            for run, v in keyed.items() if uses[v[:4]] > 1}
 
 
 # --- datasets -------------------------------------------------------------------------------
@@ -131,53 +287,61 @@ def known_class_names(entry: dict) -> tuple[str, ...] | None:
     return None
 
 
+def raw_files(section: dict, dataset: str) -> list[str]:
+    """The raw files a dataset's graph is read from (none for a synthetic one)."""
+    from imbgraph.io.planetoid import PLANETOID_FILES
+
+    entry = section["datasets"][dataset]
+    if entry["source"] == "synthetic":
+        return []
+    path = dataset_path(entry, section.get("data_root"))
+    if entry["source"] == "planetoid":
+        folder = path / entry["name"] / "raw"
+        return [str(folder / f"ind.{entry['name'].lower()}.{p}") for p in PLANETOID_FILES]
+    return [str(path)]
+
+
 # --- checks ---------------------------------------------------------------------------------
 def check(section: dict, *, where: str = "nodecls", check_files: bool = True) -> None:
-    """Raise :class:`ConfigError` naming the first inconsistent key of the section."""
+    """Raise :class:`ConfigError` naming the first inconsistent key of the section (after
+    the schema: registry names are the schema's enums)."""
 
     def fail(msg: str) -> None:
         raise ConfigError(f"{where}.{msg}")
 
-    for name, spec in section["models"].items():
-        if spec["name"] not in MODELS:
-            fail(f"models.{name}.name = {spec['name']!r}; expected one of {sorted(MODELS)}")
     labels: dict[str, str] = {}
     for name, m in section["methods"].items():
         key = f"methods.{name}"
         if m["model"] not in section["models"]:
             fail(f"{key}.model = {m['model']!r} is not declared under {where}.models "
                  f"(declared: {sorted(section['models'])})")
-        bal = m["balancing"]["name"]
-        if bal not in BALANCING:
-            fail(f"{key}.balancing.name = {bal!r}; expected one of {sorted(BALANCING)}")
         loss = m.get("loss", LOSS_DEFAULTS)
-        if loss.get("name", "ce") not in LOSSES:
-            fail(f"{key}.loss.name = {loss['name']!r}; expected one of {sorted(LOSSES)}")
-        weights = loss.get("class_weights", "none")
-        if weights not in CLASS_WEIGHTS:
-            fail(f"{key}.loss.class_weights = {weights!r}; expected one of "
-                 f"{sorted(CLASS_WEIGHTS)}")
-        if weights == "effective_number" and "beta" not in loss.get("class_weight_params", {}):
+        if (loss.get("class_weights") == "effective_number"
+                and "beta" not in loss.get("class_weight_params", {})):
             fail(f"{key}.loss.class_weight_params.beta is required by class_weights "
                  "'effective_number' (Cui et al.: 0.999 or 0.9999)")
-        select = {**section.get("training", {}), **m.get("train", {})}.get("select", "macro_f1")
-        if select not in SELECT:
-            fail(f"{key}.train.select = {select!r}; expected one of {sorted(SELECT)}")
         label = m.get("label", name)
         if label in labels:
             fail(f"{key}.label = {label!r} is also the label of methods.{labels[label]}; "
                  "labels name table rows and must differ")
         labels[label] = name
+        _check_cluster_method(m["balancing"], f"{where}.{key}.balancing")
+    for name, k in section.get("clusters", {}).get("k", {}).items():
+        if name not in section["datasets"]:
+            fail(f"clusters.k.{name}: not a dataset declared under {where}.datasets "
+                 f"(declared: {sorted(section['datasets'])})")
+        if isinstance(k, bool) or int(k) != k or k < 1:
+            fail(f"clusters.k.{name} = {k!r}; expected an integer >= 1")
     for name, spec in section["splits"].items():
-        _check_split(spec, f"{where}.splits.{name}")
+        for dataset in spec.get("per_dataset", {}):
+            if dataset not in section["datasets"]:
+                fail(f"splits.{name}.per_dataset.{dataset}: not a dataset declared under "
+                     f"{where}.datasets (declared: {sorted(section['datasets'])})")
+        for dataset in spec.get("per_dataset") or [None]:
+            key = f"{where}.splits.{name}" + (f".per_dataset.{dataset}" if dataset else "")
+            _check_split(resolve_split(section, name, dataset), key)
     for name, entry in section["datasets"].items():
         key = f"{where}.datasets.{name}"
-        if entry["source"] == "synthetic" and entry["generator"] not in GENERATORS:
-            raise ConfigError(f"{key}.generator = {entry['generator']!r}; expected one of "
-                              f"{sorted(GENERATORS)}")
-        if entry["source"] not in ("synthetic", *READERS):
-            raise ConfigError(f"{key}.source = {entry['source']!r}; expected 'synthetic' or one "
-                              f"of {sorted(READERS)}")
         if needs_deepwalk(entry) and "deepwalk" not in entry:
             raise ConfigError(f"{key}: the graph has no node features; add a 'deepwalk' block "
                               "(GraphSMOTE: 64-d DeepWalk embeddings)")
@@ -190,12 +354,37 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
                                   f"{section.get('data_root')!r})")
 
 
+def _check_cluster_method(bal: dict, key: str) -> None:
+    if bal["name"] not in CLUSTER_BALANCING:
+        return
+    full = {**CLUSTER_BALANCING[bal["name"]][1], **bal}
+    k = full.get(CLUSTER_PARAM)
+    if k is not None and (isinstance(k, bool) or int(k) != k or k < 1):
+        raise ConfigError(f"{key}.clusters = {k!r}; expected an integer >= 1")
+    if bal["name"] != "ecgn":
+        return
+    if full["transfer"] not in TRANSFER:
+        raise ConfigError(f"{key}.transfer = {full['transfer']!r}; expected one of "
+                          f"{list(TRANSFER)}")
+    if full["inference"] not in ("global", "local"):
+        raise ConfigError(f"{key}.inference = {full['inference']!r}; expected 'global' or "
+                          "'local'")
+    if not full["pretrain"] and (full["inference"] == "local" or full["transfer"] != "none"):
+        raise ConfigError(f"{key}: inference 'local' and weight transfer use the cluster "
+                          "networks, so they need pretrain: true")
+    if "target" in full and "scale" in full:
+        raise ConfigError(f"{key}: give the synthetic-node count as 'target' (raise each "
+                          "minority class to this many training nodes; ECGN 100 on Cora) or "
+                          "'scale', not both")
+
+
 def _check_split(spec: dict, key: str) -> None:
     protocol = spec["protocol"]
-    if protocol not in SPLITS:
-        raise ConfigError(f"{key}.protocol = {protocol!r}; expected one of {sorted(SPLITS)}")
     if protocol == "artificial":
-        ratio = float(spec.get("imbalance_ratio", 1.0))
+        for req in ("minority", "imbalance_ratio"):
+            if req not in spec:
+                raise ConfigError(f"{key}.{req} is required by protocol 'artificial'")
+        ratio = float(spec["imbalance_ratio"])
         if not 0.0 < ratio <= 1.0:
             raise ConfigError(f"{key}.imbalance_ratio = {ratio}; expected a value in (0, 1]")
         per = int(spec.get("train_per_class", 20))
@@ -208,8 +397,11 @@ def _check_split(spec: dict, key: str) -> None:
         if (spec.get("val_fraction") or 0) + (spec.get("test_fraction") or 0) > 1 + 1e-9:
             raise ConfigError(f"{key}: val_fraction + test_fraction > 1 (they are fractions of "
                               "each class's nodes left after training)")
-    if protocol == "longtail" and float(spec["rho"]) < 1:
-        raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
+    if protocol == "longtail":
+        if "rho" not in spec:
+            raise ConfigError(f"{key}.rho is required by protocol 'longtail'")
+        if float(spec["rho"]) < 1:
+            raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
     if protocol == "genuine":
         total = (float(spec.get("train_fraction", 0.25)) + float(spec.get("val_fraction", 0.25))
                  + float(spec.get("test_fraction") or 0))
@@ -220,23 +412,90 @@ def _check_split(spec: dict, key: str) -> None:
 
 def check_run(section: dict, dataset: str, split: str, method: str, *,
               where: str = "nodecls") -> None:
-    """Check one (dataset, split, method) cell a table or figure asks for: all declared, the
-    split's minority classes exist in the dataset (when its class names are known before
-    reading it), and the method resolves (its over-sampling scale is set)."""
+    """Check one (dataset, split, method) run a table or figure asks for: all declared, the
+    split runs on the dataset, its minority classes exist in the dataset (when its class
+    names are known before reading it), and the method resolves there (its over-sampling
+    scale and cluster count are given)."""
     if dataset not in section["datasets"]:
         raise ConfigError(f"{where}: dataset {dataset!r} is not declared under "
                           f"{where}.datasets (declared: {sorted(section['datasets'])})")
     if split not in section["splits"]:
         raise ConfigError(f"{where}: split {split!r} is not declared under {where}.splits "
                           f"(declared: {sorted(section['splits'])})")
-    spec = section["splits"][split]
+    if split not in run_splits(section, dataset):
+        raise ConfigError(f"{where}.splits.{split}.per_dataset has no entry for dataset "
+                          f"{dataset!r} (it lists {sorted(section['splits'][split]['per_dataset'])})")
+    spec = resolve_split(section, split, dataset)
     names = known_class_names(section["datasets"][dataset])
     if names is not None and "minority" in spec:
         resolve_classes(spec["minority"], names,
                         key=f"{where}.splits.{split}.minority (dataset {dataset!r})")
-    resolve_method(section, method, split=split, where=where)
+    resolve_method(section, method, split=split, dataset=dataset, where=where)
 
 
-def method_fingerprint(method: dict) -> str:
-    """A stable string of a resolved method (equal settings, equal string)."""
-    return json.dumps(method, sort_keys=True)
+def requested_runs(config: dict, catalog: cfg.Catalog) -> list[tuple[str, str, str]]:
+    """Every (dataset, split, method) run that the config's nodecls tables and figures read
+    (sweep points under their :func:`imbgraph.config.sweep_methods` names), sorted. Cells
+    naming something undeclared are left out: :func:`imbgraph.config.check_outputs` reports
+    them."""
+    out: set[tuple[str, str, str]] = set()
+
+    def add(d, s, m):
+        if d in catalog.datasets and m in catalog.methods and s in catalog.splits(d):
+            out.add((d, s, m))
+
+    tables = config.get("tables", {})
+    for t in tables.values():
+        if t["task"] != "nodecls":
+            continue
+        if t.get("kind", "grid") == "rows":
+            for r in t["rows"]:
+                if "method" in r and "split" in r:
+                    add(r["dataset"], r["split"], r["method"])
+            continue
+        for c in cfg.grid_columns(t):
+            for m in t["rows"]:
+                add(c["dataset"], c["split"], m)
+    for f in config.get("figures", {}).values():
+        if f["task"] != "nodecls" or ("table" in f and f["table"] not in tables):
+            continue
+        if any(m not in catalog.methods for m in f["methods"]):
+            continue
+        try:
+            points = cfg.sweep_methods(catalog, f)
+        except ConfigError:
+            continue  # check_outputs names the method that cannot be swept
+        names = [n for p in points.values() for n in p.values()]
+        names += [f["baseline"]] if "baseline" in f else []
+        for d in cfg.figure_datasets(f):
+            for s in cfg.figure_splits(config, f):
+                for m in names:
+                    if d in catalog.datasets and s in catalog.splits(d):
+                        out.add((d, s, m))
+    return sorted(out)
+
+
+def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
+               where: str = "nodecls") -> None:
+    """:func:`check_run` of every run (e.g. :func:`requested_runs`)."""
+    for d, s, m in runs:
+        check_run(section, d, s, m, where=where)
+
+
+def cluster_keys(section: dict, runs: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
+    """The (dataset, k) METIS partitions the runs read, sorted."""
+    return sorted({(d, k) for d, _, m in runs
+                   if (k := cluster_count(section, d, m)) is not None})
+
+
+def catalog(section: dict, seeds: list[int]) -> cfg.Catalog:
+    """What this section offers to tables and figures (:class:`imbgraph.config.Catalog`)."""
+    return cfg.Catalog(
+        datasets=list(section["datasets"]),
+        methods=dict(section["methods"]),
+        splits=lambda d: run_splits(section, d),
+        spec=lambda entry: cfg.spec_json(entry, {**TRAIN_DEFAULTS,
+                                                 **section.get("training", {})}),
+        vary=vary,
+        seeds=list(seeds),
+    )

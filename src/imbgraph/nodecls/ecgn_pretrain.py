@@ -13,7 +13,10 @@ in a padded (k, m, F) block, m the largest cluster. A layer is then one ``torch.
 each cluster's weights plus one sparse aggregation over the block-diagonal intra-cluster
 graph (:class:`PaddedLayout`), so the cost of an epoch is that of one full-graph forward
 whatever k is, with no Python loop over clusters or nodes. METIS balances cluster sizes
-(k-way, 3% tolerance), so padding wastes little. The per-cluster weights commute with the
+(k-way, 3% tolerance), so padding wastes little. Bag-of-words features (at most
+:data:`SPARSE_BELOW` non-zero: Cora 1.3%, CiteSeer 0.9%) enter the first layer as
+per-cluster sparse CSR blocks instead (:class:`SparseInput`: one sparse product per
+cluster, a loop over the k clusters; ~11x faster than the dense product on CiteSeer). The per-cluster weights commute with the
 mean aggregation because every edge stays inside one cluster, which lets wide inputs be
 projected before aggregating, as :class:`~imbgraph.nodecls.models.SAGELayer` does.
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -41,8 +45,8 @@ from imbgraph.errors import InputError
 from imbgraph.nodecls.models import GNN, Adjacency
 from imbgraph.training import load_torch, save_torch
 
-__all__ = ["ClusterGNN", "ClusterPretrain", "PaddedLayout", "per_cluster_macro_f1",
-           "pretrain_clusters", "read_pretrain", "write_pretrain"]
+__all__ = ["SPARSE_BELOW", "ClusterGNN", "ClusterPretrain", "PaddedLayout", "SparseInput",
+           "per_cluster_macro_f1", "pretrain_clusters", "read_pretrain", "write_pretrain"]
 
 
 def _dropout(h: torch.Tensor, p: float, training: bool) -> torch.Tensor:
@@ -63,6 +67,8 @@ class PaddedLayout:
     adj : :class:`Adjacency` over the k * m rows holding the intra-cluster edges only
         (padding rows are isolated)
     cluster : (n,) int64 cluster of every node
+    order : (n,) int64 node ids cluster by cluster (the row order of :meth:`sparse_blocks`)
+    counts : (k,) int64 nodes per cluster
     """
 
     def __init__(self, edge_index: torch.Tensor, clusters: torch.Tensor, k: int) -> None:
@@ -75,7 +81,7 @@ class PaddedLayout:
         rank = torch.arange(n, device=c.device) - first[c[order]]
         self.slot = torch.empty(n, dtype=torch.long, device=c.device)
         self.slot[order] = c[order] * self.m + rank
-        self.cluster = c
+        self.cluster, self.order, self.counts = c, order, counts
         same = c[edge_index[0]] == c[edge_index[1]]
         ei = self.slot[edge_index[:, same]]
         self.adj = Adjacency.from_edge_index(ei, self.k * self.m, device=c.device)
@@ -88,6 +94,34 @@ class PaddedLayout:
     def unpad(self, h: torch.Tensor) -> torch.Tensor:
         """(k, m, F) -> (n, F) in node order."""
         return h.reshape(self.k * self.m, h.shape[-1])[self.slot]
+
+    def sparse_blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Each cluster's rows of ``x`` (n, d) as a sparse CSR (n_c, d) (bag-of-words
+        features: Cora 1.3%, CiteSeer 0.9% non-zero)."""
+        xs = x[self.order]
+        bounds = torch.cumsum(self.counts, 0).tolist()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "sparse CSR support is in beta"
+            return [xs[a:b].to_sparse_csr() for a, b in zip([0, *bounds[:-1]], bounds)]
+
+    def pad_ordered(self, h: torch.Tensor) -> torch.Tensor:
+        """(n, F) rows in :attr:`order` -> (k, m, F) (differentiable)."""
+        out = h.new_zeros(self.k * self.m, h.shape[1]).index_copy(0, self.slot[self.order], h)
+        return out.view(self.k, self.m, h.shape[1])
+
+
+#: pre-train on sparse per-cluster blocks when the features are at most this dense: the
+#: first layer then costs nnz x F instead of n x d x F (CiteSeer: ~11x faster)
+SPARSE_BELOW = 0.05
+
+
+@dataclass
+class SparseInput:
+    """First-layer input of :class:`ClusterGNN` as per-cluster sparse CSR blocks
+    (:meth:`PaddedLayout.sparse_blocks`) instead of a padded dense (k, m, d) block."""
+
+    blocks: list[torch.Tensor]
+    layout: PaddedLayout
 
 
 class ClusterGNN(nn.Module):
@@ -103,7 +137,8 @@ class ClusterGNN(nn.Module):
     network as a state dict of the template's names (weight transfer, Table 4).
 
     Shapes:
-        - **input:** padded features (k, m, F_in), the layout's :class:`Adjacency`
+        - **input:** padded features (k, m, F_in) or a :class:`SparseInput`, the layout's
+          :class:`Adjacency`
         - **output:** logits (k, m, C), last convolution's output (k, m, hidden)
     """
 
@@ -127,21 +162,33 @@ class ClusterGNN(nn.Module):
         e = self.num_encoder
         return f"encoder.{i}.conv" if i < e else f"classifier.{i - e}.conv"
 
-    def forward(self, x: torch.Tensor, adj: Adjacency) -> tuple[torch.Tensor, torch.Tensor]:
-        k, m = x.shape[0], x.shape[1]
+    def _project(self, h, w: torch.Tensor, sparse: "SparseInput | None") -> torch.Tensor:
+        """Each cluster's rows times its own weight (k, out, in): (k, m, out). The first
+        layer may read sparse per-cluster blocks (a loop over the k clusters, one sparse
+        product each) instead of the padded dense block (one bmm)."""
+        if sparse is None:
+            return torch.bmm(h, w.transpose(1, 2))
+        rows = [torch.sparse.mm(b, w[c].T) for c, b in enumerate(sparse.blocks)]
+        return sparse.layout.pad_ordered(torch.cat(rows))
+
+    def forward(self, x: "torch.Tensor | SparseInput",
+                adj: Adjacency) -> tuple[torch.Tensor, torch.Tensor]:
+        sparse = x if isinstance(x, SparseInput) else None
+        k, m = (sparse.layout.k, sparse.layout.m) if sparse else (x.shape[0], x.shape[1])
         h = x
         for i in range(self.num_convs):
             p = self._conv_prefix(i)
+            first = sparse if i == 0 else None
             if self.conv == "sage":
                 wl, wr = self.stacked(f"{p}.lin_l.weight"), self.stacked(f"{p}.lin_r.weight")
                 f = wl.shape[1]
-                out = torch.bmm(h, torch.cat([wl, wr], dim=1).transpose(1, 2))
+                out = self._project(h, torch.cat([wl, wr], dim=1), first)
                 flat = out.reshape(k * m, 2 * f)
                 agg = adj.mean(flat[:, :f].contiguous()).view(k, m, f)
                 h = agg + out[:, :, f:] + self.stacked(f"{p}.lin_l.bias")[:, None, :]
             else:  # gcn: the block-diagonal normalised propagation of each cluster's XW
                 w = self.stacked(f"{p}.lin.weight")
-                out = torch.bmm(h, w.transpose(1, 2))
+                out = self._project(h, w, first)
                 f = w.shape[1]
                 h = adj.gcn(out.reshape(k * m, f)).view(k, m, f)
                 h = h + self.stacked(f"{p}.bias")[:, None, :]
@@ -253,7 +300,8 @@ def pretrain_clusters(template: GNN, x: torch.Tensor, edge_index: torch.Tensor,
     device = x.device
     layout = PaddedLayout(edge_index, clusters, k)
     model = ClusterGNN(template, k).to(device)
-    xp = layout.pad(x)
+    dense = x.shape[1] == 0 or float((x != 0).float().mean()) > SPARSE_BELOW
+    xp = layout.pad(x) if dense else SparseInput(layout.sparse_blocks(x), layout)
     c_train, c_val = layout.cluster[train], layout.cluster[val]
     n_train = torch.bincount(c_train, minlength=k)
     trained = n_train > 0

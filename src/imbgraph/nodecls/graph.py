@@ -27,7 +27,7 @@ from imbgraph.graph import symmetric_adjacency
 from imbgraph.io.atomic import atomic_path
 from imbgraph.io.tables import read_parquet_table, table_metadata, write_parquet_table
 
-__all__ = ["NodeGraph", "read_graph", "write_graph"]
+__all__ = ["NodeGraph", "read_graph", "read_labels", "write_features", "write_graph"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +58,8 @@ class NodeGraph:
     def __post_init__(self) -> None:
         n = self.y.shape[0] if self.y.ndim == 1 else -1
         if n < 0 or self.y.dtype != np.int64:
-            raise ValueError(f"NodeGraph.y must be int64 of shape (n,): {self.y.dtype} {self.y.shape}")
+            raise ValueError(f"NodeGraph.y must be int64 of shape (n,): {self.y.dtype} "
+                             f"{self.y.shape}")
         if self.x.ndim != 2 or self.x.shape[0] != n or self.x.dtype != np.float32:
             raise ValueError(f"NodeGraph.x must be float32 of shape ({n}, d): "
                              f"{self.x.dtype} {self.x.shape}")
@@ -98,6 +99,21 @@ class NodeGraph:
         """The same graph with other node features (e.g. DeepWalk embeddings)."""
         return NodeGraph(np.ascontiguousarray(x, dtype=np.float32), self.edge_index, self.y,
                          self.class_names)
+
+    def subgraph(self, nodes: np.ndarray) -> "NodeGraph":
+        """The subgraph induced by ``nodes`` (k,) (distinct node ids), its node i being
+        ``nodes[i]``; all classes keep their ids and names (ECGN's per-cluster graphs,
+        ClusterGCN's batches)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if np.unique(nodes).shape[0] != nodes.shape[0]:
+            raise ValueError("subgraph: node ids must be distinct")
+        local = np.full(self.num_nodes, -1, dtype=np.int64)
+        local[nodes] = np.arange(nodes.shape[0])
+        src, dst = local[self.edge_index]
+        keep = (src >= 0) & (dst >= 0)
+        order = np.lexsort((dst[keep], src[keep]))
+        return NodeGraph(self.x[nodes], np.stack([src[keep][order], dst[keep][order]]),
+                         self.y[nodes], self.class_names)
 
     # --- views --------------------------------------------------------------------------------
     @property
@@ -152,11 +168,16 @@ def _csr_edges(a: sp.csr_matrix) -> np.ndarray:
 
 
 # --- files ------------------------------------------------------------------------------------
+def write_features(x: np.ndarray, path: str | os.PathLike) -> None:
+    """A (n, d) float32 feature matrix as ``.npy``, atomically (DeepWalk's output too)."""
+    with atomic_path(path, suffix=".npy") as tmp:
+        np.save(tmp, np.ascontiguousarray(x, dtype=np.float32))
+
+
 def write_graph(graph: NodeGraph, features: str | os.PathLike, edges: str | os.PathLike,
                 nodes: str | os.PathLike) -> None:
     """Write ``graph`` as features.npy + edges.parquet + nodes.parquet (each atomically)."""
-    with atomic_path(features, suffix=".npy") as tmp:
-        np.save(tmp, graph.x)
+    write_features(graph.x, features)
     src, dst = graph.edge_index
     once = src < dst
     write_parquet_table(pa.table({"src": src[once], "dst": dst[once]}), edges)
@@ -164,16 +185,26 @@ def write_graph(graph: NodeGraph, features: str | os.PathLike, edges: str | os.P
                         metadata={"class_names": json.dumps(list(graph.class_names))})
 
 
-def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
-               nodes: str | os.PathLike) -> NodeGraph:
-    """Read a graph written by :func:`write_graph`; bad files raise InputError naming them."""
+def read_labels(nodes: str | os.PathLike) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The labels (n,) int64 and class names of a graph's ``nodes.parquet`` (what a split
+    needs); a bad file raises InputError naming it."""
     try:
         y_table = read_parquet_table(nodes)
         y = y_table.column("y").to_numpy().astype(np.int64)
-        names = json.loads(table_metadata(y_table)["class_names"])
-    except (OSError, KeyError, ValueError, pa.ArrowException) as err:
+        names = tuple(str(s) for s in json.loads(table_metadata(y_table)["class_names"]))
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as err:
         raise InputError(f"{nodes}: not a nodes table (expected Parquet with an int64 column "
                          f"'y' and 'class_names' metadata): {err}") from None
+    if y.size and (y.min() < 0 or y.max() >= len(names)):
+        raise InputError(f"{nodes}: labels outside [0, {len(names)}) for the "
+                         f"{len(names)} class names")
+    return y, names
+
+
+def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
+               nodes: str | os.PathLike) -> NodeGraph:
+    """Read a graph written by :func:`write_graph`; bad files raise InputError naming them."""
+    y, names = read_labels(nodes)
     try:
         e_table = read_parquet_table(edges)
         src = e_table.column("src").to_numpy().astype(np.int64)
@@ -193,7 +224,4 @@ def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
         raise InputError(f"{features}: features contain NaN or inf")
     if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
         raise InputError(f"{edges}: node ids outside [0, {n}) (the {n} nodes of {nodes})")
-    if n and (y.min() < 0 or y.max() >= len(names)):
-        raise InputError(f"{nodes}: labels outside [0, {len(names)}) for the "
-                         f"{len(names)} class names")
     return NodeGraph.from_edges(x, src, dst, y, names)

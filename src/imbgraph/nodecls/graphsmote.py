@@ -17,11 +17,12 @@ One training step (paper Algorithm 1, lines 6-13):
 L_edge = ||E - A||_F^2 over the real nodes (eq. 6; self pairs left out), by default with
 GraphSMOTE code's weighting: each non-edge weighs E / (n^2 - E), so that non-edges together
 weigh as much as the edges (the unweighted eq. 6, ``negative_weight="full"``, drives every
-score to 0: 99.9% of Cora's pairs are non-edges). Above
-``dense_below`` nodes it is estimated without the N x N matrix: the exact sum over all edges
-plus the sum over ``neg_ratio`` x E uniformly drawn non-edges, scaled up to all non-edges
-(an unbiased estimate of the same quantity, so lambda keeps its meaning). The pre* variants first train the encoder and generator on L_edge alone for
-``pretrain_epochs`` epochs.
+score to 0: 99.9% of Cora's pairs are non-edges). Above ``dense_below`` nodes it is
+estimated without the N x N matrix: the exact sum over all edges plus the sum over
+``neg_ratio`` x E uniformly drawn non-edges, scaled up to all non-edges (an unbiased
+estimate of the same quantity, so lambda keeps its meaning); graphs of more than
+``max_pairs`` edges sample their edges too. The pre* variants first train the encoder and
+generator on L_edge alone for ``pretrain_epochs`` epochs.
 
 Defects of the public code fixed here (README): the neighbour index of the up-sampling (see
 :mod:`imbgraph.nodecls.smote`), synthetic nodes missing from the T path's loss, the dense
@@ -39,11 +40,13 @@ from imbgraph.nodecls.balancing import BalancedModel, Batch, _augmented_ce, weig
 from imbgraph.nodecls.models import GNN, Adjacency
 from imbgraph.nodecls.smote import SmoteDraw, draw_smote, interpolate
 
-__all__ = ["DENSE_BELOW", "EdgeGenerator", "GraphSMOTE", "NEGATIVE_WEIGHTS", "candidate_edges",
-           "edge_loss", "undirected_keys"]
+__all__ = ["DENSE_BELOW", "EdgeGenerator", "GraphSMOTE", "MAX_PAIRS", "NEGATIVE_WEIGHTS",
+           "candidate_edges", "edge_loss", "undirected_keys"]
 
 #: graphs of at most this many nodes get the exact dense edge loss by default
 DENSE_BELOW = 1024
+#: the sampled edge loss scores at most this many edges (and as many non-edges) per step
+MAX_PAIRS = 20000
 
 
 class EdgeGenerator(nn.Module):
@@ -91,7 +94,7 @@ NEGATIVE_WEIGHTS = ("balanced", "full")
 
 def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tensor, *,
               negative_weight: str = "balanced", neg_ratio: float = 1.0,
-              dense_below: int = DENSE_BELOW,
+              dense_below: int = DENSE_BELOW, max_pairs: int | None = MAX_PAIRS,
               edge_keys: torch.Tensor | None = None) -> torch.Tensor:
     """sum over off-diagonal pairs (u, v) of the n = h.shape[0] real nodes of
     w_uv (E_uv - A_uv)^2, with w = 1 on edges and on non-edges either 1 (``"full"``: the
@@ -106,6 +109,8 @@ def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tenso
     negative_weight : ``"balanced"`` or ``"full"`` (see above)
     neg_ratio : non-edges drawn per undirected edge for the estimate (n > dense_below)
     dense_below : exact dense computation up to this many nodes
+    max_pairs : above this many undirected edges, the edge term too is estimated from this
+        many edges drawn uniformly with replacement (BlogCatalog: 334K edges); None: all
     edge_keys : :func:`undirected_keys` of ``edge_index`` (computed when None)
 
     Returns
@@ -125,14 +130,19 @@ def edge_loss(generator: EdgeGenerator, h: torch.Tensor, edge_index: torch.Tenso
         a = torch.zeros(n, n, device=h.device, dtype=s.dtype)
         a[src, dst] = 1.0
         off = 1.0 - torch.eye(n, device=h.device, dtype=s.dtype)
-        w_neg = 1.0 if negative_weight == "full" else src.shape[0] / max(n * (n - 1) - src.shape[0], 1)
+        e = src.shape[0]
+        w_neg = 1.0 if negative_weight == "full" else e / max(n * (n - 1) - e, 1)
         weight = (a + (1.0 - a) * w_neg) * off
         return (weight * (s - a) ** 2).sum()
     keys = undirected_keys(edge_index, n) if edge_keys is None else edge_keys
     z = generator.project(h)
-    eu, ev = keys // n, keys % n
-    pos = ((1.0 - generator.score(z[eu], z[ev])) ** 2).sum()
-    m = max(1, int(round(neg_ratio * keys.shape[0])))
+    n_edges = keys.shape[0]
+    pairs = keys
+    if max_pairs is not None and n_edges > max_pairs:
+        pairs = keys[torch.randint(0, n_edges, (max_pairs,), device=h.device)]
+    eu, ev = pairs // n, pairs % n
+    pos = ((1.0 - generator.score(z[eu], z[ev])) ** 2).sum() * (n_edges / max(pairs.shape[0], 1))
+    m = max(1, int(round(neg_ratio * pairs.shape[0])))
     u = torch.randint(0, n, (m,), device=h.device)
     v = (u + torch.randint(1, n, (m,), device=h.device)) % n  # uniform over v != u
     probe = torch.minimum(u, v) * n + torch.maximum(u, v)
@@ -172,13 +182,13 @@ class GraphSMOTE(BalancedModel):
         threshold: edge threshold eta of T (paper 0.5).
         edge_weight: lambda, the weight of L_edge (paper 1e-6; L_edge is not normalised).
         pretrain_epochs: epochs on L_edge alone before training (preT / preO; 0: none).
-        negative_weight, neg_ratio, dense_below: see :func:`edge_loss`.
+        negative_weight, neg_ratio, dense_below, max_pairs: see :func:`edge_loss`.
     """
 
     def __init__(self, gnn: GNN, criterion=weighted_ce, *, edges: str = "soft",
                  threshold: float = 0.5, edge_weight: float = 1e-6, pretrain_epochs: int = 0,
                  negative_weight: str = "balanced", neg_ratio: float = 1.0,
-                 dense_below: int = DENSE_BELOW) -> None:
+                 dense_below: int = DENSE_BELOW, max_pairs: int | None = MAX_PAIRS) -> None:
         super().__init__(gnn, criterion)
         if edges not in ("soft", "threshold"):
             raise ValueError(f"edges = {edges!r}; expected 'soft' (O) or 'threshold' (T)")
@@ -186,6 +196,7 @@ class GraphSMOTE(BalancedModel):
         self.edges, self.threshold = edges, float(threshold)
         self.edge_weight, self.pretrain_epochs = float(edge_weight), int(pretrain_epochs)
         self.neg_ratio, self.dense_below = float(neg_ratio), int(dense_below)
+        self.max_pairs = None if max_pairs is None else int(max_pairs)
         if negative_weight not in NEGATIVE_WEIGHTS:
             raise ValueError(f"negative_weight = {negative_weight!r}; expected one of "
                              f"{NEGATIVE_WEIGHTS}")
@@ -198,7 +209,8 @@ class GraphSMOTE(BalancedModel):
             self._keys = (batch.edge_index, undirected_keys(batch.edge_index, batch.num_nodes))
         return edge_loss(self.generator, h, batch.edge_index,
                          negative_weight=self.negative_weight, neg_ratio=self.neg_ratio,
-                         dense_below=self.dense_below, edge_keys=self._keys[1])
+                         dense_below=self.dense_below, max_pairs=self.max_pairs,
+                         edge_keys=self._keys[1])
 
     def pretrain_parameters(self) -> list[nn.Parameter]:
         return [*self.gnn.encoder.parameters(), *self.generator.parameters()]
@@ -214,13 +226,15 @@ class GraphSMOTE(BalancedModel):
         draw = draw_smote(h, batch.y, batch.train, batch.new_per_class)
         h_new = interpolate(h, draw)
         j, u = candidate_edges(batch.adj, draw, n)
-        z = self.generator.project(h)
-        score = self.generator.score(self.generator.project(h_new)[j], z[u])
-        if self.edges == "threshold":
-            keep = score.detach() > self.threshold
+        if self.edges == "threshold":  # binary edges: no gradient through the scores
+            with torch.no_grad():
+                score = self.generator.score(self.generator.project(h_new)[j],
+                                             self.generator.project(h)[u])
+            keep = score > self.threshold
             j, u, weight = j[keep], u[keep], None
         else:
-            weight = score
+            z = self.generator.project(h)
+            weight = self.generator.score(self.generator.project(h_new)[j], z[u])
         adj = batch.adj.augment(n + len(draw), u, n + j, weight)
         return torch.cat([h, h_new]), adj, draw
 

@@ -10,6 +10,10 @@ Registries (a unit test keeps the schema's enums equal to them):
 
 * :data:`MODELS` (``imbgraph.nodecls.models``): ``sage``, ``gcn``;
 * :data:`BALANCING`: ``none``, ``oversampling``, ``smote``, ``embed_smote``, ``graphsmote``;
+  plus the cluster-based job bodies of :data:`imbgraph.nodecls.ecgn.ECGN_BALANCING`
+  (``cb_sampling``, ``cluster_features``, ``cluster_gcn``, ``ecgn``), which
+  :func:`run_method` hands the dataset's METIS clusters and, for ECGN, a cached pre-training;
+  :data:`BALANCING_NAMES` is the union (the schema's enum);
 * :data:`LOSSES` (``imbgraph.nodecls.balancing``): ``ce``, with class weights from
   :data:`imbgraph.losses.CLASS_WEIGHTS` (``none``, ``inverse``, ``effective_number``);
 * :data:`SPLITS` (``imbgraph.nodecls.splits``): ``artificial``, ``genuine``, ``longtail``;
@@ -18,6 +22,7 @@ Registries (a unit test keeps the schema's enums equal to them):
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Callable
 
@@ -35,17 +40,22 @@ from imbgraph.nodecls.balancing import (
     Plain,
     RawSMOTE,
 )
+from imbgraph.nodecls.ecgn import ECGN_BALANCING
 from imbgraph.nodecls.graph import NodeGraph
 from imbgraph.nodecls.graphsmote import GraphSMOTE
-from imbgraph.nodecls.models import MODELS, GNN, Adjacency, build_model
+from imbgraph.nodecls.models import GNN, MODELS, Adjacency, build_model
 from imbgraph.nodecls.splits import SPLITS, NodeSplit, oversampling_targets
 from imbgraph.nodecls.train import SELECT, TrainConfig, fit, predict_proba
+from imbgraph.provenance import run_settings
 from imbgraph.training import default_device, seed_everything
 
-__all__ = ["BALANCING", "CLASS_WEIGHTS", "LOSSES", "MODELS", "OVERSAMPLING", "SELECT",
-           "SPLITS", "TASK", "build_batch", "build_method", "metrics_record", "run_method"]
+__all__ = ["BALANCING", "BALANCING_NAMES", "CLASS_WEIGHTS", "ECGN_BALANCING", "LOSSES",
+           "MODELS", "OVERSAMPLING", "SELECT", "SPLITS", "TASK", "build_batch",
+           "build_method", "metrics_record", "run_method", "run_records"]
 
 TASK = "nodecls"
+
+log = logging.getLogger(__name__)
 
 Factory = Callable[..., BalancedModel]
 
@@ -56,6 +66,9 @@ BALANCING: dict[str, Factory] = {
     "embed_smote": lambda gnn, crit: EmbedSMOTE(gnn, crit),
     "graphsmote": lambda gnn, crit, **params: GraphSMOTE(gnn, crit, **params),
 }
+
+#: every balancing name a method may use (the schema's enum)
+BALANCING_NAMES = sorted([*BALANCING, *ECGN_BALANCING])
 
 #: balancing strategies that add synthetic nodes (and so need an over-sampling ``scale``)
 OVERSAMPLING = ("oversampling", "smote", "embed_smote", "graphsmote")
@@ -103,8 +116,9 @@ def _group_recall(y: np.ndarray, pred: np.ndarray, classes: list[int]) -> float:
 
 
 def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
-               device: torch.device | str | None = None,
-               progress: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+               device: torch.device | str | None = None, progress: bool = False,
+               clusters: np.ndarray | None = None,
+               pretrained=None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train ``method`` on ``graph`` with ``split`` for one seed; score the test nodes.
 
     Everything random is reseeded from ``seed`` first, so a loop over seeds in one process
@@ -117,6 +131,10 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     method : a resolved method (:func:`imbgraph.nodecls.config.resolve_method`)
     seed : the run seed
     device : default :func:`imbgraph.training.default_device`
+    clusters : (n,) METIS cluster ids of the graph, for the balancing names of
+        :data:`ECGN_BALANCING` that read them (``ECGN_BALANCING[name].needs_clusters``)
+    pretrained : this seed's cached ECGN pre-training
+        (:func:`imbgraph.nodecls.ecgn_pretrain.read_pretrain`), or None to pre-train here
 
     Returns
     -------
@@ -127,6 +145,11 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     summary : dict of timings and counts (``seconds``, ``train_seconds``,
         ``pretrain_seconds``, ``epochs``, ``seconds_per_epoch``, ``synthetic_per_step``)
     """
+    name = method["balancing"]["name"]
+    if name in ECGN_BALANCING:
+        return ECGN_BALANCING[name].run(graph, split, method, seed=seed, clusters=clusters,
+                                        device=device, progress=progress,
+                                        pretrained=pretrained)
     t0 = time.perf_counter()
     device = torch.device(device) if device is not None else default_device()
     seed_everything(seed)
@@ -164,3 +187,32 @@ def metrics_record(*, dataset: str, split: str, method: str, label: str, seed: i
     """The content of a run's ``metrics.json`` (the house's common keys first)."""
     return {"task": TASK, "dataset": dataset, "split": split, "method": method,
             "method_label": label, "seed": int(seed), **metrics}
+
+
+def run_records(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
+                dataset: str, split_name: str, method_name: str,
+                clusters: np.ndarray | None = None, pretrained=None,
+                data: dict[str, Any] | None = None, device: torch.device | str | None = None,
+                progress: bool = True) -> tuple[dict, dict, dict]:
+    """One seed of a run job: :func:`run_method`, then the contents of the run's
+    ``metrics.json`` (:func:`metrics_record`: a function of config and seed only),
+    ``timings.json`` (the summary) and ``settings.json``
+    (:func:`imbgraph.provenance.run_settings`: the resolved method, ``data`` — what the run
+    depended on besides the method — and the split's training class counts)."""
+    metrics, summary = run_method(graph, split, method, seed=seed, device=device,
+                                  progress=progress, clusters=clusters, pretrained=pretrained)
+    log.info("%s / %s / %s seed %d: acc %.4f, macro-F1 %.4f, macro AUC-ROC %.4f "
+             "(best epoch %d of %d) in %.1f s", dataset, split_name, method_name, seed,
+             metrics["acc"], metrics["macro_f1"], metrics["macro_auroc"], metrics["best_epoch"],
+             summary["epochs"], summary["seconds"])
+    record = metrics_record(dataset=dataset, split=split_name, method=method_name,
+                            label=method["label"], seed=seed, metrics=metrics)
+    counts = split.counts(graph.y, graph.num_classes)
+    settings = run_settings(
+        task=TASK, dataset=dataset, split=split_name, method=method_name, seed=seed,
+        resolved=method, **(data or {}),
+        graph={"nodes": graph.num_nodes, "edges": graph.num_edges,
+               "features": graph.num_features, "classes": list(graph.class_names)},
+        split_counts={p: c.tolist() for p, c in counts.items()},
+        minority=[graph.class_names[c] for c in split.minority])
+    return record, summary, settings

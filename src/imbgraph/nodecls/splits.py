@@ -37,7 +37,7 @@ from imbgraph.io.tables import read_parquet_table, table_metadata, write_parquet
 
 __all__ = ["NodeSplit", "SPLITS", "artificial_split", "genuine_split", "longtail_split",
            "make_split", "make_splits", "minority_by_mean", "oversampling_targets",
-           "read_splits", "resolve_classes", "split_seed", "write_splits"]
+           "read_split", "read_splits", "resolve_classes", "split_seed", "write_splits"]
 
 PARTS = ("train", "val", "test")
 
@@ -364,7 +364,9 @@ def oversampling_targets(train_counts: np.ndarray, minority: Sequence[int],
 
     A number is GraphSMOTE's over-sampling scale: ``int(scale * n_c)`` new nodes for each
     minority class c. ``"balance"`` raises every minority class to the mean training class
-    size, GraphSMOTE's class-wise scale for BlogCatalog and Twitter.
+    size, GraphSMOTE's class-wise scale for BlogCatalog and Twitter; ``"majority"`` to the
+    largest training class (ECGN's Over-Sampling: "until each minority class has the same
+    number of samples as the majority classes").
     """
     counts = np.asarray(train_counts, dtype=np.int64)
     out = np.zeros_like(counts)
@@ -374,6 +376,8 @@ def oversampling_targets(train_counts: np.ndarray, minority: Sequence[int],
     if scale == "balance":
         target = int(counts.sum() // max(int((counts > 0).sum()), 1))
         out[idx] = np.maximum(target - counts[idx], 0)
+    elif scale == "majority":
+        out[idx] = np.maximum(int(counts.max()) - counts[idx], 0)
     else:
         out[idx] = np.floor(counts[idx] * float(scale) + 1e-9).astype(np.int64)
     out[counts == 0] = 0  # nothing to interpolate from
@@ -417,3 +421,13 @@ def read_splits(path: str | os.PathLike) -> dict[int, NodeSplit]:
         except (KeyError, ValueError) as err:
             raise InputError(f"{path}: split of seed {int(s)} is invalid: {err}") from None
     return out
+
+
+def read_split(path: str | os.PathLike, seed: int) -> NodeSplit:
+    """The split of run seed ``seed`` from a :func:`write_splits` file; InputError naming the
+    file when it holds no split for that seed."""
+    splits = read_splits(path)
+    if int(seed) not in splits:
+        raise InputError(f"{path}: no split for seed {int(seed)} (it holds seeds "
+                         f"{sorted(splits)})")
+    return splits[int(seed)]

@@ -1,0 +1,133 @@
+"""Bad node-classification input through the real CLI: Snakemake stops naming the file, key
+or value and what was expected, and leaves no output that looks finished. Most cases are unit
+tests of the readers, splits, clusters and config checks (tests/io/test_planetoid.py,
+test_gnn_benchmark.py, test_blogcatalog.py, tests/nodecls/test_splits.py, test_clusters.py,
+test_config.py); here one of each kind goes end to end: start-up cases as dry runs (no job
+runs, no results/ appears), data cases in the first job that reads the bad values (no torch
+job: each takes a second or two)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from snakemake_helpers import REPO, run_cli, write_config
+
+pytestmark = pytest.mark.workflow
+
+
+def run(workdir: Path, config: Path, *args: str) -> tuple[int, str]:
+    return run_cli(["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+                    "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args],
+                   workdir)
+
+
+def fails_at_startup(workdir: Path, config: Path, *expected: str) -> str:
+    code, out = run(workdir, config, "-n")
+    assert code != 0, out[-3000:]
+    for text in expected:
+        assert text in out, f"{text!r} not in:\n{out[-3000:]}"
+    assert not (workdir / "results").exists()
+    return out
+
+
+def fails_in_job(workdir: Path, config: Path, rule: str, target: str, *expected: str) -> str:
+    code, out = run(workdir, config, target)
+    assert code != 0, out[-3000:]
+    assert f"Error in rule {rule}" in out, out[-3000:]
+    for text in expected:
+        assert text in out, f"{text!r} not in the output:\n{out[-3000:]}"
+    assert not (workdir / target).exists()
+    stray = [p for p in (workdir / "results").rglob("*") if ".tmp" in p.name]
+    assert not stray, stray
+    return out
+
+
+def tiny(workdir: Path, **nodecls) -> Path:
+    return write_config(workdir, "tiny_nodecls.yaml", nodecls=nodecls)
+
+
+def with_split(workdir: Path, name: str, **changes) -> Path:
+    import yaml
+
+    cfg = yaml.safe_load((REPO / "config" / "tiny_nodecls.yaml").read_text())
+    cfg["nodecls"]["splits"][name].update(changes)
+    return tiny(workdir, splits=cfg["nodecls"]["splits"])
+
+
+# --- start-up: no job runs ---------------------------------------------------------------
+def test_missing_planetoid_file_is_named(tmp_path):
+    raw = tmp_path / "data/planetoid/Cora/raw"
+    raw.mkdir(parents=True)
+    for part in ("x", "tx", "allx", "y", "ty", "ally", "graph"):  # no test.index
+        (raw / f"ind.cora.{part}").write_bytes(b"\x80")
+    config = tiny(tmp_path, data_root=str(tmp_path / "data"),
+                  datasets={"tiny_cora": {"source": "planetoid", "path": "planetoid",
+                                          "name": "Cora"},
+                            "tiny_bots": {"source": "synthetic", "generator": "bots",
+                                          "params": {"num_nodes": 400},
+                                          "deepwalk": {"dim": 8}}})
+    fails_at_startup(tmp_path, config, "Missing input files", "ind.cora.test.index")
+
+
+def test_missing_data_root_is_named(tmp_path):
+    config = tiny(tmp_path, data_root=str(tmp_path / "nowhere"),
+                  datasets={"tiny_cora": {"source": "blogcatalog", "path": "bc.mat",
+                                          "deepwalk": {"dim": 8}},
+                            "tiny_bots": {"source": "synthetic", "generator": "bots",
+                                          "params": {"num_nodes": 400},
+                                          "deepwalk": {"dim": 8}}})
+    fails_at_startup(tmp_path, config, "nodecls.datasets.tiny_cora.path",
+                     f"{tmp_path}/nowhere/bc.mat does not exist")
+
+
+def test_unknown_minority_class_is_named(tmp_path):
+    config = with_split(tmp_path, "im05", minority=["Theory", "Quantum"])
+    fails_at_startup(tmp_path, config, "nodecls.splits.im05.minority (dataset 'tiny_cora')",
+                     "unknown class 'Quantum'")
+
+
+@pytest.mark.parametrize("split, change, expected", [
+    ("im05", {"imbalance_ratio": 1.5}, "1.5 is greater than the maximum of 1"),
+    ("im05", {"imbalance_ratio": 0}, "0 is less than or equal to the minimum of 0"),
+    ("lt20", {"rho": 0.5}, "0.5 is less than the minimum of 1"),
+])
+def test_out_of_range_values_are_named(tmp_path, split, change, expected):
+    fails_at_startup(tmp_path, with_split(tmp_path, split, **change), expected, "nodecls")
+
+
+def test_cluster_count_below_one_is_named(tmp_path):
+    config = tiny(tmp_path, clusters={"metis_seed": 0, "k": {"tiny_cora": 0, "tiny_bots": 3}})
+    fails_at_startup(tmp_path, config, "0 is less than the minimum of 1", "clusters")
+
+
+# --- data: the first job that reads the bad values stops ------------------------------------
+def test_truncated_mat_file_stops_the_graph_job(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/bc.mat").write_bytes(b"MATLAB 5.0 MAT-file" + b"\x00" * 20)
+    config = tiny(tmp_path, data_root=str(tmp_path / "data"),
+                  datasets={"tiny_cora": {"source": "synthetic", "generator": "csbm",
+                                          "params": {"profile": "cora", "num_nodes": 500}},
+                            "tiny_bots": {"source": "blogcatalog", "path": "bc.mat",
+                                          "deepwalk": {"dim": 8}}})
+    target = "results/nodecls/data/tiny_bots/graph/nodes.parquet"
+    fails_in_job(tmp_path, config, "build_node_graph", target,
+                 f"{tmp_path}/data/bc.mat: not a readable MATLAB .mat file")
+    assert not list((tmp_path / "results/nodecls/data/tiny_bots").rglob("*.*"))
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["bc.mat"]
+
+
+def test_split_larger_than_a_class_stops_the_split_job(tmp_path):
+    config = with_split(tmp_path, "im05", train_per_class=45)
+    target = "results/nodecls/splits/tiny_cora/im05/seed0.parquet"
+    fails_in_job(tmp_path, config, "split_nodes", target,
+                 "nodecls.splits.im05: train_per_class asks for 45 nodes of class 1 "
+                 "('Reinforcement_Learning'), which has only 41")
+    assert not (tmp_path / "results/nodecls/splits/tiny_cora/im05/seed1.parquet").exists()
+
+
+def test_more_clusters_than_nodes_stops_the_metis_job(tmp_path):
+    config = tiny(tmp_path, clusters={"metis_seed": 0, "k": {"tiny_cora": 501, "tiny_bots": 3}})
+    target = "results/nodecls/data/tiny_cora/clusters/k501.parquet"
+    fails_in_job(tmp_path, config, "metis_node_clusters", target,
+                 "nodecls.clusters.k (tiny_cora) = 501 exceeds the 500 nodes of the graph")
