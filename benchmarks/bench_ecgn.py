@@ -27,6 +27,7 @@ torch uses one intra-op thread, as a pipeline job does; numbers depend on the ma
 
 from __future__ import annotations
 
+import argparse
 import heapq
 import json
 import os
@@ -423,23 +424,28 @@ def real_table2(seeds: int = 4, only: list[str] | None = None) -> bool:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--real", action="store_true",
+                        help="one seed of Table 2 on the real graphs (IMBGRAPH_DATASETS)")
+    parser.add_argument("--datasets", type=lambda s: s.split(","), default=None,
+                        help="with --real: a comma-separated subset, e.g. Cora,CiteSeer")
+    parser.add_argument("--seeds", type=int, default=4, help="seeds to extrapolate to")
+    parser.add_argument("--computers-job", help=argparse.SUPPRESS)  # one subprocess setting
+    args = parser.parse_args()
+    if args.computers_job:
+        return computers_job(args.computers_job)
     torch.set_num_threads(1)
-    seeds = int(sys.argv[sys.argv.index("--seeds") + 1]) if "--seeds" in sys.argv else 4
     ok = emit("load_average_1min", round(os.getloadavg()[0], 2), "")
-    if "--real" in sys.argv:
-        only = (sys.argv[sys.argv.index("--datasets") + 1].split(",")
-                if "--datasets" in sys.argv else None)
-        ok &= real_table2(seeds, only)
+    if args.real:
+        ok &= real_table2(args.seeds, args.datasets)
         return 0 if ok else 1
     ok &= kernels()
     ok &= metis_arxiv_size()
-    ok &= default_section(seeds)
+    ok &= default_section(args.seeds)
     ok &= computers()
     ok &= emit("load_average_1min_end", round(os.getloadavg()[0], 2), "")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    if "--computers-job" in sys.argv:
-        sys.exit(computers_job(sys.argv[sys.argv.index("--computers-job") + 1]))
     sys.exit(main())

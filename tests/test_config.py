@@ -159,6 +159,16 @@ def test_family_seeds_and_gpu_per_job(config):
     assert cfg.gpu_per_job({}) == int(Path("/proc/driver/nvidia/version").exists())
 
 
+def test_command_line_seeds_become_integers():
+    config = {"seeds": ["0", " 1", 2]}
+    cfg.command_line_seeds(config)
+    assert config["seeds"] == [0, 1, 2]
+    bad = {"seeds": ["x", "-1"]}  # left for the schema to name
+    cfg.command_line_seeds(bad)
+    assert bad["seeds"] == ["x", "-1"]
+    cfg.command_line_seeds({})  # no seeds: nothing to do
+
+
 # --- the shared keys' schema ---------------------------------------------------------------
 
 SHIPPED = sorted((REPO / "config").glob("*.yaml"))

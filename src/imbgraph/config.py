@@ -52,6 +52,16 @@ class Catalog:
         return self.methods[method].get("label", method)
 
 
+def command_line_seeds(config: dict) -> None:
+    """``--config 'seeds=[0, 1]'`` reaches the workflow as ``['0', '1']`` (Snakemake types
+    only a top-level scalar); turn such seeds into integers in place so the schema accepts
+    them. Anything else is left for the schema to name."""
+    seeds = config.get("seeds")
+    if isinstance(seeds, list):
+        config["seeds"] = [int(s) if isinstance(s, str) and s.strip().isdigit() else s
+                           for s in seeds]
+
+
 def family_seeds(config: dict, family: str) -> list[int]:
     """The seeds of ``family``'s runs: its section's ``seeds`` or the shared ones."""
     return [int(s) for s in config[family].get("seeds", config["seeds"])]

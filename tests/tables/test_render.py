@@ -24,7 +24,14 @@ def test_render_markdown(summarised):
     # Single-seed cells carry no ±; cells without runs read n/a (with the paper value).
     assert lines[5] == "| B (w/ X) | 0.6000 ± 0.1414 | 0.4000 | 0.4500 |"
     assert lines[6] == "| C | n/a | n/a (0.5000) | n/a |"
-    assert "mean ± std over 3 seeds" in md
+    assert "mean ± std over 3 seeds (paper's reported value in parentheses)" in md
+
+
+def test_render_markdown_without_paper_values_does_not_mention_them(summarised):
+    cells = summarised().with_columns(pl.lit(None, dtype=pl.Float64).alias("paper"))
+    md = render_markdown(cells, title="t")
+    assert "Cells: mean ± std over 3 seeds; best mean per column in bold." in md
+    assert "paper" not in md and "(0." not in md
 
 
 def test_render_markdown_lower_is_better_and_digits(summarised):

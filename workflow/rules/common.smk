@@ -16,6 +16,7 @@ from imbgraph.tables.aggregate import reference_title
 for _configfile in workflow.configfiles:
     check_config_file(_configfile)
 CONFIG_NAME = ", ".join(map(str, workflow.configfiles)) or "config"
+cfg.command_line_seeds(config)  # `--config 'seeds=[0,1]'`: Snakemake passes strings
 validate(config, schema="../schemas/config.schema.yaml")
 
 RESULTS = "results"

@@ -114,14 +114,16 @@ def pretrain_encoder(encoder: nn.Module, objective: nn.Module,
     objective.train()
     for epoch in range(epochs):
         order = ids[rng.permutation(ids.shape[0])]
-        total = 0.0
+        total, seen = 0.0, 0
         for chunk in batches(order, batch_size, drop_single=True):
             loss = objective(encoder, batcher(chunk))
             opt.zero_grad()
             loss.backward()
             opt.step()
             total += loss.item() * chunk.shape[0]
-        losses.append(total / max(ids.shape[0], 1))
+            seen += chunk.shape[0]
+        # the mean over the graphs trained on (a trailing single graph is dropped)
+        losses.append(total / max(seen, 1))
         logging.getLogger(__name__).info("pre-training epoch %d/%d: loss %.4f", epoch + 1,
                                          epochs, losses[-1])
     return {"pretrain_loss": losses, "pretrain_seconds": time.perf_counter() - t0}

@@ -87,12 +87,8 @@ def render_markdown(
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in body]
     n = int(cells["n_seeds"].max() or 0)
-    lines += [
-        "",
-        f"Cells: mean ± std over {n} seeds (paper's reported value in parentheses); "
-        f"best mean per column in bold.",
-        "",
-    ]
+    paper = " (paper's reported value in parentheses)" if cells["paper"].is_not_null().any() else ""
+    lines += ["", f"Cells: mean ± std over {n} seeds{paper}; best mean per column in bold.", ""]
     if note:
         lines += [note.strip(), ""]
     return "\n".join(lines)
