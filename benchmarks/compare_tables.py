@@ -6,7 +6,8 @@ checkout before and after, then
     .venv/bin/python benchmarks/compare_tables.py OLD_CLONE NEW_CLONE
 
 prints, per table and column, the largest absolute difference and the number of cells that
-are empty in one run only. Tables of the old layout called the split column `dataset`; they
+are empty in one run only, and exits 1 when any difference exceeds ``--tolerance`` or a table's
+rows or the figure's points differ. Tables of the old layout called the split column `dataset`; they
 are renamed so both runs join on (method, split, metric).
 """
 
@@ -45,6 +46,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("old", type=Path, help="clone (or results parent) of the first run")
     parser.add_argument("new", type=Path, help="clone of the second run")
+    parser.add_argument("--tolerance", type=float, default=1e-12,
+                        help="largest difference still counted as equal (summation order)")
     args = parser.parse_args()
     worst = 0.0
     for name in TABLES:
@@ -54,11 +57,16 @@ def main() -> None:
     old = pl.read_csv(args.old / "results" / "figures" / "figure3.csv")
     new = pl.read_csv(args.new / "results" / "figures" / "figure3.csv")
     fig = old.join(new, on=["series", "gamma"], how="full", suffix="_new", nulls_equal=True)
+    if not fig.height == old.height == new.height:
+        raise SystemExit(f"figure3: points differ (old {old.height}, new {new.height}, "
+                         f"joined {fig.height})")
     for col in ("mean", "std"):
         diff = (fig[col] - fig[f"{col}_new"]).abs().max() or 0.0
         print(f"figure3    {col:8s} max|diff| = {diff:.3g}  ({old.height} / {new.height} points)")
         worst = max(worst, diff)
     print(f"largest difference anywhere: {worst:.3g}")
+    if worst > args.tolerance:
+        raise SystemExit(f"the runs differ by more than {args.tolerance:g}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ def test_render_markdown_without_paper_values_does_not_mention_them(summarised):
     md = render_markdown(cells, title="t")
     assert "Cells: mean ± std over 3 seeds; best mean per column in bold." in md
     assert "paper" not in md and "(0." not in md
+    tex = render_tex(cells, title="t", note="n")
+    assert r"\caption{t. Mean $\pm$ std over seeds; best in bold. n}" in tex
 
 
 def test_render_markdown_lower_is_better_and_digits(summarised):
@@ -71,7 +73,8 @@ def test_render_tex(summarised):
     tex = render_tex(summarised(), title="PR-AUC 100%", column_labels=PAPER_COLUMNS)
     lines = tex.splitlines()
     assert lines[0] == r"\begin{table}[t]"
-    assert r"\caption{PR-AUC 100\%." in lines[2]
+    assert lines[2].startswith(r"\caption{PR-AUC 100\%. Mean $\pm$ std over seeds; paper value "
+                               r"in parentheses; best in bold.")
     assert lines[3] == r"\begin{tabular}{lccc}"
     assert r"Method & H5\_S2 (200,3) & H5\_S3 (200,5) & Avg \\" in lines
     assert (

@@ -44,6 +44,14 @@ def write_config(workdir: Path, name: str = "tiny.yaml", **overrides) -> Path:
 IN_PROCESS = {"-n", "--dry-run", "--lint", "--unlock"}
 
 
+def clone_layout(workdir: Path) -> Path:
+    """``workdir`` laid out like a fresh clone (links to the Snakefile, workflow/, config/,
+    profiles/), for running Snakemake as a user would from the repository root."""
+    for name in ("Snakefile", "workflow", "config", "profiles"):
+        (workdir / name).symlink_to(REPO / name)
+    return workdir
+
+
 def run_cli(args: list[str], cwd: Path) -> tuple[int, str]:
     """``snakemake *args`` in ``cwd``: its exit status and output (stdout + stderr)."""
     if IN_PROCESS & set(args):

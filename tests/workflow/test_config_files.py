@@ -5,18 +5,12 @@ file that is empty or `{}` is named rather than running the default study."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from snakemake_helpers import REPO, run_cli
+from snakemake_helpers import clone_layout, run_cli
 
 pytestmark = pytest.mark.workflow
 
-
-def clone_layout(tmp_path: Path) -> Path:
-    for name in ("Snakefile", "workflow", "config", "profiles"):
-        (tmp_path / name).symlink_to(REPO / name)
-    return tmp_path
 
 
 @pytest.mark.parametrize("text", ["{}\n", "# nothing but a comment\n{}\n"])

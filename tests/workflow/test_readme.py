@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake_helpers import REPO, run_cli
+from snakemake_helpers import REPO, clone_layout, run_cli
 
 pytestmark = pytest.mark.workflow
 
@@ -42,11 +42,6 @@ def test_the_readme_shows_snakemake_commands():
             after = args[args.index("--configfile") + 1:]
             assert len(after) == 1 or after[1].startswith("-"), cmd
 
-
-def clone_layout(tmp_path: Path) -> Path:
-    for name in ("Snakefile", "workflow", "config", "profiles"):
-        (tmp_path / name).symlink_to(REPO / name)
-    return tmp_path
 
 
 def fake_data_files(workdir: Path, config_path: Path) -> None:

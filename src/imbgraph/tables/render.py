@@ -87,11 +87,15 @@ def render_markdown(
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in body]
     n = int(cells["n_seeds"].max() or 0)
-    paper = " (paper's reported value in parentheses)" if cells["paper"].is_not_null().any() else ""
+    paper = " (paper's reported value in parentheses)" if _has_paper(cells) else ""
     lines += ["", f"Cells: mean ± std over {n} seeds{paper}; best mean per column in bold.", ""]
     if note:
         lines += [note.strip(), ""]
     return "\n".join(lines)
+
+
+def _has_paper(cells: pl.DataFrame) -> bool:
+    return bool(cells["paper"].is_not_null().any())
 
 
 def _tex_escape(s: str) -> str:
@@ -115,10 +119,12 @@ def render_tex(
     head, body = _cells_as_text(
         cells, column_labels, higher_is_better, digits, lambda t: rf"\textbf{{{t}}}", not_built
     )
+    paper = " paper value in parentheses;" if _has_paper(cells) else ""
+    extra = f" {_tex_escape(note.strip())}" if note else ""
     lines = [
         r"\begin{table}[t]",
         r"\centering",
-        rf"\caption{{{_tex_escape(title)}. Mean $\pm$ std over seeds; paper value in parentheses; best in bold.{(' ' + _tex_escape(note.strip())) if note else ''}}}",
+        rf"\caption{{{_tex_escape(title)}. Mean $\pm$ std over seeds;{paper} best in bold.{extra}}}",
         r"\begin{tabular}{l" + "c" * (len(head) - 1) + "}",
         r"\toprule",
         " & ".join(map(_tex_escape, head)) + r" \\",
