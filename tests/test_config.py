@@ -193,3 +193,14 @@ def test_schema_errors_name_the_key():
     del bad["linkage"]
     with pytest.raises(WorkflowError):  # no family section at all
         validate(bad, SCHEMA)
+
+
+def test_check_outputs_names_a_metric_the_family_does_not_record(config):
+    cfg.check_outputs(config, {"fam": catalog(metrics=("m", "n"))})  # the tables show m, n
+    config["tables"]["wide"]["metric"] = ["m", "macro_auc"]
+    fails(config, {"fam": catalog(metrics=("m", "n"))},
+          r"tables\.wide\.metric: 'macro_auc' is not a metric of its runs")
+    cfg.check_outputs(config, {"fam": catalog()})  # metrics=None: the family checks its own
+    config["tables"]["wide"]["metric"] = "m"
+    config["figures"]["fig"]["metric"] = "x"
+    fails(config, {"fam": catalog(metrics=("m", "n"))}, r"figures\.fig\.metric: 'x'")

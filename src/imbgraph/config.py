@@ -37,6 +37,8 @@ class Catalog:
         {dataset, split, method} (the face family's ``clusterer`` rows); ConfigError if bad
     row_kinds : those extra row keys (e.g. ``("clusterer",)``)
     seeds : the seeds every run of the family uses
+    metrics : the metrics a run's ``metrics.json`` holds, which a grid table or a figure may
+        show (None: the family checks its own)
     """
 
     datasets: list[str]
@@ -47,6 +49,7 @@ class Catalog:
     seeds: list[int]
     check_row: Callable[[dict, str], None] | None = None
     row_kinds: tuple[str, ...] = field(default=())
+    metrics: tuple[str, ...] | None = None
 
     def label(self, method: str) -> str:
         return self.methods[method].get("label", method)
@@ -171,6 +174,12 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                  f"(sections present: {sorted(catalogs) or 'none'})")
         return catalogs[task]
 
+    def check_metrics(cat: Catalog, key: str, metric) -> None:
+        for m in [metric] if isinstance(metric, str) else metric:
+            if cat.metrics is not None and m not in cat.metrics:
+                fail(f"{key}.metric: {m!r} is not a metric of its runs "
+                     f"(expected one of {list(cat.metrics)})")
+
     def check_run(cat: Catalog, key: str, dataset, split, method) -> None:
         if dataset not in cat.datasets:
             fail(f"{key}: dataset {dataset!r} is not declared (declared: {sorted(cat.datasets)})")
@@ -199,6 +208,7 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                                        *(f"{{dataset, {k}}}" for k in cat.row_kinds)])
                     fail(f"{rkey}: expected a row of the form {kinds}; got {sorted(row)}")
             continue
+        check_metrics(cat, key, t["metric"])
         for i, col in enumerate(grid_columns(t)):
             ckey = f"{key}.columns[{i}]"
             if col["dataset"] is None or col["split"] is None:
@@ -208,6 +218,7 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
     for fname, f in config.get("figures", {}).items():
         key = f"figures.{fname}"
         cat = family(key, f)
+        check_metrics(cat, key, f["metric"])
         if "table" in f:
             table = tables.get(f["table"])
             if table is None or table.get("kind", "grid") != "grid" or table["task"] != f["task"]:

@@ -106,6 +106,10 @@ def test_run_records_are_the_three_files_of_a_run(tiny_graph, tiny_split, make_m
                                      metrics=run_method(tiny_graph, tiny_split, m, seed=3,
                                                         device="cpu")[0])
     assert "seconds" in summary and "seconds" not in metrics
+    # the config's METRICS (what tables may show) are exactly the run's numeric metrics
+    from imbgraph.nodecls.config import METRICS
+    assert set(METRICS) == set(metrics) - {"task", "dataset", "split", "method",
+                                           "method_label", "seed", "n"}
     assert settings["resolved"] == m and settings["split_spec"] == {"protocol": "artificial"}
     counts = tiny_split.counts(tiny_graph.y, tiny_graph.num_classes)
     assert settings["split_counts"]["train"] == counts["train"].tolist()

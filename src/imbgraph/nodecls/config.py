@@ -488,6 +488,12 @@ def cluster_keys(section: dict, runs: list[tuple[str, str, str]]) -> list[tuple[
                    if (k := cluster_count(section, d, m)) is not None})
 
 
+#: what a run's metrics.json holds that a table or figure may show (kept equal to
+#: :func:`imbgraph.nodecls.methods.run_records` by tests/nodecls/test_config.py)
+METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
+           "majority_recall", "best_epoch", "train_size")
+
+
 def catalog(section: dict, seeds: list[int]) -> cfg.Catalog:
     """What this section offers to tables and figures (:class:`imbgraph.config.Catalog`)."""
     return cfg.Catalog(
@@ -498,4 +504,5 @@ def catalog(section: dict, seeds: list[int]) -> cfg.Catalog:
                                                  **section.get("training", {})}),
         vary=vary,
         seeds=list(seeds),
+        metrics=METRICS,
     )
