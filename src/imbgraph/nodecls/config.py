@@ -35,17 +35,16 @@ from typing import Any
 
 from imbgraph import config as cfg
 from imbgraph.errors import ConfigError
-from imbgraph.io.planetoid import PLANETOID_CLASS_NAMES
+from imbgraph.io.planetoid import PLANETOID_CLASS_NAMES, PLANETOID_FILES
 from imbgraph.nodecls.datasets import dataset_path, synthetic_class_names
 from imbgraph.nodecls.splits import resolve_classes
 
 __all__ = ["BALANCING_DEFAULTS", "CLUSTER_BALANCING", "CLUSTER_PARAM", "LOSS_DEFAULTS",
            "MODEL_DEFAULTS", "OVERSAMPLING", "SCALE_PARAM", "TRAIN_DEFAULTS", "TRANSFER",
-           "catalog", "check", "check_run", "check_runs", "cluster_count", "cluster_keys",
-           "cluster_rule_params", "raw_files",
-           "known_class_names", "method_fingerprint", "needs_clusters", "needs_deepwalk",
-           "pretrain_method", "pretrain_plan", "pretrain_settings", "requested_runs",
-           "resolve_method", "resolve_split", "run_splits", "vary"]
+           "catalog", "check", "check_run", "check_runs", "cluster_count",
+           "cluster_rule_params", "known_class_names", "needs_clusters", "needs_deepwalk",
+           "pretrain_key", "pretrain_method", "pretrain_plan", "pretrain_settings", "raw_files",
+           "requested_runs", "resolve_method", "resolve_split", "run_splits", "vary"]
 
 MODEL_DEFAULTS = {"hidden": 64, "dropout": 0.1, "encoder_layers": 1, "classifier_layers": 1}
 BALANCING_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -185,11 +184,6 @@ def resolve_method(section: dict, name: str, *, split: str | None = None,
                           "loss": loss, "train": train})
 
 
-def method_fingerprint(method: dict) -> str:
-    """A stable string of a resolved method (equal settings, equal string)."""
-    return json.dumps(method, sort_keys=True)
-
-
 def vary(entry: dict, param: str, value: float) -> dict:
     """A method entry with a swept hyperparameter set (the family's ``Catalog.vary``):
     ``scale`` (GraphSMOTE Figure 3) for a method that adds synthetic nodes, ``clusters``
@@ -227,7 +221,10 @@ def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
             "weight_decay": float(method["train"]["weight_decay"])}
 
 
-def _pretrain_key(settings: dict[str, Any]) -> str:
+def pretrain_key(settings: dict[str, Any]) -> str:
+    """A short stable name of :func:`pretrain_settings` (k aside: paths carry it), for the
+    folder of a cached pre-training:
+    ``results/nodecls/pretrain/{dataset}/{split}/k{k}_{key}/seed{seed}.pt``."""
     s = {k: v for k, v in settings.items() if k != CLUSTER_PARAM}
     return hashlib.sha1(json.dumps(s, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -259,7 +256,7 @@ def pretrain_plan(section: dict, runs: list[tuple[str, str, str]], *,
         if not r["balancing"]["pretrain"]:
             continue
         settings = pretrain_settings(r)
-        keyed[(d, s, m)] = (d, s, settings[CLUSTER_PARAM], _pretrain_key(settings), settings)
+        keyed[(d, s, m)] = (d, s, settings[CLUSTER_PARAM], pretrain_key(settings), settings)
     uses: dict[tuple, int] = {}
     for v in keyed.values():
         uses[v[:4]] = uses.get(v[:4], 0) + 1
@@ -289,8 +286,6 @@ def known_class_names(entry: dict) -> tuple[str, ...] | None:
 
 def raw_files(section: dict, dataset: str) -> list[str]:
     """The raw files a dataset's graph is read from (none for a synthetic one)."""
-    from imbgraph.io.planetoid import PLANETOID_FILES
-
     entry = section["datasets"][dataset]
     if entry["source"] == "synthetic":
         return []
@@ -480,12 +475,6 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
     """:func:`check_run` of every run (e.g. :func:`requested_runs`)."""
     for d, s, m in runs:
         check_run(section, d, s, m, where=where)
-
-
-def cluster_keys(section: dict, runs: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
-    """The (dataset, k) METIS partitions the runs read, sorted."""
-    return sorted({(d, k) for d, _, m in runs
-                   if (k := cluster_count(section, d, m)) is not None})
 
 
 #: what a run's metrics.json holds that a table or figure may show (kept equal to
