@@ -36,15 +36,16 @@ from typing import Any
 from imbgraph import config as cfg
 from imbgraph.errors import ConfigError
 from imbgraph.io.planetoid import PLANETOID_CLASS_NAMES, PLANETOID_FILES
-from imbgraph.nodecls.datasets import dataset_path, synthetic_class_names
-from imbgraph.nodecls.splits import resolve_classes
+from imbgraph.nodecls.datasets import dataset_path, resolve_deepwalk, synthetic_class_names
+from imbgraph.nodecls.splits import resolve_classes, resolve_spec
 
 __all__ = ["BALANCING_DEFAULTS", "CLUSTER_BALANCING", "CLUSTER_PARAM", "LOSS_DEFAULTS",
            "MODEL_DEFAULTS", "OVERSAMPLING", "SCALE_PARAM", "TRAIN_DEFAULTS", "TRANSFER",
-           "catalog", "check", "check_run", "check_runs", "cluster_count",
-           "cluster_rule_params", "known_class_names", "needs_clusters", "needs_deepwalk",
-           "pretrain_key", "pretrain_method", "pretrain_plan", "pretrain_settings", "raw_files",
-           "requested_runs", "resolve_method", "resolve_split", "run_splits", "vary"]
+           "catalog", "check", "check_run", "check_runs", "cluster_count", "cluster_rule_params",
+           "cluster_sources", "deepwalk_settings", "known_class_names", "needs_clusters",
+           "needs_deepwalk", "pretrain_key", "pretrain_method", "pretrain_plan",
+           "pretrain_settings", "raw_files", "requested_runs", "resolve_method",
+           "resolve_split", "run_splits", "split_key", "vary"]
 
 MODEL_DEFAULTS = {"hidden": 64, "dropout": 0.1, "encoder_layers": 1, "classifier_layers": 1}
 BALANCING_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -79,13 +80,31 @@ CLUSTER_PARAM = "clusters"  # ECGN Figure 2
 
 
 # --- splits ---------------------------------------------------------------------------------
-def resolve_split(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
-    """The split entry ``name`` as the split rule of ``dataset`` needs it: a copy, with the
-    dataset's ``per_dataset`` overrides applied."""
+def _split_entry(section: dict, name: str, dataset: str | None) -> dict[str, Any]:
+    # the entry as written, with the dataset's per_dataset overrides applied
     spec = {k: v for k, v in section["splits"][name].items() if k != "per_dataset"}
     if dataset is not None:
         spec.update(section["splits"][name].get("per_dataset", {}).get(dataset, {}))
-    return copy.deepcopy(spec)
+    return spec
+
+
+def split_key(section: dict, name: str, dataset: str | None = None, *,
+              where: str = "nodecls") -> str:
+    """The config key that errors about split ``name`` on ``dataset`` name:
+    ``{where}.splits.{name}``, or ``...splits.{name}.per_dataset.{dataset}`` when the
+    dataset has overrides there."""
+    key = f"{where}.splits.{name}"
+    if dataset is not None and dataset in section["splits"][name].get("per_dataset", {}):
+        key += f".per_dataset.{dataset}"
+    return key
+
+
+def resolve_split(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
+    """The split entry ``name`` as the split rule of ``dataset`` needs it: a copy, with the
+    dataset's ``per_dataset`` overrides applied and every default of the split protocol
+    filled in (:func:`imbgraph.nodecls.splits.resolve_spec`)."""
+    return copy.deepcopy(resolve_spec(_split_entry(section, name, dataset),
+                                      key=split_key(section, name, dataset)))
 
 
 def run_splits(section: dict, dataset: str) -> list[str]:
@@ -175,8 +194,8 @@ def resolve_method(section: dict, name: str, *, split: str | None = None,
             if split_scale is None:
                 raise ConfigError(
                     f"{where}.methods.{name}.balancing.scale is not set and "
-                    f"{where}.splits.{split} declares no oversampling_scale; set one of them (GraphSMOTE: 2.0 on "
-                    f"Cora, 'balance' on BlogCatalog and Twitter)")
+                    f"{where}.splits.{split} declares no oversampling_scale; set one of them "
+                    "(GraphSMOTE: 2.0 on Cora, 'balance' on BlogCatalog and Twitter)")
             bal["scale"] = split_scale
     loss = {**LOSS_DEFAULTS, **m.get("loss", {})}
     train = {**TRAIN_DEFAULTS, **section.get("training", {}), **m.get("train", {})}
@@ -275,6 +294,14 @@ def needs_deepwalk(entry: dict) -> bool:
     return False
 
 
+def deepwalk_settings(section: dict, dataset: str) -> dict[str, Any] | None:
+    """The dataset's ``deepwalk:`` block with every default filled in
+    (:func:`imbgraph.nodecls.datasets.resolve_deepwalk`), None without one: the DeepWalk
+    rule's ``params:``."""
+    entry = section["datasets"][dataset]
+    return copy.deepcopy(resolve_deepwalk(entry["deepwalk"])) if "deepwalk" in entry else None
+
+
 def known_class_names(entry: dict) -> tuple[str, ...] | None:
     """Class names of a dataset known without reading it (synthetic, Planetoid), else None."""
     if entry["source"] == "synthetic":
@@ -333,8 +360,8 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
                 fail(f"splits.{name}.per_dataset.{dataset}: not a dataset declared under "
                      f"{where}.datasets (declared: {sorted(section['datasets'])})")
         for dataset in spec.get("per_dataset") or [None]:
-            key = f"{where}.splits.{name}" + (f".per_dataset.{dataset}" if dataset else "")
-            _check_split(resolve_split(section, name, dataset), key)
+            _check_split(_split_entry(section, name, dataset),
+                         split_key(section, name, dataset, where=where))
     for name, entry in section["datasets"].items():
         key = f"{where}.datasets.{name}"
         if needs_deepwalk(entry) and "deepwalk" not in entry:
@@ -373,7 +400,9 @@ def _check_cluster_method(bal: dict, key: str) -> None:
                           "'scale', not both")
 
 
-def _check_split(spec: dict, key: str) -> None:
+def _check_split(entry: dict, key: str) -> None:
+    # entry: as written (per_dataset overrides applied); spec: with the protocol's defaults
+    spec = resolve_spec(entry, key=key)
     protocol = spec["protocol"]
     if protocol == "artificial":
         for req in ("minority", "imbalance_ratio"):
@@ -382,14 +411,14 @@ def _check_split(spec: dict, key: str) -> None:
         ratio = float(spec["imbalance_ratio"])
         if not 0.0 < ratio <= 1.0:
             raise ConfigError(f"{key}.imbalance_ratio = {ratio}; expected a value in (0, 1]")
-        per = int(spec.get("train_per_class", 20))
+        per = int(spec["train_per_class"])
         if int(per * ratio) < 1:
             raise ConfigError(f"{key}.imbalance_ratio = {ratio}: int({per} x {ratio}) = 0 "
                               "training nodes per minority class; expected at least 1")
         for a, b in (("val_per_class", "val_fraction"), ("test_per_class", "test_fraction")):
-            if spec.get(a) is not None and spec.get(b) is not None:
+            if entry.get(a) is not None and entry.get(b) is not None:
                 raise ConfigError(f"{key}: give {a} or {b}, not both")
-        if (spec.get("val_fraction") or 0) + (spec.get("test_fraction") or 0) > 1 + 1e-9:
+        if (spec["val_fraction"] or 0) + (spec["test_fraction"] or 0) > 1 + 1e-9:
             raise ConfigError(f"{key}: val_fraction + test_fraction > 1 (they are fractions of "
                               "each class's nodes left after training)")
     if protocol == "longtail":
@@ -398,8 +427,8 @@ def _check_split(spec: dict, key: str) -> None:
         if float(spec["rho"]) < 1:
             raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
     if protocol == "genuine":
-        total = (float(spec.get("train_fraction", 0.25)) + float(spec.get("val_fraction", 0.25))
-                 + float(spec.get("test_fraction") or 0))
+        total = (float(spec["train_fraction"]) + float(spec["val_fraction"])
+                 + float(spec["test_fraction"] or 0))
         if total > 1 + 1e-9:
             raise ConfigError(f"{key}: train_fraction + val_fraction + test_fraction = "
                               f"{total:g} > 1")
@@ -418,8 +447,9 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
         raise ConfigError(f"{where}: split {split!r} is not declared under {where}.splits "
                           f"(declared: {sorted(section['splits'])})")
     if split not in run_splits(section, dataset):
+        listed = sorted(section["splits"][split]["per_dataset"])
         raise ConfigError(f"{where}.splits.{split}.per_dataset has no entry for dataset "
-                          f"{dataset!r} (it lists {sorted(section['splits'][split]['per_dataset'])})")
+                          f"{dataset!r} (it lists {listed})")
     spec = resolve_split(section, split, dataset)
     names = known_class_names(section["datasets"][dataset])
     if names is not None and "minority" in spec:
@@ -475,6 +505,44 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
     """:func:`check_run` of every run (e.g. :func:`requested_runs`)."""
     for d, s, m in runs:
         check_run(section, d, s, m, where=where)
+
+
+def cluster_sources(config: dict, catalog: cfg.Catalog, section: dict,
+                    runs: list[tuple[str, str, str]], *,
+                    where: str = "nodecls") -> dict[tuple[str, int], str]:
+    """The config key(s) the k of every METIS partition (dataset, k) the runs read comes from,
+    for the METIS job's errors: ``{where}.clusters.k.{dataset}``,
+    ``{where}.methods.{method}.balancing.clusters``, or ``figures.{figure}.sweep.values`` for
+    a sweep point no method declares (several: joined by " and ").
+
+    ``catalog`` is the section's :func:`catalog` before
+    :func:`imbgraph.config.with_sweep_methods` added the sweep points to ``section``.
+    """
+    sweeps: dict[str, str] = {}
+    for name, f in config.get("figures", {}).items():
+        if f["task"] != "nodecls" or f.get("sweep", {}).get("param") != CLUSTER_PARAM:
+            continue
+        try:
+            points = cfg.sweep_methods(catalog, f)
+        except (ConfigError, KeyError):
+            continue  # check_outputs names it
+        for p in points.values():
+            for m in p.values():
+                if m not in catalog.methods:
+                    sweeps.setdefault(m, f"figures.{name}.sweep.values")
+    keys: dict[tuple[str, int], set[str]] = {}
+    for d, _, m in runs:
+        k = cluster_count(section, d, m, where=where)
+        if k is None:
+            continue
+        if m in sweeps:
+            key = sweeps[m]
+        elif section["methods"][m]["balancing"].get(CLUSTER_PARAM) is not None:
+            key = f"{where}.methods.{m}.balancing.{CLUSTER_PARAM}"
+        else:
+            key = f"{where}.clusters.k.{d}"
+        keys.setdefault((d, k), set()).add(key)
+    return {dk: " and ".join(sorted(v)) for dk, v in sorted(keys.items())}
 
 
 #: what a run's metrics.json holds that a table or figure may show (kept equal to

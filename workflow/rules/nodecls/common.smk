@@ -31,6 +31,8 @@ nccfg.check_runs(NODECLS, NODECLS_RUNS, where=f"{CONFIG_NAME}: nodecls")
 NODECLS_PRETRAIN = nccfg.pretrain_plan(NODECLS, NODECLS_RUNS)
 NODECLS_PRETRAIN_SETTINGS = {(d, s, v["k"], v["key"]): v["settings"]
                              for (d, s, _), v in NODECLS_PRETRAIN.items()}
+# The config key(s) each METIS partition's k comes from, named by the METIS job's errors.
+NODECLS_CLUSTER_KEYS = nccfg.cluster_sources(config, CATALOGS["nodecls"], NODECLS, NODECLS_RUNS)
 
 NC_RESULTS = f"{RESULTS}/nodecls"
 NC_DATASETS = list(NODECLS["datasets"])
@@ -90,6 +92,12 @@ def nodecls_k(wc):
     return nccfg.cluster_count(NODECLS, wc.dataset, wc.method)
 
 
+def nodecls_cluster_where(dataset, k):
+    """What the errors of the METIS job (dataset, k) name: the config key(s) k comes from."""
+    return NODECLS_CLUSTER_KEYS.get(
+        (dataset, k), f"nodecls METIS clusters of {dataset} (k{k} requested by path)")
+
+
 def nodecls_clusters(wc):
     k = nodecls_k(wc)
     return [] if k is None else [f"{NC_RESULTS}/data/{wc.dataset}/clusters/k{k}.parquet"]
@@ -121,7 +129,8 @@ def nodecls_run_data(wc):
     k = nodecls_k(wc)
     entry = NODECLS["datasets"][wc.dataset]
     return {"split_spec": nccfg.resolve_split(NODECLS, wc.split, wc.dataset),
-            "dataset_entry": entry,
+            "dataset_entry": ({**entry, "deepwalk": nccfg.deepwalk_settings(NODECLS, wc.dataset)}
+                              if "deepwalk" in entry else entry),
             "data_root": NODECLS.get("data_root") if entry["source"] != "synthetic" else None,
             "clusters": None if k is None else nccfg.cluster_rule_params(NODECLS, k),
             "cached_pretrain": bool(nodecls_pretrain(wc))}
