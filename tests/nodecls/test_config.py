@@ -486,16 +486,6 @@ def test_requested_runs_pretrainings_and_partitions():
                          ("bots", "ecgn", "ECGN-clusters5")}
     assert plan[("bots", "ecgn", "ECGN")]["k"] == 5
     assert plan[("bots", "ecgn", "ECGN")]["key"] == plan[("bots", "ecgn", "ECGN_Local")]["key"]
-    # the METIS partitions the runs read and where their k comes from
-    assert nc.cluster_sources(config, cat, s, runs) == {
-        ("bots", 2): "figures.f2.sweep.values",
-        ("bots", 5): "figures.f2.sweep.values and nodecls.clusters.k.bots",
-        ("cora_like", 2): "figures.f2.sweep.values",
-        ("cora_like", 5): "figures.f2.sweep.values"}
-    s["methods"]["CGCN"]["balancing"]["clusters"] = 5
-    assert nc.cluster_sources(config, cat, s, [*runs, ("bots", "ecgn", "CGCN")])[
-        ("bots", 5)] == ("figures.f2.sweep.values and nodecls.clusters.k.bots and "
-                         "nodecls.methods.CGCN.balancing.clusters")
 
 
 def test_pretrain_settings_equal_ecgns():

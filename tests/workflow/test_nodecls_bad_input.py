@@ -146,12 +146,14 @@ def test_method_cluster_count_is_named_by_the_metis_job(tmp_path):
     config = tiny(tmp_path, methods=cfg["nodecls"]["methods"])
     target = "results/nodecls/data/tiny_cora/clusters/k501.parquet"
     fails_in_job(tmp_path, config, "metis_node_clusters", target,
-                 "nodecls.methods.ECGN.balancing.clusters = 501 exceeds the 500 nodes of the "
-                 "graph")
+                 "the METIS cluster count of tiny_cora (nodecls.clusters.k.tiny_cora, a method's "
+                 "balancing.clusters or a figure's clusters sweep) = 501 exceeds the 500 nodes "
+                 "of the graph")
 
 
 def test_more_clusters_than_nodes_stops_the_metis_job(tmp_path):
     config = tiny(tmp_path, clusters={"metis_seed": 0, "k": {"tiny_cora": 501, "tiny_bots": 3}})
     target = "results/nodecls/data/tiny_cora/clusters/k501.parquet"
     fails_in_job(tmp_path, config, "metis_node_clusters", target,
-                 "nodecls.clusters.k.tiny_cora = 501 exceeds the 500 nodes of the graph")
+                 "(nodecls.clusters.k.tiny_cora, a method's balancing.clusters or a figure's "
+                 "clusters sweep) = 501 exceeds the 500 nodes of the graph")

@@ -42,7 +42,7 @@ from imbgraph.nodecls.splits import resolve_classes, resolve_spec
 __all__ = ["BALANCING_DEFAULTS", "CLUSTER_BALANCING", "CLUSTER_PARAM", "LOSS_DEFAULTS",
            "MODEL_DEFAULTS", "OVERSAMPLING", "SCALE_PARAM", "TRAIN_DEFAULTS", "TRANSFER",
            "catalog", "check", "check_run", "check_runs", "cluster_count", "cluster_rule_params",
-           "cluster_sources", "deepwalk_settings", "known_class_names", "needs_clusters",
+           "deepwalk_settings", "known_class_names", "needs_clusters",
            "needs_deepwalk", "pretrain_key", "pretrain_method", "pretrain_plan",
            "pretrain_settings", "raw_files", "requested_runs", "resolve_method",
            "resolve_split", "run_splits", "split_key", "vary"]
@@ -507,46 +507,8 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
         check_run(section, d, s, m, where=where)
 
 
-def cluster_sources(config: dict, catalog: cfg.Catalog, section: dict,
-                    runs: list[tuple[str, str, str]], *,
-                    where: str = "nodecls") -> dict[tuple[str, int], str]:
-    """The config key(s) the k of every METIS partition (dataset, k) the runs read comes from,
-    for the METIS job's errors: ``{where}.clusters.k.{dataset}``,
-    ``{where}.methods.{method}.balancing.clusters``, or ``figures.{figure}.sweep.values`` for
-    a sweep point no method declares (several: joined by " and ").
-
-    ``catalog`` is the section's :func:`catalog` before
-    :func:`imbgraph.config.with_sweep_methods` added the sweep points to ``section``.
-    """
-    sweeps: dict[str, str] = {}
-    for name, f in config.get("figures", {}).items():
-        if f["task"] != "nodecls" or f.get("sweep", {}).get("param") != CLUSTER_PARAM:
-            continue
-        try:
-            points = cfg.sweep_methods(catalog, f)
-        except (ConfigError, KeyError):
-            continue  # check_outputs names it
-        for p in points.values():
-            for m in p.values():
-                if m not in catalog.methods:
-                    sweeps.setdefault(m, f"figures.{name}.sweep.values")
-    keys: dict[tuple[str, int], set[str]] = {}
-    for d, _, m in runs:
-        k = cluster_count(section, d, m, where=where)
-        if k is None:
-            continue
-        if m in sweeps:
-            key = sweeps[m]
-        elif section["methods"][m]["balancing"].get(CLUSTER_PARAM) is not None:
-            key = f"{where}.methods.{m}.balancing.{CLUSTER_PARAM}"
-        else:
-            key = f"{where}.clusters.k.{d}"
-        keys.setdefault((d, k), set()).add(key)
-    return {dk: " and ".join(sorted(v)) for dk, v in sorted(keys.items())}
-
-
 #: what a run's metrics.json holds that a table or figure may show (kept equal to
-#: :func:`imbgraph.nodecls.methods.run_records` by tests/nodecls/test_config.py)
+#: :func:`imbgraph.nodecls.methods.run_records` by tests/nodecls/test_methods.py)
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
            "majority_recall", "best_epoch", "train_size")
 

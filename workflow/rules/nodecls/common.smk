@@ -32,7 +32,6 @@ NODECLS_PRETRAIN = nccfg.pretrain_plan(NODECLS, NODECLS_RUNS)
 NODECLS_PRETRAIN_SETTINGS = {(d, s, v["k"], v["key"]): v["settings"]
                              for (d, s, _), v in NODECLS_PRETRAIN.items()}
 # The config key(s) each METIS partition's k comes from, named by the METIS job's errors.
-NODECLS_CLUSTER_KEYS = nccfg.cluster_sources(config, CATALOGS["nodecls"], NODECLS, NODECLS_RUNS)
 
 NC_RESULTS = f"{RESULTS}/nodecls"
 NC_DATASETS = list(NODECLS["datasets"])
@@ -93,9 +92,11 @@ def nodecls_k(wc):
 
 
 def nodecls_cluster_where(dataset, k):
-    """What the errors of the METIS job (dataset, k) name: the config key(s) k comes from."""
-    return NODECLS_CLUSTER_KEYS.get(
-        (dataset, k), f"nodecls METIS clusters of {dataset} (k{k} requested by path)")
+    """What the errors of the METIS job (dataset, k) name. The same for every method that
+    reads this partition: a params value that listed them would rerun the partition, and
+    every run reading it, whenever a method is added."""
+    return (f"the METIS cluster count of {dataset} (nodecls.clusters.k.{dataset}, a method's "
+            "balancing.clusters or a figure's clusters sweep)")
 
 
 def nodecls_clusters(wc):
