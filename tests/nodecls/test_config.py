@@ -9,6 +9,7 @@ graphs (when IMBGRAPH_DATASETS holds them)."""
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import subprocess
 import sys
@@ -24,11 +25,13 @@ from imbgraph.errors import ConfigError
 from imbgraph.losses import CLASS_WEIGHTS
 from imbgraph.nodecls import config as nc
 from imbgraph.nodecls.balancing import LOSSES
-from imbgraph.nodecls.datasets import GENERATORS, READERS
-from imbgraph.nodecls.ecgn import ECGN_BALANCING, TRANSFER, pretrain_key, pretrain_settings
+from imbgraph.nodecls.datasets import DEEPWALK_DEFAULTS, GENERATORS, READERS
+from imbgraph.nodecls.deepwalk import deepwalk
+from imbgraph.nodecls.ecgn import ECGN_BALANCING, TRANSFER, pretrain_settings
 from imbgraph.nodecls.methods import BALANCING_NAMES, OVERSAMPLING
 from imbgraph.nodecls.models import MODELS
-from imbgraph.nodecls.splits import SPLITS
+from imbgraph.nodecls.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, SPLITS, make_split
+from imbgraph.nodecls.synthetic import bot_graph
 from imbgraph.nodecls.train import SELECT, TrainConfig
 
 REPO = Path(__file__).parents[2]
@@ -323,10 +326,62 @@ def test_per_dataset_splits():
     assert nc.run_splits(s, "bots") == ["im05", "genuine", "lt20"]
     s = section()
     spec = nc.resolve_split(s, "ecgn", "cora_like")
+    # the val fraction replaces the count; the other defaults are the splits module's
     assert spec == {"protocol": "artificial", "val_fraction": 0.3, "minority": ["Theory"],
-                    "imbalance_ratio": 0.1, "train_per_class": 100, "oversampling_scale": 4.0}
+                    "imbalance_ratio": 0.1, "train_per_class": 100, "oversampling_scale": 4.0,
+                    "seed": 0, "per_run": True, "val_per_class": None, "test_per_class": None,
+                    "test_fraction": None}
     spec["minority"].append("x")  # a copy
     assert s["splits"]["ecgn"]["per_dataset"]["cora_like"]["minority"] == ["Theory"]
+
+
+@pytest.mark.parametrize("split", ["im05", "genuine", "lt20", "ecgn"])
+def test_resolved_splits_hold_every_default(split):
+    s = section()
+    dataset = "bots" if split == "ecgn" else None
+    spec = nc.resolve_split(s, split, dataset)
+    written = nc._split_entry(s, split, dataset)
+    for key, default in {**SPLIT_DEFAULTS, **PROTOCOL_DEFAULTS[spec["protocol"]]}.items():
+        assert key in spec, key
+        if key not in written and not (key == "val_per_class" and "val_fraction" in written):
+            assert spec[key] == default, key  # the splits module's default
+    assert spec["per_run"] is (split != "lt20")
+    assert spec["seed"] == 0
+    # the resolved entry draws the split the entry as written draws
+    g = bot_graph(num_nodes=300)
+    if split != "im05":  # im05's minority classes are Cora's
+        a = make_split(g.y, g.class_names, written, seed=3)
+        assert a == make_split(g.y, g.class_names, spec, seed=3)
+        assert a.minority == make_split(g.y, g.class_names, spec, seed=3).minority
+
+
+def test_protocol_defaults_cover_the_schema(schema):
+    assert set(PROTOCOL_DEFAULTS) == set(SPLITS)
+    blocks = schema["properties"]["splits"]["additionalProperties"]["allOf"]
+    for b in blocks:
+        protocol = b["if"]["properties"]["protocol"]["const"]
+        optional = set(b["then"]["properties"]) - {"protocol", "minority", "per_dataset",
+                                                   "oversampling_scale", "imbalance_ratio",
+                                                   "rho"}
+        assert optional == set(SPLIT_DEFAULTS) | set(PROTOCOL_DEFAULTS[protocol]), protocol
+
+
+def test_deepwalk_settings_hold_every_default(schema):
+    s = section()
+    assert set(schema["definitions"]["deepwalk"]["properties"]) == set(DEEPWALK_DEFAULTS)
+    dw = nc.deepwalk_settings(s, "bots")
+    assert dw == {**DEEPWALK_DEFAULTS, "dim": 8, "append_degree": True}
+    assert dw["walk_length"] == inspect.signature(deepwalk).parameters["walk_length"].default
+    assert nc.deepwalk_settings(s, "cora_like") is None
+    dw["dim"] = 3  # a copy
+    assert s["datasets"]["bots"]["deepwalk"] == {"dim": 8, "append_degree": True}
+
+
+def test_split_key_names_the_per_dataset_entry():
+    s = section()
+    assert nc.split_key(s, "im05", "bots") == "nodecls.splits.im05"
+    assert nc.split_key(s, "ecgn", "bots") == "nodecls.splits.ecgn.per_dataset.bots"
+    assert nc.split_key(s, "ecgn", None, where="c: nodecls") == "c: nodecls.splits.ecgn"
 
 
 def test_check_run():
@@ -431,8 +486,6 @@ def test_requested_runs_pretrainings_and_partitions():
                          ("bots", "ecgn", "ECGN-clusters5")}
     assert plan[("bots", "ecgn", "ECGN")]["k"] == 5
     assert plan[("bots", "ecgn", "ECGN")]["key"] == plan[("bots", "ecgn", "ECGN_Local")]["key"]
-    assert nc.cluster_keys(s, runs) == [("bots", 2), ("bots", 5), ("cora_like", 2),
-                                        ("cora_like", 5)]
 
 
 def test_pretrain_settings_equal_ecgns():
@@ -440,7 +493,7 @@ def test_pretrain_settings_equal_ecgns():
     r = nc.resolve_method(s, "ECGN", split="ecgn", dataset="bots")
     assert nc.pretrain_settings(r) == pretrain_settings(r)
     plan = nc.pretrain_plan(s, [("bots", "ecgn", "ECGN"), ("bots", "ecgn", "ECGN_Local")])
-    assert plan[("bots", "ecgn", "ECGN")]["key"] == pretrain_key(r)
+    assert plan[("bots", "ecgn", "ECGN")]["key"] == nc.pretrain_key(pretrain_settings(r))
     m = nc.pretrain_method(nc.pretrain_settings(r))
     assert pretrain_settings(m) == pretrain_settings(r)
 
@@ -471,7 +524,6 @@ def test_real_data_protocol():
 
     from imbgraph.nodecls.datasets import build_graph
     from imbgraph.nodecls.ecgn_smote import synthetic_counts
-    from imbgraph.nodecls.splits import make_split
 
     root = _datasets_root()
     s = {"data_root": str(root),

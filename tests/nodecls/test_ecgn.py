@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from imbgraph.errors import ConfigError
+from imbgraph.nodecls import config as nc
 from imbgraph.nodecls.clusters import node_clusters
 from imbgraph.nodecls.ecgn import (
     ECGN_BALANCING,
-    pretrain_key,
     pretrain_settings,
     run_ecgn,
     run_pretrain,
@@ -27,6 +27,11 @@ from imbgraph.nodecls.splits import make_split
 from imbgraph.nodecls.synthetic import contextual_sbm
 
 pytest.importorskip("pymetis")
+
+
+def pretrain_key(method):
+    return nc.pretrain_key(pretrain_settings(method))
+
 
 SPLIT = {"protocol": "artificial", "minority": [2, 3], "imbalance_ratio": 0.5,
          "train_per_class": 10, "val_per_class": 10, "test_per_class": 20}

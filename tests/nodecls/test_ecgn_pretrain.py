@@ -14,7 +14,6 @@ import torch
 from imbgraph.errors import InputError
 from imbgraph.nodecls.clusters import cluster_subgraph, node_clusters
 from imbgraph.nodecls.ecgn_pretrain import (
-    SPARSE_BELOW,
     ClusterGNN,
     ClusterPretrain,
     PaddedLayout,
@@ -24,7 +23,7 @@ from imbgraph.nodecls.ecgn_pretrain import (
     read_pretrain,
     write_pretrain,
 )
-from imbgraph.nodecls.models import Adjacency, build_model
+from imbgraph.nodecls.models import SPARSE_BELOW, Adjacency, build_model
 from imbgraph.nodecls.synthetic import contextual_sbm
 
 pytest.importorskip("pymetis")

@@ -38,17 +38,6 @@ def test_from_edges_canonical():
     assert (a == a.T).all() and a.trace() == 0 and a.sum() == 6
 
 
-def test_subgraph():
-    g = small()
-    sub = g.subgraph(np.array([2, 0, 4]))
-    # edges among {2, 0}: 0-2 -> local 1-0
-    assert sub.edge_index.tolist() == [[0, 1], [1, 0]]
-    assert sub.y.tolist() == [1, 0, 0] and sub.x[0].tolist() == [4.0, 5.0]
-    assert sub.class_names == g.class_names
-    with pytest.raises(ValueError, match="distinct"):
-        g.subgraph(np.array([1, 1]))
-
-
 def test_validation_errors():
     with pytest.raises(ValueError, match="labels outside"):
         NodeGraph(np.zeros((2, 1), np.float32), np.zeros((2, 0), np.int64),

@@ -19,6 +19,7 @@ from imbgraph.nodecls.splits import (
     read_split,
     read_splits,
     resolve_classes,
+    resolve_spec,
     write_splits,
 )
 
@@ -149,6 +150,31 @@ def test_zero_training_nodes_and_over_asking():
         make_split(y, ["a", "b"], {"protocol": "x"}, seed=0)
     with pytest.raises(ConfigError, match="one train, one val and one test node"):
         genuine_split(labels([100, 2]), rng=np.random.default_rng(0))
+
+
+def test_resolve_spec_fills_every_default():
+    spec = resolve_spec({"protocol": "artificial", "minority": [1], "imbalance_ratio": 0.5})
+    assert spec == {"protocol": "artificial", "minority": [1], "imbalance_ratio": 0.5,
+                    "seed": 0, "per_run": True, "train_per_class": 20, "val_per_class": 25,
+                    "test_per_class": None, "val_fraction": None, "test_fraction": None}
+    # a val fraction replaces the count
+    assert resolve_spec({"protocol": "artificial", "val_fraction": 0.3})["val_per_class"] is None
+    assert resolve_spec({"protocol": "longtail", "rho": 10, "per_run": False}) == {
+        "protocol": "longtail", "rho": 10, "seed": 0, "per_run": False, "train_fraction": 0.1,
+        "val_fraction": 0.1, "minority_max_size": None}
+    assert resolve_spec({"protocol": "genuine"})["train_fraction"] == 0.25
+    with pytest.raises(ConfigError, match=r"splits.x.protocol = 'y'; expected one of"):
+        resolve_spec({"protocol": "y"}, key="splits.x")
+    # a resolved entry draws the split the entry as written draws
+    y = labels([150, 120, 60])
+    for entry in ({"protocol": "artificial", "minority": [2], "imbalance_ratio": 0.5},
+                  {"protocol": "artificial", "minority": [2], "imbalance_ratio": 0.5,
+                   "val_fraction": 0.3, "test_fraction": 0.5, "train_per_class": 10},
+                  {"protocol": "genuine", "minority_max_size": 25},
+                  {"protocol": "longtail", "rho": 5}):
+        a = make_split(y, ["a", "b", "c"], entry, seed=4)
+        b = make_split(y, ["a", "b", "c"], resolve_spec(entry), seed=4)
+        assert a == b and a.minority == b.minority
 
 
 def test_oversampling_targets():

@@ -126,8 +126,34 @@ def test_split_larger_than_a_class_stops_the_split_job(tmp_path):
     assert not (tmp_path / "results/nodecls/splits/tiny_cora/im05/seed1.parquet").exists()
 
 
+def test_split_error_names_the_per_dataset_entry(tmp_path):
+    import yaml
+
+    cfg = yaml.safe_load((REPO / "config" / "tiny_nodecls.yaml").read_text())
+    cfg["nodecls"]["splits"]["ecgn"]["per_dataset"]["tiny_cora"]["train_per_class"] = 45
+    config = tiny(tmp_path, splits=cfg["nodecls"]["splits"])
+    target = "results/nodecls/splits/tiny_cora/ecgn/seed0.parquet"
+    fails_in_job(tmp_path, config, "split_nodes", target,
+                 "nodecls.splits.ecgn.per_dataset.tiny_cora: train_per_class asks for 45 nodes "
+                 "of class 1 ('Reinforcement_Learning'), which has only 41")
+
+
+def test_method_cluster_count_is_named_by_the_metis_job(tmp_path):
+    import yaml
+
+    cfg = yaml.safe_load((REPO / "config" / "tiny_nodecls.yaml").read_text())
+    cfg["nodecls"]["methods"]["ECGN"]["balancing"]["clusters"] = 501
+    config = tiny(tmp_path, methods=cfg["nodecls"]["methods"])
+    target = "results/nodecls/data/tiny_cora/clusters/k501.parquet"
+    fails_in_job(tmp_path, config, "metis_node_clusters", target,
+                 "the METIS cluster count of tiny_cora (nodecls.clusters.k.tiny_cora, a method's "
+                 "balancing.clusters or a figure's clusters sweep) = 501 exceeds the 500 nodes "
+                 "of the graph")
+
+
 def test_more_clusters_than_nodes_stops_the_metis_job(tmp_path):
     config = tiny(tmp_path, clusters={"metis_seed": 0, "k": {"tiny_cora": 501, "tiny_bots": 3}})
     target = "results/nodecls/data/tiny_cora/clusters/k501.parquet"
     fails_in_job(tmp_path, config, "metis_node_clusters", target,
-                 "nodecls.clusters.k (tiny_cora) = 501 exceeds the 500 nodes of the graph")
+                 "(nodecls.clusters.k.tiny_cora, a method's balancing.clusters or a figure's "
+                 "clusters sweep) = 501 exceeds the 500 nodes of the graph")

@@ -16,6 +16,9 @@ import pytest
 import yaml
 from snakemake_helpers import job_counts, snakemake, write_config
 
+from imbgraph.nodecls.datasets import DEEPWALK_DEFAULTS
+from imbgraph.nodecls.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, resolve_spec
+
 pytestmark = pytest.mark.workflow
 
 SEEDS = [0, 1]
@@ -155,6 +158,13 @@ def test_every_run_records_the_settings_it_used(nodecls_run):
                                  "settings.json").read_text())
     assert ecgn["resolved"]["balancing"]["clusters"] == 2 and ecgn["clusters"]["k"] == 2
     assert ecgn["split_spec"]["minority"] == ["bot"] and ecgn["minority"] == ["bot"]
+    # the split and DeepWalk settings as resolved, every library default included
+    assert ecgn["split_spec"] == resolve_spec(ecgn["split_spec"])
+    defaults = {**SPLIT_DEFAULTS, **PROTOCOL_DEFAULTS["artificial"]}
+    assert defaults.keys() <= ecgn["split_spec"].keys()
+    assert ecgn["dataset_entry"]["deepwalk"] == {**DEEPWALK_DEFAULTS,
+                                                 **ecgn["dataset_entry"]["deepwalk"]}
+    assert DEEPWALK_DEFAULTS.keys() <= ecgn["dataset_entry"]["deepwalk"].keys()
     cached = json.loads((workdir / "results/nodecls/runs/tiny_cora/ecgn/ECGN_Local/seed1/"
                                    "settings.json").read_text())
     assert cached["cached_pretrain"] is True and cached["clusters"] == {"k": 3, "seed": 0}

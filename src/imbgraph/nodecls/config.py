@@ -35,17 +35,17 @@ from typing import Any
 
 from imbgraph import config as cfg
 from imbgraph.errors import ConfigError
-from imbgraph.io.planetoid import PLANETOID_CLASS_NAMES
-from imbgraph.nodecls.datasets import dataset_path, synthetic_class_names
-from imbgraph.nodecls.splits import resolve_classes
+from imbgraph.io.planetoid import PLANETOID_CLASS_NAMES, PLANETOID_FILES
+from imbgraph.nodecls.datasets import dataset_path, resolve_deepwalk, synthetic_class_names
+from imbgraph.nodecls.splits import resolve_classes, resolve_spec
 
 __all__ = ["BALANCING_DEFAULTS", "CLUSTER_BALANCING", "CLUSTER_PARAM", "LOSS_DEFAULTS",
            "MODEL_DEFAULTS", "OVERSAMPLING", "SCALE_PARAM", "TRAIN_DEFAULTS", "TRANSFER",
-           "catalog", "check", "check_run", "check_runs", "cluster_count", "cluster_keys",
-           "cluster_rule_params", "raw_files",
-           "known_class_names", "method_fingerprint", "needs_clusters", "needs_deepwalk",
-           "pretrain_method", "pretrain_plan", "pretrain_settings", "requested_runs",
-           "resolve_method", "resolve_split", "run_splits", "vary"]
+           "catalog", "check", "check_run", "check_runs", "cluster_count", "cluster_rule_params",
+           "deepwalk_settings", "known_class_names", "needs_clusters",
+           "needs_deepwalk", "pretrain_key", "pretrain_method", "pretrain_plan",
+           "pretrain_settings", "raw_files", "requested_runs", "resolve_method",
+           "resolve_split", "run_splits", "split_key", "vary"]
 
 MODEL_DEFAULTS = {"hidden": 64, "dropout": 0.1, "encoder_layers": 1, "classifier_layers": 1}
 BALANCING_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -80,13 +80,31 @@ CLUSTER_PARAM = "clusters"  # ECGN Figure 2
 
 
 # --- splits ---------------------------------------------------------------------------------
-def resolve_split(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
-    """The split entry ``name`` as the split rule of ``dataset`` needs it: a copy, with the
-    dataset's ``per_dataset`` overrides applied."""
+def _split_entry(section: dict, name: str, dataset: str | None) -> dict[str, Any]:
+    # the entry as written, with the dataset's per_dataset overrides applied
     spec = {k: v for k, v in section["splits"][name].items() if k != "per_dataset"}
     if dataset is not None:
         spec.update(section["splits"][name].get("per_dataset", {}).get(dataset, {}))
-    return copy.deepcopy(spec)
+    return spec
+
+
+def split_key(section: dict, name: str, dataset: str | None = None, *,
+              where: str = "nodecls") -> str:
+    """The config key that errors about split ``name`` on ``dataset`` name:
+    ``{where}.splits.{name}``, or ``...splits.{name}.per_dataset.{dataset}`` when the
+    dataset has overrides there."""
+    key = f"{where}.splits.{name}"
+    if dataset is not None and dataset in section["splits"][name].get("per_dataset", {}):
+        key += f".per_dataset.{dataset}"
+    return key
+
+
+def resolve_split(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
+    """The split entry ``name`` as the split rule of ``dataset`` needs it: a copy, with the
+    dataset's ``per_dataset`` overrides applied and every default of the split protocol
+    filled in (:func:`imbgraph.nodecls.splits.resolve_spec`)."""
+    return copy.deepcopy(resolve_spec(_split_entry(section, name, dataset),
+                                      key=split_key(section, name, dataset)))
 
 
 def run_splits(section: dict, dataset: str) -> list[str]:
@@ -176,18 +194,13 @@ def resolve_method(section: dict, name: str, *, split: str | None = None,
             if split_scale is None:
                 raise ConfigError(
                     f"{where}.methods.{name}.balancing.scale is not set and "
-                    f"{where}.splits.{split} declares no oversampling_scale; set one of them (GraphSMOTE: 2.0 on "
-                    f"Cora, 'balance' on BlogCatalog and Twitter)")
+                    f"{where}.splits.{split} declares no oversampling_scale; set one of them "
+                    "(GraphSMOTE: 2.0 on Cora, 'balance' on BlogCatalog and Twitter)")
             bal["scale"] = split_scale
     loss = {**LOSS_DEFAULTS, **m.get("loss", {})}
     train = {**TRAIN_DEFAULTS, **section.get("training", {}), **m.get("train", {})}
     return copy.deepcopy({"label": m.get("label", name), "model": model, "balancing": bal,
                           "loss": loss, "train": train})
-
-
-def method_fingerprint(method: dict) -> str:
-    """A stable string of a resolved method (equal settings, equal string)."""
-    return json.dumps(method, sort_keys=True)
 
 
 def vary(entry: dict, param: str, value: float) -> dict:
@@ -227,7 +240,10 @@ def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
             "weight_decay": float(method["train"]["weight_decay"])}
 
 
-def _pretrain_key(settings: dict[str, Any]) -> str:
+def pretrain_key(settings: dict[str, Any]) -> str:
+    """A short stable name of :func:`pretrain_settings` (k aside: paths carry it), for the
+    folder of a cached pre-training:
+    ``results/nodecls/pretrain/{dataset}/{split}/k{k}_{key}/seed{seed}.pt``."""
     s = {k: v for k, v in settings.items() if k != CLUSTER_PARAM}
     return hashlib.sha1(json.dumps(s, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -259,7 +275,7 @@ def pretrain_plan(section: dict, runs: list[tuple[str, str, str]], *,
         if not r["balancing"]["pretrain"]:
             continue
         settings = pretrain_settings(r)
-        keyed[(d, s, m)] = (d, s, settings[CLUSTER_PARAM], _pretrain_key(settings), settings)
+        keyed[(d, s, m)] = (d, s, settings[CLUSTER_PARAM], pretrain_key(settings), settings)
     uses: dict[tuple, int] = {}
     for v in keyed.values():
         uses[v[:4]] = uses.get(v[:4], 0) + 1
@@ -278,6 +294,14 @@ def needs_deepwalk(entry: dict) -> bool:
     return False
 
 
+def deepwalk_settings(section: dict, dataset: str) -> dict[str, Any] | None:
+    """The dataset's ``deepwalk:`` block with every default filled in
+    (:func:`imbgraph.nodecls.datasets.resolve_deepwalk`), None without one: the DeepWalk
+    rule's ``params:``."""
+    entry = section["datasets"][dataset]
+    return copy.deepcopy(resolve_deepwalk(entry["deepwalk"])) if "deepwalk" in entry else None
+
+
 def known_class_names(entry: dict) -> tuple[str, ...] | None:
     """Class names of a dataset known without reading it (synthetic, Planetoid), else None."""
     if entry["source"] == "synthetic":
@@ -289,8 +313,6 @@ def known_class_names(entry: dict) -> tuple[str, ...] | None:
 
 def raw_files(section: dict, dataset: str) -> list[str]:
     """The raw files a dataset's graph is read from (none for a synthetic one)."""
-    from imbgraph.io.planetoid import PLANETOID_FILES
-
     entry = section["datasets"][dataset]
     if entry["source"] == "synthetic":
         return []
@@ -338,8 +360,8 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
                 fail(f"splits.{name}.per_dataset.{dataset}: not a dataset declared under "
                      f"{where}.datasets (declared: {sorted(section['datasets'])})")
         for dataset in spec.get("per_dataset") or [None]:
-            key = f"{where}.splits.{name}" + (f".per_dataset.{dataset}" if dataset else "")
-            _check_split(resolve_split(section, name, dataset), key)
+            _check_split(_split_entry(section, name, dataset),
+                         split_key(section, name, dataset, where=where))
     for name, entry in section["datasets"].items():
         key = f"{where}.datasets.{name}"
         if needs_deepwalk(entry) and "deepwalk" not in entry:
@@ -378,7 +400,9 @@ def _check_cluster_method(bal: dict, key: str) -> None:
                           "'scale', not both")
 
 
-def _check_split(spec: dict, key: str) -> None:
+def _check_split(entry: dict, key: str) -> None:
+    # entry: as written (per_dataset overrides applied); spec: with the protocol's defaults
+    spec = resolve_spec(entry, key=key)
     protocol = spec["protocol"]
     if protocol == "artificial":
         for req in ("minority", "imbalance_ratio"):
@@ -387,14 +411,14 @@ def _check_split(spec: dict, key: str) -> None:
         ratio = float(spec["imbalance_ratio"])
         if not 0.0 < ratio <= 1.0:
             raise ConfigError(f"{key}.imbalance_ratio = {ratio}; expected a value in (0, 1]")
-        per = int(spec.get("train_per_class", 20))
+        per = int(spec["train_per_class"])
         if int(per * ratio) < 1:
             raise ConfigError(f"{key}.imbalance_ratio = {ratio}: int({per} x {ratio}) = 0 "
                               "training nodes per minority class; expected at least 1")
         for a, b in (("val_per_class", "val_fraction"), ("test_per_class", "test_fraction")):
-            if spec.get(a) is not None and spec.get(b) is not None:
+            if entry.get(a) is not None and entry.get(b) is not None:
                 raise ConfigError(f"{key}: give {a} or {b}, not both")
-        if (spec.get("val_fraction") or 0) + (spec.get("test_fraction") or 0) > 1 + 1e-9:
+        if (spec["val_fraction"] or 0) + (spec["test_fraction"] or 0) > 1 + 1e-9:
             raise ConfigError(f"{key}: val_fraction + test_fraction > 1 (they are fractions of "
                               "each class's nodes left after training)")
     if protocol == "longtail":
@@ -403,8 +427,8 @@ def _check_split(spec: dict, key: str) -> None:
         if float(spec["rho"]) < 1:
             raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
     if protocol == "genuine":
-        total = (float(spec.get("train_fraction", 0.25)) + float(spec.get("val_fraction", 0.25))
-                 + float(spec.get("test_fraction") or 0))
+        total = (float(spec["train_fraction"]) + float(spec["val_fraction"])
+                 + float(spec["test_fraction"] or 0))
         if total > 1 + 1e-9:
             raise ConfigError(f"{key}: train_fraction + val_fraction + test_fraction = "
                               f"{total:g} > 1")
@@ -423,8 +447,9 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
         raise ConfigError(f"{where}: split {split!r} is not declared under {where}.splits "
                           f"(declared: {sorted(section['splits'])})")
     if split not in run_splits(section, dataset):
+        listed = sorted(section["splits"][split]["per_dataset"])
         raise ConfigError(f"{where}.splits.{split}.per_dataset has no entry for dataset "
-                          f"{dataset!r} (it lists {sorted(section['splits'][split]['per_dataset'])})")
+                          f"{dataset!r} (it lists {listed})")
     spec = resolve_split(section, split, dataset)
     names = known_class_names(section["datasets"][dataset])
     if names is not None and "minority" in spec:
@@ -482,10 +507,10 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
         check_run(section, d, s, m, where=where)
 
 
-def cluster_keys(section: dict, runs: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
-    """The (dataset, k) METIS partitions the runs read, sorted."""
-    return sorted({(d, k) for d, _, m in runs
-                   if (k := cluster_count(section, d, m)) is not None})
+#: what a run's metrics.json holds that a table or figure may show (kept equal to
+#: :func:`imbgraph.nodecls.methods.run_records` by tests/nodecls/test_methods.py)
+METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
+           "majority_recall", "best_epoch", "train_size")
 
 
 #: what a run's metrics.json holds that a table or figure may show (kept equal to

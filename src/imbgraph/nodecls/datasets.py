@@ -13,6 +13,7 @@ Relative paths are taken under the section's ``data_root``.
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -24,8 +25,17 @@ from imbgraph.nodecls.deepwalk import deepwalk
 from imbgraph.nodecls.graph import NodeGraph
 from imbgraph.nodecls.synthetic import bot_graph, class_sizes, contextual_sbm, profile_names
 
-__all__ = ["GENERATORS", "READERS", "add_deepwalk", "build_graph", "dataset_path",
-           "synthetic_class_names"]
+__all__ = ["DEEPWALK_DEFAULTS", "GENERATORS", "READERS", "add_deepwalk", "build_graph",
+           "dataset_path", "resolve_deepwalk", "synthetic_class_names"]
+
+#: what a dataset's ``deepwalk:`` block leaves out: the defaults of
+#: :func:`~imbgraph.nodecls.deepwalk.deepwalk` (``workers`` aside: one worker, for a
+#: seed-determined embedding) and ``append_degree`` (no degree column)
+DEEPWALK_DEFAULTS: dict[str, Any] = {
+    **{name: p.default for name, p in inspect.signature(deepwalk).parameters.items()
+       if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "workers"},
+    "append_degree": False,
+}
 
 
 def _csbm(params: dict[str, Any]) -> NodeGraph:
@@ -102,12 +112,18 @@ def build_graph(entry: dict, *, data_root: str | os.PathLike | None = None,
     return NodeGraph.from_edges(x, edge_index[0], edge_index[1], y, names)
 
 
+def resolve_deepwalk(params: dict[str, Any]) -> dict[str, Any]:
+    """A ``deepwalk:`` block with every default filled in (:data:`DEEPWALK_DEFAULTS`)."""
+    return {**DEEPWALK_DEFAULTS, **params}
+
+
 def add_deepwalk(graph: NodeGraph, params: dict[str, Any]) -> NodeGraph:
     """``graph`` with DeepWalk features (``params``: dim, walk_length, walks_per_node, window,
-    epochs, seed; ``append_degree: true`` appends log(1 + degree) as one more column, the
-    Twitter setting — raw degrees would swamp the unit-scale embedding)."""
-    p = dict(params)
-    append = bool(p.pop("append_degree", False))
+    epochs, seed; defaults :data:`DEEPWALK_DEFAULTS`; ``append_degree: true`` appends
+    log(1 + degree) as one more column, the Twitter setting — raw degrees would swamp the
+    unit-scale embedding)."""
+    p = resolve_deepwalk(params)
+    append = bool(p.pop("append_degree"))
     emb = deepwalk(graph.adjacency(), **p)
     if append:
         emb = np.concatenate([emb, np.log1p(graph.degree())[:, None].astype(np.float32)], axis=1)

@@ -40,8 +40,6 @@ process gives the numbers of one process per seed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -71,8 +69,7 @@ from imbgraph.nodecls.models import GNN, Adjacency, build_model
 from imbgraph.nodecls.splits import NodeSplit
 from imbgraph.training import default_device, seed_everything
 
-__all__ = ["ClusterMethod", "ECGN_BALANCING", "Job", "TRANSFER", "pretrain_key",
-           "pretrain_settings",
+__all__ = ["ClusterMethod", "ECGN_BALANCING", "Job", "TRANSFER", "pretrain_settings",
            "run_cb_sampling", "run_cluster_features", "run_cluster_gcn", "run_ecgn",
            "run_pretrain", "stage_seed", "transfer_state"]
 
@@ -142,13 +139,6 @@ def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
             "pretrain_patience": int(bal["pretrain_patience"]),
             "lr": float(method["train"]["lr"]),
             "weight_decay": float(method["train"]["weight_decay"])}
-
-
-def pretrain_key(method: dict[str, Any]) -> str:
-    """A short stable name of :func:`pretrain_settings` (k aside: paths carry it), for the
-    file of a cached pre-training: ``results/nodecls/pretrain/{dataset}/{split}/k{k}_{key}.pt``."""
-    s = {k: v for k, v in pretrain_settings(method).items() if k != "clusters"}
-    return hashlib.sha1(json.dumps(s, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def run_pretrain(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,

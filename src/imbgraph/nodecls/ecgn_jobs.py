@@ -1,6 +1,7 @@
 """Job bodies of the cluster-based baselines of ECGN's Table 2 and the plumbing every
-cluster-based job shares (set-up, scoring with :func:`imbgraph.nodecls.methods.run_method`'s
-metric keys, full-batch training through :func:`imbgraph.nodecls.train.fit`).
+training job of the family shares, :func:`imbgraph.nodecls.methods.run_method` included
+(set-up: :func:`setup_run`; scoring: :func:`score_test`; timings: :func:`run_summary`;
+full-batch training through :func:`imbgraph.nodecls.train.fit`).
 
 * :func:`run_cb_sampling`: class-balanced node sampling (:class:`~imbgraph.nodecls.sampling.
   CBSampling`), full batch;
@@ -35,9 +36,9 @@ from imbgraph.nodecls.splits import NodeSplit
 from imbgraph.nodecls.train import TrainConfig, fit, predict_proba
 from imbgraph.training import default_device, seed_everything
 
-__all__ = ["JobRun", "criterion_of", "fit_full_batch", "full_batch", "run_cb_sampling",
-           "run_cluster_features", "run_cluster_gcn", "run_clusters", "run_summary",
-           "score_test", "setup_run"]
+__all__ = ["JobRun", "class_weight_of", "criterion_of", "fit_full_batch", "full_batch",
+           "group_recall", "run_cb_sampling", "run_cluster_features", "run_cluster_gcn",
+           "run_clusters", "run_summary", "score_test", "setup_run"]
 
 
 # --- shared pieces of the job bodies ---------------------------------------------------------
@@ -57,18 +58,25 @@ class JobRun:
     t0: float = field(default_factory=time.perf_counter)
 
 
+def class_weight_of(graph: NodeGraph, split: NodeSplit, method: dict,
+                    device: torch.device) -> torch.Tensor | None:
+    """The loss's class weights (:data:`imbgraph.losses.CLASS_WEIGHTS`) from the split's
+    training class counts, float32 on ``device``; None for ``class_weights: none``."""
+    loss = method["loss"]
+    if loss.get("class_weights", "none") == "none":
+        return None
+    counts = np.bincount(graph.y[split.train], minlength=graph.num_classes)
+    w = class_weights(loss["class_weights"], counts, **loss.get("class_weight_params", {}))
+    return torch.as_tensor(w, dtype=torch.float32, device=device)
+
+
 def setup_run(graph: NodeGraph, split: NodeSplit, method: dict, seed: int,
               device: torch.device | str | None) -> JobRun:
     """Seed everything from ``seed``; the graph, split, class weights and TrainConfig."""
     t0 = time.perf_counter()
     dev = torch.device(device) if device is not None else default_device()
     seed_everything(seed)
-    loss = method["loss"]
-    weight = None
-    if loss.get("class_weights", "none") != "none":
-        counts = np.bincount(graph.y[split.train], minlength=graph.num_classes)
-        w = class_weights(loss["class_weights"], counts, **loss.get("class_weight_params", {}))
-        weight = torch.as_tensor(w, dtype=torch.float32, device=dev)
+    weight = class_weight_of(graph, split, method, dev)
     tr = method["train"]
     cfg = TrainConfig(**{k: tr[k] for k in TrainConfig.__dataclass_fields__ if k in tr})
 
@@ -85,13 +93,16 @@ def criterion_of(method: dict) -> Callable[..., torch.Tensor]:
 
 
 def group_recall(y: np.ndarray, pred: np.ndarray, classes: list[int]) -> float:
+    """Mean recall over ``classes`` (those absent from ``y`` skipped; NaN when none is
+    present)."""
     rec = [float((pred[y == c] == c).mean()) for c in classes if (y == c).any()]
     return float(np.mean(rec)) if rec else float("nan")
 
 
 def score_test(graph: NodeGraph, split: NodeSplit, proba: torch.Tensor,
                best_epoch: int) -> dict[str, Any]:
-    """The metrics of :func:`imbgraph.nodecls.methods.run_method` for test probabilities."""
+    """The metrics of every job (see :func:`imbgraph.nodecls.methods.run_method`) for the
+    test nodes' probabilities (t, C)."""
     p = proba.double().cpu().numpy()
     y_test = graph.y[split.test]
     out: dict[str, Any] = classification_report(y_test, p)
@@ -106,7 +117,9 @@ def score_test(graph: NodeGraph, split: NodeSplit, proba: torch.Tensor,
 
 
 def run_summary(run: JobRun, result, **extra: Any) -> dict[str, Any]:
-    """timings.json content: run_method's summary keys plus ``extra``."""
+    """timings.json content: the summary keys of every job (see
+    :func:`imbgraph.nodecls.methods.run_method`; ``synthetic_per_step`` 0 unless ``extra``
+    gives it) plus ``extra``."""
     return {"seconds": time.perf_counter() - run.t0, "train_seconds": result.seconds,
             "pretrain_seconds": result.pretrain_seconds, "epochs": result.epochs,
             "seconds_per_epoch": result.seconds / max(result.epochs, 1),

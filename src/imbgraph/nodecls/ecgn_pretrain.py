@@ -14,11 +14,12 @@ each cluster's weights plus one sparse aggregation over the block-diagonal intra
 graph (:class:`PaddedLayout`), so the cost of an epoch is that of one full-graph forward
 whatever k is, with no Python loop over clusters or nodes. METIS balances cluster sizes
 (k-way, 3% tolerance), so padding wastes little. Bag-of-words features (at most
-:data:`SPARSE_BELOW` non-zero: Cora 1.3%, CiteSeer 0.9%) enter the first layer as
-per-cluster sparse CSR blocks instead (:class:`SparseInput`: one sparse product per
-cluster, a loop over the k clusters; ~11x faster than the dense product on CiteSeer). The per-cluster weights commute with the
-mean aggregation because every edge stays inside one cluster, which lets wide inputs be
-projected before aggregating, as :class:`~imbgraph.nodecls.models.SAGELayer` does.
+:data:`~imbgraph.nodecls.models.SPARSE_BELOW` non-zero: Cora 1.3%, CiteSeer 0.9%) enter
+the first layer as per-cluster sparse CSR blocks instead (:class:`SparseInput`: one sparse
+product per cluster, a loop over the k clusters; ~11x faster than the dense product on
+CiteSeer). The per-cluster weights commute with the mean aggregation because every edge
+stays inside one cluster, which lets wide inputs be projected before aggregating, as
+:class:`~imbgraph.nodecls.models.SAGELayer` does.
 
 The loss is the sum over clusters of each cluster's mean cross-entropy; the parameters of two
 clusters are disjoint, so every cluster's gradient is exactly that of training it alone, and
@@ -42,19 +43,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from imbgraph.errors import InputError
-from imbgraph.nodecls.models import GNN, Adjacency
+from imbgraph.nodecls.models import GNN, SPARSE_BELOW, Adjacency, _dropout
 from imbgraph.training import load_torch, save_torch
 
-__all__ = ["SPARSE_BELOW", "ClusterGNN", "ClusterPretrain", "PaddedLayout", "SparseInput",
+__all__ = ["ClusterGNN", "ClusterPretrain", "PaddedLayout", "SparseInput",
            "per_cluster_macro_f1", "pretrain_clusters", "read_pretrain", "write_pretrain"]
-
-
-def _dropout(h: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-    """Inverted dropout from a ``rand_like`` mask: what ``F.dropout`` computes, about four
-    times faster on CPU (its Bernoulli sampler dominates a small graph's epoch)."""
-    if not training or p == 0.0:
-        return h
-    return h * (torch.rand_like(h) >= p).to(h.dtype) / (1.0 - p)
 
 
 class PaddedLayout:
@@ -108,11 +101,6 @@ class PaddedLayout:
         """(n, F) rows in :attr:`order` -> (k, m, F) (differentiable)."""
         out = h.new_zeros(self.k * self.m, h.shape[1]).index_copy(0, self.slot[self.order], h)
         return out.view(self.k, self.m, h.shape[1])
-
-
-#: pre-train on sparse per-cluster blocks when the features are at most this dense: the
-#: first layer then costs nnz x F instead of n x d x F (CiteSeer: ~11x faster)
-SPARSE_BELOW = 0.05
 
 
 @dataclass

@@ -100,21 +100,6 @@ class NodeGraph:
         return NodeGraph(np.ascontiguousarray(x, dtype=np.float32), self.edge_index, self.y,
                          self.class_names)
 
-    def subgraph(self, nodes: np.ndarray) -> "NodeGraph":
-        """The subgraph induced by ``nodes`` (k,) (distinct node ids), its node i being
-        ``nodes[i]``; all classes keep their ids and names (ECGN's per-cluster graphs,
-        ClusterGCN's batches)."""
-        nodes = np.asarray(nodes, dtype=np.int64)
-        if np.unique(nodes).shape[0] != nodes.shape[0]:
-            raise ValueError("subgraph: node ids must be distinct")
-        local = np.full(self.num_nodes, -1, dtype=np.int64)
-        local[nodes] = np.arange(nodes.shape[0])
-        src, dst = local[self.edge_index]
-        keep = (src >= 0) & (dst >= 0)
-        order = np.lexsort((dst[keep], src[keep]))
-        return NodeGraph(self.x[nodes], np.stack([src[keep][order], dst[keep][order]]),
-                         self.y[nodes], self.class_names)
-
     # --- views --------------------------------------------------------------------------------
     @property
     def num_nodes(self) -> int:

@@ -23,14 +23,13 @@ Registries (a unit test keeps the schema's enums equal to them):
 from __future__ import annotations
 
 import logging
-import time
+from dataclasses import replace
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from imbgraph.losses import CLASS_WEIGHTS, class_weights
-from imbgraph.metrics.classification import classification_report
+from imbgraph.losses import CLASS_WEIGHTS
 from imbgraph.nodecls.balancing import (
     LOSSES,
     BalancedModel,
@@ -41,17 +40,24 @@ from imbgraph.nodecls.balancing import (
     RawSMOTE,
 )
 from imbgraph.nodecls.ecgn import ECGN_BALANCING
+from imbgraph.nodecls.ecgn_jobs import (
+    class_weight_of,
+    fit_full_batch,
+    full_batch,
+    run_summary,
+    score_test,
+    setup_run,
+)
 from imbgraph.nodecls.graph import NodeGraph
 from imbgraph.nodecls.graphsmote import GraphSMOTE
 from imbgraph.nodecls.models import GNN, MODELS, Adjacency, build_model
 from imbgraph.nodecls.splits import SPLITS, NodeSplit, oversampling_targets
-from imbgraph.nodecls.train import SELECT, TrainConfig, fit, predict_proba
+from imbgraph.nodecls.train import SELECT
 from imbgraph.provenance import run_settings
-from imbgraph.training import default_device, seed_everything
 
 __all__ = ["BALANCING", "BALANCING_NAMES", "CLASS_WEIGHTS", "ECGN_BALANCING", "LOSSES",
            "MODELS", "OVERSAMPLING", "SELECT", "SPLITS", "TASK", "build_batch",
-           "build_method", "metrics_record", "run_method", "run_records"]
+           "build_method", "metrics_record", "run_method", "run_records", "synthetic_per_class"]
 
 TASK = "nodecls"
 
@@ -87,32 +93,28 @@ def build_method(method: dict, in_channels: int, num_classes: int) -> BalancedMo
     return BALANCING[bal["name"]](gnn, criterion, **_params(bal, "scale"))
 
 
+def synthetic_per_class(graph: NodeGraph, split: NodeSplit, method: dict) -> np.ndarray:
+    """(C,) synthetic nodes per class per training step (zeros for a method that adds none)."""
+    bal = method["balancing"]
+    if bal["name"] not in OVERSAMPLING:
+        return np.zeros(graph.num_classes, dtype=np.int64)
+    counts = np.bincount(graph.y[split.train], minlength=graph.num_classes)
+    return oversampling_targets(counts, split.minority, bal["scale"])
+
+
 def build_batch(graph: NodeGraph, split: NodeSplit, method: dict,
                 device: torch.device) -> Batch:
     """Tensors of the training graph for ``method`` (class weights and synthetic-node counts
     from the split's training class counts)."""
-    y = torch.as_tensor(graph.y, device=device)
-    train = torch.as_tensor(split.train, device=device)
-    counts = np.bincount(graph.y[split.train], minlength=graph.num_classes)
-    bal, loss = method["balancing"], method["loss"]
-    if bal["name"] in OVERSAMPLING:
-        new = oversampling_targets(counts, split.minority, bal["scale"])
-    else:
-        new = np.zeros(graph.num_classes, dtype=np.int64)
-    weights = None
-    if loss.get("class_weights", "none") != "none":
-        w = class_weights(loss["class_weights"], counts, **loss.get("class_weight_params", {}))
-        weights = torch.as_tensor(w, dtype=torch.float32, device=device)
     edge_index = torch.as_tensor(graph.edge_index, device=device)
     return Batch(x=torch.as_tensor(graph.x, device=device),
                  adj=Adjacency.from_edge_index(edge_index, graph.num_nodes, device=device),
-                 y=y, train=train, new_per_class=torch.as_tensor(new, device=device),
-                 class_weight=weights, edge_index=edge_index)
-
-
-def _group_recall(y: np.ndarray, pred: np.ndarray, classes: list[int]) -> float:
-    rec = [float((pred[y == c] == c).mean()) for c in classes if (y == c).any()]
-    return float(np.mean(rec)) if rec else float("nan")
+                 y=torch.as_tensor(graph.y, device=device),
+                 train=torch.as_tensor(split.train, device=device),
+                 new_per_class=torch.as_tensor(synthetic_per_class(graph, split, method),
+                                               device=device),
+                 class_weight=class_weight_of(graph, split, method, device),
+                 edge_index=edge_index)
 
 
 def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
@@ -150,36 +152,14 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
         return ECGN_BALANCING[name].run(graph, split, method, seed=seed, clusters=clusters,
                                         device=device, progress=progress,
                                         pretrained=pretrained)
-    t0 = time.perf_counter()
-    device = torch.device(device) if device is not None else default_device()
-    seed_everything(seed)
-    batch = build_batch(graph, split, method, device)
-    model = build_method(method, graph.num_features, graph.num_classes).to(device)
-    tr = method["train"]
-    cfg = TrainConfig(**{k: tr[k] for k in TrainConfig.__dataclass_fields__ if k in tr})
-    val = torch.as_tensor(split.val, device=device)
-    result = fit(model, batch, val, cfg, progress=progress)
-    proba = predict_proba(model, batch.x, batch.adj)[torch.as_tensor(split.test, device=device)]
-    proba = proba.double().cpu().numpy()
-    y_test = graph.y[split.test]
-    metrics: dict[str, Any] = classification_report(y_test, proba)
-    pred = proba.argmax(axis=1)
-    minority = list(split.minority)
-    majority = [c for c in range(graph.num_classes) if c not in split.minority]
-    metrics["minority_recall"] = _group_recall(y_test, pred, minority)
-    metrics["majority_recall"] = _group_recall(y_test, pred, majority)
-    metrics["train_size"] = int(split.train.shape[0])
-    metrics["best_epoch"] = int(result.best_epoch)
-    summary = {
-        "seconds": time.perf_counter() - t0,
-        "train_seconds": result.seconds,
-        "pretrain_seconds": result.pretrain_seconds,
-        "epochs": result.epochs,
-        "seconds_per_epoch": result.seconds / max(result.epochs, 1),
-        "synthetic_per_step": int(batch.new_per_class.sum()),
-        "device": str(device),
-    }
-    return metrics, summary
+    run = setup_run(graph, split, method, seed, device)
+    new = synthetic_per_class(graph, split, method)
+    batch = replace(full_batch(run.x, run.edge_index, run, graph.num_classes),
+                    new_per_class=torch.as_tensor(new, device=run.device))
+    model = build_method(method, graph.num_features, graph.num_classes).to(run.device)
+    result, proba = fit_full_batch(model, batch, run, progress)
+    return (score_test(graph, split, proba, result.best_epoch),
+            run_summary(run, result, synthetic_per_step=int(new.sum())))
 
 
 def metrics_record(*, dataset: str, split: str, method: str, label: str, seed: int,

@@ -251,7 +251,8 @@ class Adjacency:
 
 
 #: a wide input with at most this share of non-zero entries (Cora's bag of words: 1.3%,
-#: CiteSeer's 0.85%) enters the first layer as a sparse CSR matrix
+#: CiteSeer's 0.85%) enters the first layer as a sparse CSR matrix (ECGN's pre-training,
+#: :mod:`imbgraph.nodecls.ecgn_pretrain`, as per-cluster CSR blocks)
 SPARSE_BELOW = 0.05
 
 

@@ -35,11 +35,27 @@ import pyarrow as pa
 from imbgraph.errors import ConfigError, InputError
 from imbgraph.io.tables import read_parquet_table, table_metadata, write_parquet_table
 
-__all__ = ["NodeSplit", "SPLITS", "artificial_split", "genuine_split", "longtail_split",
-           "make_split", "make_splits", "minority_by_mean", "oversampling_targets",
-           "read_split", "read_splits", "resolve_classes", "split_seed", "write_splits"]
+__all__ = ["NodeSplit", "PROTOCOL_DEFAULTS", "SPLITS", "SPLIT_DEFAULTS", "artificial_split",
+           "genuine_split", "longtail_split", "make_split", "make_splits", "minority_by_mean",
+           "oversampling_targets", "read_split", "read_splits", "resolve_classes",
+           "resolve_spec", "split_seed", "write_splits"]
 
 PARTS = ("train", "val", "test")
+
+#: what every split entry that leaves them out gets: the split seed and a new split per run
+#: seed (GraphSMOTE; ``per_run: false``: one fixed split, IGL-Bench)
+SPLIT_DEFAULTS: dict[str, Any] = {"seed": 0, "per_run": True}
+#: each protocol's optional settings and what an entry that leaves them out gets (None:
+#: every remaining node for a test count, the automatic minority for ``minority_max_size``,
+#: counts instead of fractions for the artificial protocol's ``val_fraction`` and
+#: ``test_fraction``)
+PROTOCOL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "artificial": {"train_per_class": 20, "val_per_class": 25, "test_per_class": None,
+                   "val_fraction": None, "test_fraction": None},
+    "genuine": {"train_fraction": 0.25, "val_fraction": 0.25, "test_fraction": None,
+                "minority_max_size": None},
+    "longtail": {"train_fraction": 0.1, "val_fraction": 0.1, "minority_max_size": None},
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,8 +118,23 @@ def resolve_classes(values: Sequence[int | str], class_names: Sequence[str], *,
 def split_seed(spec: dict, run_seed: int) -> list[int]:
     """Entropy of the Generator that draws a split: the spec's ``seed`` alone for a fixed
     split (``per_run: false``, IGL-Bench), or with the run seed (a new split per run)."""
-    base = int(spec.get("seed", 0))
-    return [base, int(run_seed)] if spec.get("per_run", True) else [base]
+    spec = {**SPLIT_DEFAULTS, **spec}
+    base = int(spec["seed"])
+    return [base, int(run_seed)] if spec["per_run"] else [base]
+
+
+def resolve_spec(spec: dict[str, Any], *, key: str = "split") -> dict[str, Any]:
+    """A split entry with every default filled in (:data:`SPLIT_DEFAULTS`, the protocol's
+    :data:`PROTOCOL_DEFAULTS`): what :func:`make_split` draws. An artificial entry with a
+    ``val_fraction`` gets ``val_per_class: None`` (the fraction replaces the count)."""
+    protocol = spec.get("protocol")
+    if protocol not in PROTOCOL_DEFAULTS:
+        raise ConfigError(f"{key}.protocol = {protocol!r}; expected one of "
+                          f"{sorted(PROTOCOL_DEFAULTS)}")
+    out = {**SPLIT_DEFAULTS, **PROTOCOL_DEFAULTS[protocol], **spec}
+    if protocol == "artificial" and out["val_fraction"] is not None:
+        out["val_per_class"] = None
+    return out
 
 
 def _members(y: np.ndarray, num_classes: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -301,26 +332,26 @@ def _artificial(y, names, spec, rng, key):
     minority = resolve_classes(spec["minority"], names, key=f"{key}.minority")
     return artificial_split(
         y, minority, imbalance_ratio=float(spec.get("imbalance_ratio", 1.0)),
-        train_per_class=int(spec.get("train_per_class", 20)),
-        val_per_class=spec.get("val_per_class", 25), test_per_class=spec.get("test_per_class"),
-        val_fraction=spec.get("val_fraction"), test_fraction=spec.get("test_fraction"),
-        rng=rng, num_classes=len(names), class_names=names, key=key)
+        train_per_class=int(spec["train_per_class"]), val_per_class=spec["val_per_class"],
+        test_per_class=spec["test_per_class"], val_fraction=spec["val_fraction"],
+        test_fraction=spec["test_fraction"], rng=rng, num_classes=len(names),
+        class_names=names, key=key)
 
 
 def _genuine(y, names, spec, rng, key):
     split = genuine_split(
-        y, train_fraction=float(spec.get("train_fraction", 0.25)),
-        val_fraction=float(spec.get("val_fraction", 0.25)),
-        test_fraction=spec.get("test_fraction"), rng=rng, num_classes=len(names),
-        class_names=names, minority_max_size=spec.get("minority_max_size"), key=key)
+        y, train_fraction=float(spec["train_fraction"]),
+        val_fraction=float(spec["val_fraction"]), test_fraction=spec["test_fraction"],
+        rng=rng, num_classes=len(names), class_names=names,
+        minority_max_size=spec["minority_max_size"], key=key)
     return _override_minority(split, names, spec, key)
 
 
 def _longtail(y, names, spec, rng, key):
     split = longtail_split(
-        y, rho=float(spec["rho"]), train_fraction=float(spec.get("train_fraction", 0.1)),
-        val_fraction=float(spec.get("val_fraction", 0.1)), rng=rng, num_classes=len(names),
-        class_names=names, minority_max_size=spec.get("minority_max_size"), key=key)
+        y, rho=float(spec["rho"]), train_fraction=float(spec["train_fraction"]),
+        val_fraction=float(spec["val_fraction"]), rng=rng, num_classes=len(names),
+        class_names=names, minority_max_size=spec["minority_max_size"], key=key)
     return _override_minority(split, names, spec, key)
 
 
@@ -342,14 +373,13 @@ def make_split(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any], 
                seed: int, key: str = "split") -> NodeSplit:
     """The split of config entry ``spec`` for run seed ``seed`` (see :func:`split_seed`).
 
-    ``spec`` holds ``protocol`` (a key of :data:`SPLITS`) and that protocol's settings;
-    errors name ``key`` (e.g. ``nodecls.splits.cora_im05``).
+    ``spec`` holds ``protocol`` (a key of :data:`SPLITS`) and that protocol's settings
+    (defaults: :func:`resolve_spec`); errors name ``key`` (e.g. ``nodecls.splits.cora_im05``).
     """
-    protocol = spec.get("protocol")
-    if protocol not in SPLITS:
-        raise ConfigError(f"{key}.protocol = {protocol!r}; expected one of {sorted(SPLITS)}")
+    spec = resolve_spec(spec, key=key)
     rng = np.random.default_rng(split_seed(spec, seed))
-    return SPLITS[protocol](np.asarray(y, dtype=np.int64), list(class_names), spec, rng, key)
+    return SPLITS[spec["protocol"]](np.asarray(y, dtype=np.int64), list(class_names), spec,
+                                    rng, key)
 
 
 def make_splits(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any],

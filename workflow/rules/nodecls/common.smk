@@ -31,6 +31,7 @@ nccfg.check_runs(NODECLS, NODECLS_RUNS, where=f"{CONFIG_NAME}: nodecls")
 NODECLS_PRETRAIN = nccfg.pretrain_plan(NODECLS, NODECLS_RUNS)
 NODECLS_PRETRAIN_SETTINGS = {(d, s, v["k"], v["key"]): v["settings"]
                              for (d, s, _), v in NODECLS_PRETRAIN.items()}
+# The config key(s) each METIS partition's k comes from, named by the METIS job's errors.
 
 NC_RESULTS = f"{RESULTS}/nodecls"
 NC_DATASETS = list(NODECLS["datasets"])
@@ -90,6 +91,14 @@ def nodecls_k(wc):
     return nccfg.cluster_count(NODECLS, wc.dataset, wc.method)
 
 
+def nodecls_cluster_where(dataset, k):
+    """What the errors of the METIS job (dataset, k) name. The same for every method that
+    reads this partition: a params value that listed them would rerun the partition, and
+    every run reading it, whenever a method is added."""
+    return (f"the METIS cluster count of {dataset} (nodecls.clusters.k.{dataset}, a method's "
+            "balancing.clusters or a figure's clusters sweep)")
+
+
 def nodecls_clusters(wc):
     k = nodecls_k(wc)
     return [] if k is None else [f"{NC_RESULTS}/data/{wc.dataset}/clusters/k{k}.parquet"]
@@ -121,7 +130,8 @@ def nodecls_run_data(wc):
     k = nodecls_k(wc)
     entry = NODECLS["datasets"][wc.dataset]
     return {"split_spec": nccfg.resolve_split(NODECLS, wc.split, wc.dataset),
-            "dataset_entry": entry,
+            "dataset_entry": ({**entry, "deepwalk": nccfg.deepwalk_settings(NODECLS, wc.dataset)}
+                              if "deepwalk" in entry else entry),
             "data_root": NODECLS.get("data_root") if entry["source"] != "synthetic" else None,
             "clusters": None if k is None else nccfg.cluster_rule_params(NODECLS, k),
             "cached_pretrain": bool(nodecls_pretrain(wc))}

@@ -41,7 +41,7 @@ rule deepwalk_features:
     wildcard_constraints:
         **NODECLS_WILDCARDS,
     params:
-        deepwalk=lambda wc: NODECLS["datasets"][wc.dataset]["deepwalk"],
+        deepwalk=lambda wc: nccfg.deepwalk_settings(NODECLS, wc.dataset),
     # One gensim worker: what makes the embedding a function of the seed alone.
     threads: 1
     resources:

@@ -15,6 +15,7 @@ rule split_nodes:
         **NODECLS_WILDCARDS,
     params:
         spec=lambda wc: nccfg.resolve_split(NODECLS, wc.split, wc.dataset),
+        where=lambda wc: nccfg.split_key(NODECLS, wc.split, wc.dataset),
         seeds=lambda wc: job_seeds(wc, NODECLS_SEEDS, NODECLS_PER_SEED),
     threads: 1
     resources:

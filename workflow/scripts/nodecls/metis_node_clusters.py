@@ -12,7 +12,7 @@ from imbgraph.nodecls.graph import read_graph  # noqa: E402
 sm = snakemake  # noqa: F821
 p = sm.params.metis
 g = read_graph(sm.input.features, sm.input.edges, sm.input.nodes)
-c = node_clusters(g, p["k"], seed=p["seed"], key=f"nodecls.clusters.k ({sm.wildcards.dataset})")
+c = node_clusters(g, p["k"], seed=p["seed"], key=sm.params.where)
 logging.info("%s: %d clusters of sizes %s", sm.wildcards.dataset, p["k"],
              cluster_sizes(c, p["k"]).tolist())
 write_clusters(c, sm.output[0], k=p["k"], seed=p["seed"])

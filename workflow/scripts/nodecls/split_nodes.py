@@ -12,8 +12,7 @@ from imbgraph.nodecls.splits import make_split, write_splits  # noqa: E402
 sm = snakemake  # noqa: F821
 y, names = read_labels(sm.input.nodes)
 for seed, path in zip(sm.params.seeds, sm.output):
-    split = make_split(y, names, sm.params.spec, seed=seed,
-                       key=f"nodecls.splits.{sm.wildcards.split}")
+    split = make_split(y, names, sm.params.spec, seed=seed, key=sm.params.where)
     logging.info("seed %d: training nodes per class %s, minority %s", seed,
                  split.counts(y, len(names))["train"].tolist(),
                  [names[c] for c in split.minority])
