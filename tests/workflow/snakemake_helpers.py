@@ -79,6 +79,54 @@ def _run_in_process(args: list[str], cwd: Path) -> tuple[int, str]:
     return code, buf.getvalue()
 
 
+def run_workflow(workdir: Path, config: Path, *args: str) -> tuple[int, str]:
+    """The repository's Snakefile in ``workdir`` on ``config`` (one core, failed jobs' logs
+    shown): its exit status and output."""
+    return run_cli(["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+                    "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args],
+                   workdir)
+
+
+def assert_no_temporaries(workdir: Path) -> None:
+    results = workdir / "results"
+    stray = [p for p in results.rglob("*") if ".tmp" in p.name] if results.exists() else []
+    assert not stray, stray
+
+
+def fails_at_startup(workdir: Path, config: Path, *expected: str,
+                     before_dag: bool = True) -> str:
+    """Dry-run the default target; it must stop before any job, naming every ``expected``
+    (and, with ``before_dag``, before Snakemake builds the DAG: a config check; a missing
+    input file is named while the DAG is built)."""
+    code, out = run_workflow(workdir, config, "-n")
+    assert code != 0, out[-3000:]
+    for text in expected:
+        assert text in out, f"{text!r} not in:\n{out[-3000:]}"
+    if before_dag:
+        assert "Building DAG of jobs" not in out, out[-3000:]
+    assert not (workdir / "results").exists(), sorted((workdir / "results").rglob("*"))
+    return out
+
+
+def fails_in_job(workdir: Path, config: Path, rule: str, target: str, *expected: str,
+                 log: str | None = None) -> str:
+    """Build ``target``; job ``rule`` must fail naming every ``expected`` (in the output, and
+    in the job's ``log`` when given), leaving no output of that job and no temporary file."""
+    code, out = run_workflow(workdir, config, target)
+    assert code != 0, out[-3000:]
+    assert f"Error in rule {rule}" in out, out[-3000:]
+    text = (workdir / log).read_text() if log is not None else None
+    if log is not None:
+        assert "Exiting because a job execution failed" in out, out[-3000:]
+    for e in expected:
+        assert e in out, f"{e!r} not in the output:\n{out[-3000:]}"
+        if text is not None:
+            assert e in text, f"{e!r} not in {log}:\n{text[-3000:]}"
+    assert not (workdir / target).exists()
+    assert_no_temporaries(workdir)
+    return out
+
+
 def snakemake(workdir: Path, configfile: Path, *args: str, check: bool = True) -> str:
     """Run Snakemake on the repository's Snakefile inside ``workdir``; return its output."""
     cmd = ["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),

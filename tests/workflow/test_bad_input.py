@@ -16,7 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from snakemake_helpers import REPO, run_cli, write_config
+from snakemake_helpers import (
+    REPO,
+    assert_no_temporaries,
+    fails_at_startup,
+    fails_in_job,
+    run_workflow,
+    write_config,
+)
 
 pytestmark = pytest.mark.workflow
 
@@ -27,45 +34,12 @@ DIM = 4
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def run(workdir: Path, config: Path, *args: str) -> tuple[int, str]:
-    """Run Snakemake (one core, failed logs shown); return its exit status and output."""
-    return run_cli(["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-                    "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args],
-                   workdir)
 
 
-def fails_at_startup(workdir: Path, config: Path, *expected: str) -> str:
-    """Dry-run the default target; it must stop before any job, naming every ``expected``."""
-    code, out = run(workdir, config, "-n")
-    assert code != 0, out[-3000:]
-    for text in expected:
-        assert text in out, f"{text!r} not in:\n{out[-3000:]}"
-    assert "Building DAG of jobs" not in out, out[-3000:]
-    assert not (workdir / "results").exists(), sorted((workdir / "results").rglob("*"))
-    return out
 
 
-def fails_in_job(workdir: Path, config: Path, rule: str, target: str, *expected: str,
-                 log: str) -> str:
-    """Build ``target``; job ``rule`` must fail with every ``expected`` in its log (also shown
-    by --show-failed-logs), leaving no output of that job and no temporary file."""
-    code, out = run(workdir, config, target)
-    assert code != 0, out[-3000:]
-    assert f"Error in rule {rule}" in out, out[-3000:]
-    assert "Exiting because a job execution failed" in out, out[-3000:]
-    text = (workdir / log).read_text()
-    for e in expected:
-        assert e in text, f"{e!r} not in {log}:\n{text[-3000:]}"
-        assert e in out, f"{e!r} not in the output:\n{out[-3000:]}"
-    assert not (workdir / target).exists()
-    assert_no_temporaries(workdir)
-    return out
 
 
-def assert_no_temporaries(workdir: Path) -> None:
-    results = workdir / "results"
-    stray = [p for p in results.rglob("*") if ".tmp" in p.name] if results.exists() else []
-    assert not stray, stray
 
 
 def feature_rows(n: int, *, seed: int = 0) -> np.ndarray:
@@ -281,7 +255,7 @@ def test_duplicate_method_label(tmp_path):
 
 def test_results_is_a_file(tmp_path):
     (tmp_path / "results").write_text("not a directory\n")
-    code, out = run(tmp_path, write_config(tmp_path, "tiny.yaml"))
+    code, out = run_workflow(tmp_path, write_config(tmp_path, "tiny.yaml"))
     assert code != 0, out[-3000:]
     assert "expected a writable directory" in out, out[-3000:]
     shown = f"results directory 'results' ({tmp_path / 'results'}) is a file, not a directory"
@@ -296,7 +270,7 @@ def test_results_directory_read_only(tmp_path):
     results.mkdir()
     results.chmod(0o555)
     try:
-        code, out = run(tmp_path, write_config(tmp_path, "tiny.yaml"))
+        code, out = run_workflow(tmp_path, write_config(tmp_path, "tiny.yaml"))
     finally:
         results.chmod(0o755)
     assert code != 0, out[-3000:]
@@ -337,7 +311,7 @@ def test_model_file_that_is_not_a_state_dict(tmp_path):
     # Training is not allowed: the model files above are the inputs under test.
     allowed = ["import_learn_to_cluster", "knn_search", "metis_partition", "build_subgraphs",
                "evaluate_linkage"]
-    code, out = run(tmp_path, config, *targets, "--keep-going", "--allowed-rules", *allowed)
+    code, out = run_workflow(tmp_path, config, *targets, "--keep-going", "--allowed-rules", *allowed)
     assert code != 0, out[-3000:]
     assert out.count("Error in rule evaluate_linkage") == len(seeds), out[-3000:]
     assert not marker.exists(), "the pickled object was executed"

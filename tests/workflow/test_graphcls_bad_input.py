@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake_helpers import REPO, run_cli, write_config
+from snakemake_helpers import (
+    fails_in_job,
+    run_workflow,
+    write_config,
+)
 
 from imbgraph.graphcls.synthetic import ClassSpec, SyntheticSpec, synthesize_graphs
 from imbgraph.io.gin_text import write_gin_text
@@ -20,10 +24,6 @@ pytestmark = pytest.mark.workflow
 COLLECTION = "results/graphcls/data/toy/collection.npz"
 
 
-def run(workdir: Path, config: Path, *args: str) -> tuple[int, str]:
-    return run_cli(["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-                    "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args],
-                   workdir)
 
 
 def file_config(workdir: Path, source: str, classes=(30, 20), **entry) -> Path:
@@ -43,16 +43,6 @@ def file_config(workdir: Path, source: str, classes=(30, 20), **entry) -> Path:
                         graphcls={"data_root": str(root), "datasets": {"toy": dataset}})
 
 
-def fails_in_job(workdir: Path, config: Path, rule: str, target: str, *expected: str) -> str:
-    code, out = run(workdir, config, target)
-    assert code != 0, out[-3000:]
-    assert f"Error in rule {rule}" in out, out[-3000:]
-    for text in expected:
-        assert text in out, f"{text!r} not in the output:\n{out[-3000:]}"
-    assert not (workdir / target).exists()
-    stray = [p for p in (workdir / "results").rglob("*") if ".tmp" in p.name]
-    assert not stray, stray
-    return out
 
 
 def test_truncated_tu_file_stops_the_collection_job(tmp_path):
@@ -104,7 +94,7 @@ def test_bad_names_stop_before_any_job(tmp_path, change, expected):
     change(cfg)
     config = tmp_path / "bad.yaml"
     config.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    code, out = run(tmp_path, config, "-n")
+    code, out = run_workflow(tmp_path, config, "-n")
     assert code != 0, out[-3000:]
     assert expected in out, out[-3000:]
     assert "Building DAG of jobs" not in out and not (tmp_path / "results").exists()

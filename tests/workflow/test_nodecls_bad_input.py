@@ -11,36 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snakemake_helpers import REPO, run_cli, write_config
+from snakemake_helpers import (
+    REPO,
+    fails_at_startup,
+    fails_in_job,
+    write_config,
+)
 
 pytestmark = pytest.mark.workflow
 
 
-def run(workdir: Path, config: Path, *args: str) -> tuple[int, str]:
-    return run_cli(["--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-                    "--configfile", str(config), "--cores", "1", "--show-failed-logs", *args],
-                   workdir)
 
 
-def fails_at_startup(workdir: Path, config: Path, *expected: str) -> str:
-    code, out = run(workdir, config, "-n")
-    assert code != 0, out[-3000:]
-    for text in expected:
-        assert text in out, f"{text!r} not in:\n{out[-3000:]}"
-    assert not (workdir / "results").exists()
-    return out
 
 
-def fails_in_job(workdir: Path, config: Path, rule: str, target: str, *expected: str) -> str:
-    code, out = run(workdir, config, target)
-    assert code != 0, out[-3000:]
-    assert f"Error in rule {rule}" in out, out[-3000:]
-    for text in expected:
-        assert text in out, f"{text!r} not in the output:\n{out[-3000:]}"
-    assert not (workdir / target).exists()
-    stray = [p for p in (workdir / "results").rglob("*") if ".tmp" in p.name]
-    assert not stray, stray
-    return out
 
 
 def tiny(workdir: Path, **nodecls) -> Path:
@@ -67,7 +51,8 @@ def test_missing_planetoid_file_is_named(tmp_path):
                             "tiny_bots": {"source": "synthetic", "generator": "bots",
                                           "params": {"num_nodes": 400},
                                           "deepwalk": {"dim": 8}}})
-    fails_at_startup(tmp_path, config, "Missing input files", "ind.cora.test.index")
+    fails_at_startup(tmp_path, config, "Missing input files", "ind.cora.test.index",
+                     before_dag=False)
 
 
 def test_missing_data_root_is_named(tmp_path):
