@@ -39,6 +39,16 @@ def write_config(workdir: Path, name: str = "tiny.yaml", **overrides) -> Path:
     return path
 
 
+def changed_config(workdir: Path, change) -> Path:
+    """``workdir``'s config.yaml with ``change(cfg)`` applied, written beside it as
+    changed.yaml (what a rerun after a config edit reads)."""
+    cfg = yaml.safe_load((workdir / "config.yaml").read_text())
+    change(cfg)
+    path = workdir / "changed.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
 # Invocations that run no job (dry runs, lint, unlock) go through Snakemake's CLI entry
 # point in this process: a fresh interpreter would add a second or more of imports to each.
 IN_PROCESS = {"-n", "--dry-run", "--lint", "--unlock"}

@@ -13,8 +13,7 @@ import re
 
 import polars as pl
 import pytest
-import yaml
-from snakemake_helpers import job_counts, snakemake, write_config
+from snakemake_helpers import changed_config, job_counts, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -30,14 +29,6 @@ def graphcls_run(tmp_path_factory):
     config = write_config(workdir, "tiny_graphcls.yaml")
     out = snakemake(workdir, config, "--cores", "2", "all")
     return workdir, config, out
-
-
-def changed_config(workdir, change) -> str:
-    cfg = yaml.safe_load((workdir / "config.yaml").read_text())
-    change(cfg)
-    path = workdir / "changed.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path
 
 
 def test_every_cached_step_runs_once_per_dataset(graphcls_run):

@@ -13,8 +13,7 @@ import re
 
 import polars as pl
 import pytest
-import yaml
-from snakemake_helpers import job_counts, snakemake, write_config
+from snakemake_helpers import changed_config, job_counts, snakemake, write_config
 
 from imbgraph.nodecls.datasets import DEEPWALK_DEFAULTS
 from imbgraph.nodecls.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, resolve_spec
@@ -42,14 +41,6 @@ def nodecls_run(tmp_path_factory):
     config = write_config(workdir, "tiny_nodecls.yaml")
     out = snakemake(workdir, config, "--cores", "2", "all")
     return workdir, config, out
-
-
-def changed_config(workdir, change):
-    cfg = yaml.safe_load((workdir / "config.yaml").read_text())
-    change(cfg)
-    path = workdir / "changed.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path
 
 
 def test_every_cached_step_runs_once(nodecls_run):
