@@ -199,8 +199,16 @@ def test_check_outputs_names_a_metric_the_family_does_not_record(config):
     cfg.check_outputs(config, {"fam": catalog(metrics=("m", "n"))})  # the tables show m, n
     config["tables"]["wide"]["metric"] = ["m", "macro_auc"]
     fails(config, {"fam": catalog(metrics=("m", "n"))},
-          r"tables\.wide\.metric: 'macro_auc' is not a metric of its runs")
-    cfg.check_outputs(config, {"fam": catalog()})  # metrics=None: the family checks its own
+          r"tables\.wide\.metric: 'macro_auc' is not a fam metric")
+    rows = {"fam": catalog(metrics=("m",), timings=("wall_s",))}
+    config["tables"]["wide"]["metric"] = "m"
+    config["tables"]["rows"]["columns"] = [{"metric": "m"}, {"metric": "wall_s"}]
+    cfg.check_outputs(config, rows)  # a rows table may also show timings
+    config["tables"]["rows"]["columns"].append({"metric": "seconds"})
+    fails(config, rows, r"tables\.rows\.metric: 'seconds' is not a fam metric")
+    config["tables"]["rows"]["columns"] = [{"metric": "m"}]
+    config["tables"]["wide"]["metric"] = ["m", "macro_auc"]
+    cfg.check_outputs(config, {"fam": catalog()})  # metrics=None: not checked
     config["tables"]["wide"]["metric"] = "m"
     config["figures"]["fig"]["metric"] = "x"
     fails(config, {"fam": catalog(metrics=("m", "n"))}, r"figures\.fig\.metric: 'x'")

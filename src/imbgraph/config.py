@@ -37,8 +37,9 @@ class Catalog:
         {dataset, split, method} (the face family's ``clusterer`` rows); ConfigError if bad
     row_kinds : those extra row keys (e.g. ``("clusterer",)``)
     seeds : the seeds every run of the family uses
-    metrics : the metrics a run's ``metrics.json`` holds, which a grid table or a figure may
-        show (None: the family checks its own)
+    metrics : the metrics a run's ``metrics.json`` holds, which a table or a figure may show
+        (None: not checked here)
+    timings : what a run's ``timings.json`` holds, which a rows table may also show
     """
 
     datasets: list[str]
@@ -50,6 +51,7 @@ class Catalog:
     check_row: Callable[[dict, str], None] | None = None
     row_kinds: tuple[str, ...] = field(default=())
     metrics: tuple[str, ...] | None = None
+    timings: tuple[str, ...] = field(default=())
 
     def label(self, method: str) -> str:
         return self.methods[method].get("label", method)
@@ -174,11 +176,12 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                  f"(sections present: {sorted(catalogs) or 'none'})")
         return catalogs[task]
 
-    def check_metrics(cat: Catalog, key: str, metric) -> None:
+    def check_metrics(cat: Catalog, key: str, task: str, metric, allowed=None) -> None:
+        allowed = cat.metrics if allowed is None else allowed
         for m in [metric] if isinstance(metric, str) else metric:
-            if cat.metrics is not None and m not in cat.metrics:
-                fail(f"{key}.metric: {m!r} is not a metric of its runs "
-                     f"(expected one of {list(cat.metrics)})")
+            if cat.metrics is not None and m not in allowed:
+                fail(f"{key}.metric: {m!r} is not a {task} metric "
+                     f"(expected one of {list(allowed)})")
 
     def check_run(cat: Catalog, key: str, dataset, split, method) -> None:
         if dataset not in cat.datasets:
@@ -195,6 +198,9 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
         key = f"tables.{tname}"
         cat = family(key, t)
         if t.get("kind", "grid") == "rows":
+            if cat.metrics is not None:
+                check_metrics(cat, key, t["task"], [c["metric"] for c in t["columns"]],
+                              cat.metrics + cat.timings)
             for i, row in enumerate(t["rows"]):
                 rkey = f"{key}.rows[{i}]"
                 extra = [k for k in cat.row_kinds if k in row]
@@ -208,7 +214,7 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                                        *(f"{{dataset, {k}}}" for k in cat.row_kinds)])
                     fail(f"{rkey}: expected a row of the form {kinds}; got {sorted(row)}")
             continue
-        check_metrics(cat, key, t["metric"])
+        check_metrics(cat, key, t["task"], t["metric"])
         for i, col in enumerate(grid_columns(t)):
             ckey = f"{key}.columns[{i}]"
             if col["dataset"] is None or col["split"] is None:
@@ -218,7 +224,7 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
     for fname, f in config.get("figures", {}).items():
         key = f"figures.{fname}"
         cat = family(key, f)
-        check_metrics(cat, key, f["metric"])
+        check_metrics(cat, key, f["task"], f["metric"])
         if "table" in f:
             table = tables.get(f["table"])
             if table is None or table.get("kind", "grid") != "grid" or table["task"] != f["task"]:

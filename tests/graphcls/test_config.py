@@ -14,12 +14,12 @@ import jsonschema
 import pytest
 import yaml
 
+from imbgraph.config import check_outputs
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.augment import AUGMENTATIONS
 from imbgraph.graphcls.config import (
     catalog,
     check,
-    check_tables,
     data_path,
     knn_name,
     knn_spec,
@@ -278,15 +278,19 @@ def test_raw_files_follow_the_data_root_layout(tmp_path):
         check(cfg)
 
 
-def test_check_tables_names_unknown_metrics():
+def test_tables_name_unknown_metrics():
+    # the shared check_outputs, with the metrics and timings this family's catalog declares
+    cat = {"graphcls": catalog(TINY, [0])}
     grid = {"task": "graphcls", "metric": ["macro_f1", "micro_f1"], "rows": ["GIN"],
             "columns": [{"dataset": "toy"}], "split": "class"}
     rows = {"task": "graphcls", "kind": "rows", "columns": [{"metric": "acc"},
-                                                            {"metric": "wall_s"}]}
-    check_tables({"t2": grid, "t4": rows, "faces": {"task": "linkage", "metric": "pr_auc_ap"}})
+                                                            {"metric": "wall_s"}],
+            "rows": [{"dataset": "toy", "split": "class", "method": "GIN"}]}
+    check_outputs({"tables": {"t2": grid, "t4": rows}}, cat)
     with pytest.raises(ConfigError, match=r"cfg: tables\.t2\.metric: 'f1' is not a graphcls"):
-        check_tables({"t2": {**grid, "metric": ["macro_f1", "f1"]}}, where="cfg")
+        check_outputs({"tables": {"t2": {**grid, "metric": ["macro_f1", "f1"]}}}, cat,
+                      where="cfg")
     with pytest.raises(ConfigError, match=r"tables\.t2\.metric: 'wall_s'"):
-        check_tables({"t2": {**grid, "metric": "wall_s"}})
+        check_outputs({"tables": {"t2": {**grid, "metric": "wall_s"}}}, cat)
     with pytest.raises(ConfigError, match=r"graphcls\.methods: 'SOLT' is not a method"):
         resolve_method(TINY, "SOLT")

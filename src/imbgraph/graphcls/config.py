@@ -25,7 +25,7 @@ from imbgraph.config import Catalog, spec_json
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.splits import SPLITS, multiclass_train_counts
 
-__all__ = ["check", "check_tables", "catalog", "resolve_method", "split_params", "pe_dim",
+__all__ = ["check", "catalog", "resolve_method", "split_params", "pe_dim",
            "collection_params", "knn_spec", "knn_name", "knn_tables", "raw_files", "data_path", "METRICS", "TIMINGS",
            "TU_PARTS", "TU_OPTIONAL"]
 
@@ -170,6 +170,8 @@ def catalog(section: dict, seeds: list[int]) -> Catalog:
         spec=lambda entry: spec_json(entry, section.get("training", {})),
         vary=_no_sweep,
         seeds=list(seeds),
+        metrics=METRICS,
+        timings=TIMINGS,
     )
 
 
@@ -291,19 +293,3 @@ def check(section: dict, *, where: str = "graphcls") -> None:
         labels[label] = name
 
 
-def check_tables(tables: dict, *, where: str = "config") -> None:
-    """The ``task: graphcls`` tables show metrics a graphcls ``metrics.json`` has (datasets,
-    splits and methods are checked by :func:`imbgraph.config.check_outputs`)."""
-    for tname, t in tables.items():
-        if t.get("task") != "graphcls":
-            continue
-        allowed = METRICS
-        if t.get("kind", "grid") == "rows":
-            metrics = [c["metric"] for c in t["columns"]]
-            allowed = METRICS + TIMINGS
-        else:
-            metrics = [t["metric"]] if isinstance(t["metric"], str) else list(t["metric"])
-        for m in metrics:
-            if m not in allowed:
-                raise ConfigError(f"{where}: tables.{tname}.metric: {m!r} is not a graphcls "
-                                  f"metric (expected one of {list(allowed)})")

@@ -8,7 +8,6 @@ from imbgraph.graphcls import config as gcfg
 GRAPHCLS = config["graphcls"]
 validate(GRAPHCLS, schema="../../schemas/graphcls.schema.yaml")
 gcfg.check(GRAPHCLS, where=f"{CONFIG_NAME}: graphcls")
-gcfg.check_tables(TABLES, where=CONFIG_NAME)  # metric names; the rest is check_outputs'
 GRAPHCLS_SEEDS = cfg.family_seeds(config, "graphcls")
 CATALOGS["graphcls"] = gcfg.catalog(GRAPHCLS, GRAPHCLS_SEEDS)  # no sweep figure: no sweep methods
 # seeds_per_job: 1 makes every seed a job of its own (SLURM, paper scale); by default one job
