@@ -26,6 +26,7 @@ from imbgraph.nodecls.balancing import (
     weighted_ce,
 )
 from imbgraph.nodecls.models import GNN, Adjacency
+from imbgraph.nodecls.smote import interpolate
 
 # Nine nodes, two features. Undirected edges 0-1, 1-2, 2-3, 3-4, 4-5, 5-6, 0-3; 7 and 8 are
 # isolated. Classes: 0 = {0, 1, 2, 8}, 1 = {3, 4, 5}, 2 = {6, 7}; nodes 7, 8 are not training.
@@ -73,14 +74,18 @@ def reference_ce(logits: torch.Tensor, target: torch.Tensor, weight=None) -> flo
 
 
 class Spy:
-    """Records the inputs of a module's forward (pre-hook) and its output (hook)."""
+    """Records the inputs of a module's forward (pre-hook) and its output (hook). ``args``
+    holds a GNN's input with any ``synthetic`` rows appended, as the network sees them."""
 
     def __init__(self, module: torch.nn.Module) -> None:
         self.args, self.out = None, None
-        module.register_forward_pre_hook(self._pre)
+        module.register_forward_pre_hook(self._pre, with_kwargs=True)
         module.register_forward_hook(self._post)
 
-    def _pre(self, module, args):
+    def _pre(self, module, args, kwargs):
+        draw = kwargs.get("synthetic")
+        if draw is not None:
+            args = (torch.cat([args[0], interpolate(args[0], draw)]), *args[1:])
         self.args = args
 
     def _post(self, module, args, out):

@@ -7,7 +7,9 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv, SAGEConv
 
-from imbgraph.nodecls.models import GNN, Adjacency, GCNLayer, SAGELayer, build_model
+from imbgraph.nodecls.models import (GNN, Adjacency, GCNLayer, SAGELayer, build_model,
+                                     pair_dot)
+from imbgraph.nodecls.smote import SmoteDraw, interpolate
 
 EI = torch.tensor([[0, 1, 1, 2, 2, 3, 4, 0], [1, 0, 2, 1, 3, 2, 0, 4]])  # node 5 isolated
 
@@ -85,6 +87,10 @@ def test_gradients():
     assert torch.autograd.gradcheck(lambda x, w: base.augment(
         8, torch.tensor([6, 7, 7]), torch.tensor([0, 1, 6]), w).gcn(x), (x, w))
     assert adj.num_nodes == 8 and adj.num_extra == 6
+    # a pair listed twice: two edges, each with its own weight and gradient
+    w4 = torch.rand(4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, w: base.augment(
+        8, torch.tensor([6, 7, 7, 7]), torch.tensor([0, 1, 6, 1]), w).mean(x), (x, w4))
 
 
 def test_constant_extra_edges_csr_path_matches_edge_list_path():
@@ -153,9 +159,64 @@ def test_wide_input_cache_gives_the_plain_products_and_gradients(density, layer_
         opt_plain.step()
         with torch.no_grad():
             torch.testing.assert_close(layer(x, adj), plain(x, adj))
-    assert (layer._wide._csr is not None) == (density < 0.05)
+    assert (layer._wide._inputs[id(x)].csr is not None) == (density < 0.05)
     # a new input (synthetic rows appended) is not served from the cache
     x2 = torch.cat([x, x[:3] * 2])
     adj2 = Adjacency.from_edge_index(torch.tensor([[0, 1], [1, 0]]), 33)
     with torch.no_grad():
         torch.testing.assert_close(layer(x2, adj2), plain(x2, adj2))
+
+
+def test_wide_input_cache_keeps_each_input_and_forgets_dropped_ones():
+    """ClusterGCN alternates per-cluster slices and the whole graph: each keeps its own
+    density test and product; a tensor that is gone leaves the cache."""
+    torch.manual_seed(0)
+    layer = SAGELayer(50, 4)
+    xs = [(torch.rand(n, 50) < 0.02).float() for n in (10, 20)]
+    adjs = [Adjacency.from_edge_index(torch.zeros(2, 0, dtype=torch.long), n) for n in (10, 20)]
+    with torch.no_grad():
+        for x, adj in zip(xs, adjs):
+            layer(x, adj)
+        states = {id(x): layer._wide._inputs[id(x)] for x in xs}
+        for x, adj in zip(xs, adjs):  # served from the same states, products reused
+            layer(x, adj)
+            assert layer._wide._inputs[id(x)] is states[id(x)]
+            assert states[id(x)].known is not None and states[id(x)].csr is not None
+    key = id(xs[0])
+    del xs[0], states
+    assert key not in layer._wide._inputs and len(layer._wide._inputs) == 1
+
+
+@pytest.mark.parametrize("conv", ["sage", "gcn"])
+@pytest.mark.parametrize("width", [3, 40])  # narrow and project-first first layers
+def test_synthetic_rows_equal_appended_features(conv, width):
+    """gnn(x, adj, synthetic=draw) interpolates after the first linear map: the same logits
+    and gradients as appending the interpolated feature rows to x."""
+    torch.manual_seed(0)
+    x = torch.randn(6, width, dtype=torch.float64)
+    draw = SmoteDraw(base=torch.tensor([0, 2, 2]), partner=torch.tensor([1, 3, 2]),
+                     delta=torch.tensor([[0.25], [0.5], [0.0]], dtype=torch.float64),
+                     label=torch.tensor([0, 1, 1]))
+    # the synthetic nodes 6, 7, 8 copy edges of nodes 0, 2, 2
+    adj = Adjacency.from_edge_index(EI, 6).augment(
+        9, torch.tensor([1, 4, 1, 3, 1, 3]), torch.tensor([6, 6, 7, 7, 8, 8]))
+    models = [GNN(width, 3, conv=conv, hidden=8, dropout=0.0).double() for _ in range(2)]
+    models[1].load_state_dict(models[0].state_dict())
+    got = models[0](x, adj, synthetic=draw)
+    want = models[1](torch.cat([x, interpolate(x, draw)]), adj)
+    assert got.shape == (9, 3)
+    torch.testing.assert_close(got, want)
+    got.square().sum().backward()
+    want.square().sum().backward()
+    for (name, p), q in zip(models[0].named_parameters(), models[1].parameters()):
+        torch.testing.assert_close(p.grad, q.grad, msg=name)
+
+
+def test_pair_dot_equals_gathered_rows():
+    torch.manual_seed(0)
+    a = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(7, 5, dtype=torch.float64, requires_grad=True)
+    rows, cols = torch.tensor([0, 0, 2, 3, 3, 3]), torch.tensor([1, 6, 0, 0, 2, 5])
+    torch.testing.assert_close(pair_dot(a, b, rows, cols), (a[rows] * b[cols]).sum(1))
+    assert torch.autograd.gradcheck(lambda a, b: pair_dot(a, b, rows, cols), (a, b))
+    assert pair_dot(a, b, rows[:0], cols[:0]).shape == (0,)

@@ -127,8 +127,7 @@ class OverSampling(BalancedModel):
 
     def loss(self, batch: Batch) -> torch.Tensor:
         draw = draw_smote(None, batch.y, batch.train, batch.new_per_class, interpolate=False)
-        x = torch.cat([batch.x, batch.x[draw.base]])
-        logits = self.gnn(x, copy_edges(batch.adj, draw.base))
+        logits = self.gnn(batch.x, copy_edges(batch.adj, draw.base), synthetic=draw)
         return _augmented_ce(self, logits, batch, draw)
 
 
@@ -148,8 +147,7 @@ class RawSMOTE(BalancedModel):
             self._for = (batch.x, batch.train)
         draw = draw_smote(batch.x, batch.y, batch.train, batch.new_per_class,
                           partners=self._partners)
-        x = torch.cat([batch.x, interpolate(batch.x, draw)])
-        logits = self.gnn(x, copy_edges(batch.adj, draw.base))
+        logits = self.gnn(batch.x, copy_edges(batch.adj, draw.base), synthetic=draw)
         return _augmented_ce(self, logits, batch, draw)
 
 

@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from imbgraph.nodecls.balancing import BalancedModel, Batch, _augmented_ce, weighted_ce
-from imbgraph.nodecls.models import GNN, Adjacency
+from imbgraph.nodecls.models import GNN, Adjacency, pair_dot
 from imbgraph.nodecls.smote import SmoteDraw, draw_smote, interpolate
 
 __all__ = ["DENSE_BELOW", "EdgeGenerator", "GraphSMOTE", "MAX_PAIRS", "NEGATIVE_WEIGHTS",
@@ -232,9 +232,9 @@ class GraphSMOTE(BalancedModel):
                                              self.generator.project(h)[u])
             keep = score > self.threshold
             j, u, weight = j[keep], u[keep], None
-        else:
-            z = self.generator.project(h)
-            weight = self.generator.score(self.generator.project(h_new)[j], z[u])
+        else:  # (j, u) sorted by (j, u) without repeats: pair_dot's CSR pattern
+            weight = torch.sigmoid(pair_dot(self.generator.project(h_new),
+                                            self.generator.project(h), j, u))
         adj = batch.adj.augment(n + len(draw), u, n + j, weight)
         return torch.cat([h, h_new]), adj, draw
 
