@@ -1,8 +1,9 @@
 """Benchmark ECGN's part of the node-classification family (imbgraph.nodecls.ecgn and its
 building blocks) on one core.
 
-Run as ``python benchmarks/bench_ecgn.py [--real [--datasets Cora,CiteSeer]] [--seeds N]``. Prints one JSON object per
-measurement: {"name", "value", "unit", "target", "ok"}.
+Run as ``python benchmarks/bench_ecgn.py [--kernels | --real [--datasets Cora,CiteSeer]]
+[--seeds N]``. Prints one JSON object per measurement: {"name", "value", "unit", "target",
+"ok"}.
 
 * ``default_*``: one seed of every run of ECGN's default-config section (the synthetic
   Cora-, CiteSeer- and Amazon-Computers-like graphs below; Table 2's 12 methods, Table 3's
@@ -14,11 +15,17 @@ measurement: {"name", "value", "unit", "target", "ok"}.
   nodes, ~1.17M undirected edges). Target: 10 s.
 * ``computers_*``: real Amazon Computers (IMBGRAPH_DATASETS, skipped when absent) with the
   paper's settings (2-layer GraphSAGE 128-d): seconds per epoch and the peak RSS of a job
-  training GraphSAGE, ClusterGCN (7 clusters) and ECGN (7 cluster networks, then the global
-  network), each alone in a subprocess.
+  training GraphSAGE, ClusterGCN (7 clusters), ECGN (7 cluster networks, then the global
+  network), Over-Sampling, SMOTE and GraphSMOTE-O, each alone in a subprocess.
 * ``dropout_*``, ``citeseer_first_layer_*``: the CPU kernels behind two suggested speed-ups
   of the family's models (mask dropout and a CSR first layer, both adopted in
   imbgraph.nodecls.models; kept here to show what they save).
+* ``computers_size_*``, ``soft_edge_*``, ``candidate_scores_*``: the synthetic-node kernels
+  against what they replaced, in this process (:func:`synthetic_node_kernels`): over-sampling
+  and SMOTE epochs with the synthetic rows interpolated after the first linear map vs
+  appended to the features, the soft-edge weight gradient as a sampled product vs gathered
+  rows, GraphSMOTE's candidate scores by :func:`~imbgraph.nodecls.models.pair_dot`.
+  ``--kernels`` runs only these and the two above (about a minute).
 * ``--real``: one seed of Table 2's 12 methods on real Cora, CiteSeer and Amazon Computers,
   extrapolated to 4 seeds plus imports on 2 cores. Target: 45 minutes. (~15 min to run.)
 
@@ -290,6 +297,126 @@ def kernels() -> bool:
     return ok
 
 
+def synthetic_node_kernels(epochs: int = 5) -> bool:
+    """Synthetic nodes on a graph of Amazon Computers' size (13,752 nodes, ~36 neighbours,
+    767-d dense features; the real features are 35% non-zero, so they take the dense path):
+    each speed-up against the computation it replaced, in this process.
+
+    * over-sampling / SMOTE epochs (training step + validation pass, the split's 3,750 and
+      1,995 synthetic nodes per step): synthetic rows interpolated after the first linear
+      map (``GNN(x, adj, synthetic=draw)``) vs their feature rows appended to x;
+    * the gradient of 280K soft-edge weights (GraphSMOTE-O) at 128 columns: one sampled
+      product on the CSR pattern vs gathering both endpoint rows;
+    * GraphSMOTE's candidate-edge scores (140K pairs, 128-d): :func:`pair_dot` vs the
+      gathered rows, forward and backward.
+    """
+    import warnings
+
+    from imbgraph.nodecls.balancing import Batch, OverSampling, RawSMOTE, copy_edges
+    from imbgraph.nodecls.models import Adjacency, build_model, pair_dot
+    from imbgraph.nodecls.smote import draw_smote, interpolate
+    from imbgraph.nodecls.synthetic import contextual_sbm
+    from imbgraph.nodecls.train import val_scores
+
+    g = contextual_sbm(AMAZON_PROFILE, avg_degree=38.0, homophily=0.78, feature_dim=767,
+                       seed=0)
+    x, y = torch.as_tensor(g.x), torch.as_tensor(g.y)
+    ei = torch.as_tensor(g.edge_index)
+    gen = torch.Generator().manual_seed(0)
+    train = torch.cat([torch.nonzero(y == c).flatten()[:50 if c in AMAZON_MINORITY else 800]
+                       for c in range(10)])
+    val = torch.randperm(g.num_nodes, generator=gen)[:3000]
+    ok = emit("computers_size_graph_edges", g.num_edges, "edges")
+
+    class Appended(OverSampling):  # the replaced computation: feature rows appended to x
+        def __init__(self, gnn, interpolate_rows: bool) -> None:
+            super().__init__(gnn)
+            self.interp = interpolate_rows
+
+        def loss(self, batch):
+            draw = draw_smote(batch.x, batch.y, batch.train, batch.new_per_class,
+                              interpolate=self.interp,
+                              partners=getattr(self, "partners", None))
+            xa = torch.cat([batch.x, interpolate(batch.x, draw) if self.interp
+                            else batch.x[draw.base]])
+            logits = self.gnn(xa, copy_edges(batch.adj, draw.base))
+            nodes = torch.cat([batch.train, batch.num_nodes + torch.arange(len(draw))])
+            return self._ce(logits[nodes], torch.cat([batch.y[batch.train], draw.label]),
+                            batch)
+
+    def epoch_ms(model, batch) -> float:
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        times = []
+        for _ in range(epochs + 1):
+            t0 = time.perf_counter()
+            model.train()
+            opt.zero_grad()
+            model.loss(batch).backward()
+            opt.step()
+            model.eval()
+            with torch.no_grad():
+                val_scores(model(batch.x, batch.adj)[val], y[val])
+            times.append(time.perf_counter() - t0)
+        return 1000 * min(times[1:])
+
+    spec = {"name": "sage", "hidden": 128, "dropout": 0.5}
+    for label, per_class, interp in (("oversampling", 750, False), ("smote", 399, True)):
+        new = torch.tensor([per_class if c in AMAZON_MINORITY else 0 for c in range(10)])
+        batch = Batch(x=x, adj=Adjacency.from_edge_index(ei, g.num_nodes), y=y, train=train,
+                      new_per_class=new, class_weight=None, edge_index=ei)
+        ms = {}
+        for impl in ("appended", "synthetic_rows"):
+            torch.manual_seed(0)
+            gnn = build_model(spec, 767, 10)
+            model = ((RawSMOTE(gnn) if interp else OverSampling(gnn))
+                     if impl == "synthetic_rows" else Appended(gnn, interp))
+            if impl == "appended" and interp:
+                from imbgraph.nodecls.smote import class_partners
+                model.partners = class_partners(x, y, train, AMAZON_MINORITY)
+            ms[impl] = epoch_ms(model, batch)
+            ok &= emit(f"computers_size_{label}_{impl}_epoch", round(ms[impl], 1), "ms")
+        ok &= emit(f"computers_size_{label}_speedup", round(ms["appended"] / ms["synthetic_rows"],
+                                                           2), "x")
+
+    def best(f, n=5):
+        f()
+        out = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            f()
+            out.append(time.perf_counter() - t0)
+        return 1000 * min(out)
+
+    m, f, e = 15_752, 128, 280_000
+    h, grad = torch.randn(m, f), torch.randn(m, f)
+    src, dst = torch.randint(0, m, (e,), generator=gen), torch.randint(0, m, (e,), generator=gen)
+    w = torch.rand(e, requires_grad=True)
+    adj = Adjacency.from_edge_index(torch.zeros(2, 0, dtype=torch.long), m).augment(
+        m, src, dst, w, both=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = best(lambda: torch.autograd.grad(adj.mean(h), w, grad))
+        with torch.no_grad():
+            forward = best(lambda: adj.mean(h))
+    # the replaced backward: both endpoint rows gathered, then row dot products
+    plain = forward + best(lambda: (grad[dst] * h[src]).sum(1))
+    ok &= emit("soft_edge_mean_fwd_weight_grad_sampled_product_280k", round(ours, 1), "ms")
+    ok &= emit("soft_edge_mean_fwd_weight_grad_gathered_rows_280k", round(plain, 1), "ms")
+    ok &= emit("soft_edge_weight_grad_speedup", round(plain / ours, 1), "x")
+    za = torch.randn(2000, f, requires_grad=True)
+    zb = torch.randn(13_752, f, requires_grad=True)
+    key = torch.unique(torch.randint(0, 2000 * 13_752, (140_000,), generator=gen))
+    rows, cols = key // 13_752, key % 13_752
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = best(lambda: pair_dot(za, zb, rows, cols).sum().backward())
+    plain = best(lambda: (za[rows] * zb[cols]).sum(1).sum().backward())
+    ok &= emit("candidate_scores_pair_dot_fwd_bwd_140k", round(ours, 1), "ms")
+    ok &= emit("candidate_scores_gathered_fwd_bwd_140k", round(plain, 1), "ms")
+    ok &= emit("candidate_scores_speedup", round(plain / ours, 1), "x")
+    return ok
+
+
 def metis_arxiv_size() -> bool:
     from imbgraph.nodecls.clusters import node_clusters
     from imbgraph.nodecls.synthetic import contextual_sbm
@@ -336,9 +463,16 @@ def computers_job(which: str) -> int:
     c = node_clusters(g, 7, seed=0)
     train = {**TRAIN, "max_epochs": 20, "patience": 1000}
     out = {}
+    over = {"oversampling": {"name": "oversampling", "scale": 15.0},  # up to 800 per class
+            "smote": {"name": "smote", "scale": 7.98},
+            "graphsmote": {"name": "graphsmote", "scale": 7.98, "edges": "soft"}}
     if which == "graphsage":
         _, s = run_method(g, split, resolved({"name": "none"}, "none", train=train), seed=0,
                           device="cpu")
+    elif which in over:
+        _, s = run_method(g, split, resolved(over[which], "none", train=train), seed=0,
+                          device="cpu")
+        out["synthetic_nodes_per_step"] = s["synthetic_per_step"]
     elif which == "cluster_gcn":
         _, s = run_cluster_gcn(g, split, resolved({"name": "cluster_gcn", "clusters": 7},
                                                   "none", train=train), seed=0, clusters=c,
@@ -359,7 +493,7 @@ def computers() -> bool:
     if _computers_paths() is None:
         return emit("computers_skipped_no_dataset", None, "")
     ok = True
-    for which in ("graphsage", "cluster_gcn", "ecgn"):
+    for which in ("graphsage", "cluster_gcn", "ecgn", "oversampling", "smote", "graphsmote"):
         job = subprocess.run([sys.executable, __file__, "--computers-job", which],
                              capture_output=True, text=True, check=False)
         if job.returncode != 0:
@@ -373,6 +507,9 @@ def computers() -> bool:
             ok &= emit("computers_ecgn_pretrain_seconds_per_epoch_7_clusters",
                        round(res["pretrain_seconds_per_epoch"], 3), "s/epoch")
             ok &= emit("computers_ecgn_synthetic_nodes", res["synthetic_nodes"], "nodes")
+        if "synthetic_nodes_per_step" in res:
+            ok &= emit(f"computers_{which}_synthetic_nodes_per_step",
+                       res["synthetic_nodes_per_step"], "nodes")
         ok &= emit(f"computers_{which}_job_peak_rss", round(res["rss_mib"], 1), "MiB")
     return ok
 
@@ -435,6 +572,8 @@ def main() -> int:
     parser.add_argument("--datasets", type=lambda s: s.split(","), default=None,
                         help="with --real: a comma-separated subset, e.g. Cora,CiteSeer")
     parser.add_argument("--seeds", type=int, default=4, help="seeds to extrapolate to")
+    parser.add_argument("--kernels", action="store_true",
+                        help="only the kernel measurements (a minute), not the default section")
     parser.add_argument("--computers-job", help=argparse.SUPPRESS)  # one subprocess setting
     args = parser.parse_args()
     if args.computers_job:
@@ -445,6 +584,9 @@ def main() -> int:
         ok &= real_table2(args.seeds, args.datasets)
         return 0 if ok else 1
     ok &= kernels()
+    ok &= synthetic_node_kernels()
+    if args.kernels:
+        return 0 if ok else 1
     ok &= metis_arxiv_size()
     ok &= default_section(args.seeds)
     ok &= computers()

@@ -7,8 +7,7 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv, SAGEConv
 
-from imbgraph.nodecls.models import (GNN, Adjacency, GCNLayer, SAGELayer, build_model,
-                                     pair_dot)
+from imbgraph.nodecls.models import GNN, Adjacency, GCNLayer, SAGELayer, build_model, pair_dot
 from imbgraph.nodecls.smote import SmoteDraw, interpolate
 
 EI = torch.tensor([[0, 1, 1, 2, 2, 3, 4, 0], [1, 0, 2, 1, 3, 2, 0, 4]])  # node 5 isolated

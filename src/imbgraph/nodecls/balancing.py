@@ -11,7 +11,8 @@ GraphSMOTE's code, from torch's global generator (seeded per run).
 * ``oversampling`` (:class:`OverSampling`): minority training nodes duplicated with their
   edges (paper 5.1.2);
 * ``smote`` (:class:`RawSMOTE`): SMOTE on the raw features, the synthetic node taking the
-  edges of the node it is made from;
+  edges of the node it is made from (both pass the draw to the GNN, which interpolates the
+  rows after its first linear map: :meth:`~imbgraph.nodecls.models.GNN.forward`);
 * ``embed_smote`` (:class:`EmbedSMOTE`): SMOTE on the last graph convolution's output, fed
   straight to the linear head (no edges needed);
 * ``graphsmote``: :mod:`imbgraph.nodecls.graphsmote`.

@@ -65,7 +65,8 @@ class _WeightedSpMM(torch.autograd.Function):
     forward and for the gradient in x, and per-edge dot products grad_d . x_s for the
     gradient in w (GraphSMOTE-O's soft edges) as one sampled product on the CSR pattern
     (``torch.sparse.sampled_addmm``). Several times faster on CPU than gather + index_add,
-    and the dot products ~50x faster than gathering two (E, F) tensors (bench_nodecls.py)."""
+    and the dot products far faster than gathering two (E, F) tensors
+    (``benchmarks/bench_ecgn.py --kernels``)."""
 
     @staticmethod
     def forward(ctx, x, w, src, dst, crow, col, order, crow_t, col_t, order_t):
@@ -112,8 +113,8 @@ class _PairDot(torch.autograd.Function):
 def pair_dot(a: torch.Tensor, b: torch.Tensor, rows: torch.Tensor,
              cols: torch.Tensor) -> torch.Tensor:
     """``(a[rows] * b[cols]).sum(1)`` (differentiable in ``a`` and ``b``) for pairs sorted by
-    (row, col) without repeats (GraphSMOTE's candidate edges); ~10x faster on CPU than
-    gathering the rows, whose (k, F) copies dominate the step on Amazon Computers."""
+    (row, col) without repeats (GraphSMOTE's candidate edges): no (k, F) copies of the rows,
+    which dominated GraphSMOTE-O's step on Amazon Computers (``bench_ecgn.py --kernels``)."""
     crow = torch.zeros(a.shape[0] + 1, dtype=torch.long, device=a.device)
     crow[1:] = torch.cumsum(torch.bincount(rows, minlength=a.shape[0]), 0)
     return _PairDot.apply(a, b, crow, cols.contiguous())
