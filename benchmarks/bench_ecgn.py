@@ -314,7 +314,7 @@ def synthetic_node_kernels(epochs: int = 5) -> bool:
 
     from imbgraph.nodecls.balancing import Batch, OverSampling, RawSMOTE, copy_edges
     from imbgraph.nodecls.models import Adjacency, build_model, pair_dot
-    from imbgraph.nodecls.smote import draw_smote, interpolate
+    from imbgraph.nodecls.smote import class_partners, draw_smote, interpolate
     from imbgraph.nodecls.synthetic import contextual_sbm
     from imbgraph.nodecls.train import val_scores
 
@@ -371,7 +371,6 @@ def synthetic_node_kernels(epochs: int = 5) -> bool:
             model = ((RawSMOTE(gnn) if interp else OverSampling(gnn))
                      if impl == "synthetic_rows" else Appended(gnn, interp))
             if impl == "appended" and interp:
-                from imbgraph.nodecls.smote import class_partners
                 model.partners = class_partners(x, y, train, AMAZON_MINORITY)
             ms[impl] = epoch_ms(model, batch)
             ok &= emit(f"computers_size_{label}_{impl}_epoch", round(ms[impl], 1), "ms")
