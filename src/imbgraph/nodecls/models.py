@@ -93,21 +93,24 @@ class _WeightedSpMM(torch.autograd.Function):
 
 class _PairDot(torch.autograd.Function):
     """Row dot products ``a[r] . b[c]`` at the entries of a CSR pattern, as one sampled
-    product forward and CSR products backward: no (k, F) gathers of rows."""
+    product forward and CSR products backward (the pattern and its transpose, both CSR: no
+    CSC kernel needed on any device): no (k, F) gathers of rows."""
 
     @staticmethod
-    def forward(ctx, a, b, crow, col):
-        ctx.save_for_backward(a, b, crow, col)
+    def forward(ctx, a, b, crow, col, crow_t, col_t, order_t):
+        ctx.save_for_backward(a, b, crow, col, crow_t, col_t, order_t)
         pattern = _csr(crow, col, a.new_zeros(col.shape[0]), (a.shape[0], b.shape[0]))
         return torch.sparse.sampled_addmm(pattern, a, b.t(), beta=0.0).values()
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, crow, col = ctx.saved_tensors
-        g = _csr(crow, col, grad, (a.shape[0], b.shape[0]))
-        grad_a = torch.sparse.mm(g, b) if ctx.needs_input_grad[0] else None
-        grad_b = torch.sparse.mm(g.t(), a) if ctx.needs_input_grad[1] else None
-        return grad_a, grad_b, None, None
+        a, b, crow, col, crow_t, col_t, order_t = ctx.saved_tensors
+        m, n = a.shape[0], b.shape[0]
+        grad_a = (torch.sparse.mm(_csr(crow, col, grad, (m, n)), b)
+                  if ctx.needs_input_grad[0] else None)
+        grad_b = (torch.sparse.mm(_csr(crow_t, col_t, grad[order_t], (n, m)), a)
+                  if ctx.needs_input_grad[1] else None)
+        return grad_a, grad_b, None, None, None, None, None
 
 
 def pair_dot(a: torch.Tensor, b: torch.Tensor, rows: torch.Tensor,
@@ -115,9 +118,13 @@ def pair_dot(a: torch.Tensor, b: torch.Tensor, rows: torch.Tensor,
     """``(a[rows] * b[cols]).sum(1)`` (differentiable in ``a`` and ``b``) for pairs sorted by
     (row, col) without repeats (GraphSMOTE's candidate edges): no (k, F) copies of the rows,
     which dominated GraphSMOTE-O's step on Amazon Computers (``bench_ecgn.py --kernels``)."""
-    crow = torch.zeros(a.shape[0] + 1, dtype=torch.long, device=a.device)
-    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=a.shape[0]), 0)
-    return _PairDot.apply(a, b, crow, cols.contiguous())
+    m, n = a.shape[0], b.shape[0]
+    crow = torch.zeros(m + 1, dtype=torch.long, device=a.device)
+    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=m), 0)
+    order_t = torch.argsort(cols * m + rows)
+    crow_t = torch.zeros(n + 1, dtype=torch.long, device=a.device)
+    crow_t[1:] = torch.cumsum(torch.bincount(cols, minlength=n), 0)
+    return _PairDot.apply(a, b, crow, cols.contiguous(), crow_t, rows[order_t], order_t)
 
 
 class Adjacency:
