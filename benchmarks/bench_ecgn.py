@@ -44,6 +44,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -257,19 +258,21 @@ def default_section(seeds: int) -> bool:
     return ok
 
 
+def best(f: Callable[[], object], n: int = 20) -> float:
+    """Milliseconds of the fastest of ``n`` calls of ``f`` (after one warm-up call)."""
+    f()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return 1000 * min(times)
+
+
 def kernels() -> bool:
     """CPU kernels behind two speed-ups the family's models adopted: dropout from a
     ``rand_like`` mask vs ``F.dropout``, and a sparse first layer on CiteSeer."""
     import torch.nn.functional as F
-
-    def best(f, n=20):
-        f()
-        t = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            f()
-            t.append(time.perf_counter() - t0)
-        return min(t) * 1000
 
     h = torch.randn(2708, 128)
     ok = emit("dropout_F_dropout_2708x128_ms", round(best(lambda: F.dropout(h, 0.5, True)), 2),
@@ -377,15 +380,6 @@ def synthetic_node_kernels(epochs: int = 5) -> bool:
         ok &= emit(f"computers_size_{label}_speedup", round(ms["appended"] / ms["synthetic_rows"],
                                                            2), "x")
 
-    def best(f, n=5):
-        f()
-        out = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            f()
-            out.append(time.perf_counter() - t0)
-        return 1000 * min(out)
-
     m, f, e = 15_752, 128, 280_000
     h, grad = torch.randn(m, f), torch.randn(m, f)
     src, dst = torch.randint(0, m, (e,), generator=gen), torch.randint(0, m, (e,), generator=gen)
@@ -394,11 +388,11 @@ def synthetic_node_kernels(epochs: int = 5) -> bool:
         m, src, dst, w, both=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = best(lambda: torch.autograd.grad(adj.mean(h), w, grad))
+        ours = best(lambda: torch.autograd.grad(adj.mean(h), w, grad), 5)
         with torch.no_grad():
-            forward = best(lambda: adj.mean(h))
+            forward = best(lambda: adj.mean(h), 5)
     # the replaced backward: both endpoint rows gathered, then row dot products
-    plain = forward + best(lambda: (grad[dst] * h[src]).sum(1))
+    plain = forward + best(lambda: (grad[dst] * h[src]).sum(1), 5)
     ok &= emit("soft_edge_mean_fwd_weight_grad_sampled_product_280k", round(ours, 1), "ms")
     ok &= emit("soft_edge_mean_fwd_weight_grad_gathered_rows_280k", round(plain, 1), "ms")
     ok &= emit("soft_edge_weight_grad_speedup", round(plain / ours, 1), "x")
@@ -408,8 +402,8 @@ def synthetic_node_kernels(epochs: int = 5) -> bool:
     rows, cols = key // 13_752, key % 13_752
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = best(lambda: pair_dot(za, zb, rows, cols).sum().backward())
-    plain = best(lambda: (za[rows] * zb[cols]).sum(1).sum().backward())
+        ours = best(lambda: pair_dot(za, zb, rows, cols).sum().backward(), 5)
+    plain = best(lambda: (za[rows] * zb[cols]).sum(1).sum().backward(), 5)
     ok &= emit("candidate_scores_pair_dot_fwd_bwd_140k", round(ours, 1), "ms")
     ok &= emit("candidate_scores_gathered_fwd_bwd_140k", round(plain, 1), "ms")
     ok &= emit("candidate_scores_speedup", round(plain / ours, 1), "x")

@@ -230,8 +230,10 @@ def vary(entry: dict, param: str, value: float) -> dict:
 
 # --- ECGN's cached pre-training ---------------------------------------------------------------
 def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
-    """What determines an ECGN method's pre-training (the light twin of
-    :func:`imbgraph.nodecls.ecgn.pretrain_settings`; a test keeps them equal)."""
+    """The part of a resolved ECGN method that determines its pre-training (model, epochs,
+    patience, Adam's lr and weight decay, k): methods with equal settings share one cached
+    pre-training per (dataset, split, seed). Torch-free, so the workflow plans with it; the
+    job (:func:`imbgraph.nodecls.ecgn.run_pretrain`) reads the same function."""
     bal = {**CLUSTER_BALANCING["ecgn"][1], **method["balancing"]}
     return {"model": method["model"], "clusters": bal.get(CLUSTER_PARAM),
             "pretrain_epochs": int(bal["pretrain_epochs"]),
@@ -509,12 +511,6 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
 
 #: what a run's metrics.json holds that a table or figure may show (kept equal to
 #: :func:`imbgraph.nodecls.methods.run_records` by tests/nodecls/test_methods.py)
-METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
-           "majority_recall", "best_epoch", "train_size")
-
-
-#: what a run's metrics.json holds that a table or figure may show (kept equal to
-#: :func:`imbgraph.nodecls.methods.run_records` by tests/nodecls/test_config.py)
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
            "majority_recall", "best_epoch", "train_size")
 

@@ -50,6 +50,7 @@ import torch
 from imbgraph.errors import ConfigError
 from imbgraph.nodecls.balancing import Plain
 from imbgraph.nodecls.clusters import boundary_connectivity
+from imbgraph.nodecls.config import pretrain_settings
 from imbgraph.nodecls.ecgn_jobs import (
     criterion_of,
     fit_full_batch,
@@ -127,18 +128,6 @@ def _smooth(h: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
     """Each row replaced by the mean of its neighbours' rows (isolated nodes keep theirs)."""
     adj = Adjacency.from_edge_index(edge_index, h.shape[0], device=h.device)
     return torch.where((adj.deg > 0)[:, None], adj.mean(h), h)
-
-
-def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
-    """The part of a resolved ECGN method that determines its pre-training (model, epochs,
-    patience, Adam's lr and weight decay, k): methods with equal settings share one cached
-    pre-training per (dataset, split, seed)."""
-    bal = {**ECGN_BALANCING["ecgn"].defaults, **method["balancing"]}
-    return {"model": method["model"], "clusters": bal.get("clusters"),
-            "pretrain_epochs": int(bal["pretrain_epochs"]),
-            "pretrain_patience": int(bal["pretrain_patience"]),
-            "lr": float(method["train"]["lr"]),
-            "weight_decay": float(method["train"]["weight_decay"])}
 
 
 def run_pretrain(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,

@@ -18,7 +18,7 @@ rule metis_node_clusters:
         **NODECLS_WILDCARDS,
     params:
         metis=lambda wc: nccfg.cluster_rule_params(NODECLS, int(wc.k)),
-        where=lambda wc: nodecls_cluster_where(wc.dataset, int(wc.k)),
+        where=lambda wc: nodecls_cluster_where(wc.dataset),
     threads: 1
     resources:
         mem_mb=2000,

@@ -31,7 +31,6 @@ nccfg.check_runs(NODECLS, NODECLS_RUNS, where=f"{CONFIG_NAME}: nodecls")
 NODECLS_PRETRAIN = nccfg.pretrain_plan(NODECLS, NODECLS_RUNS)
 NODECLS_PRETRAIN_SETTINGS = {(d, s, v["k"], v["key"]): v["settings"]
                              for (d, s, _), v in NODECLS_PRETRAIN.items()}
-# The config key(s) each METIS partition's k comes from, named by the METIS job's errors.
 
 NC_RESULTS = f"{RESULTS}/nodecls"
 NC_DATASETS = list(NODECLS["datasets"])
@@ -91,9 +90,9 @@ def nodecls_k(wc):
     return nccfg.cluster_count(NODECLS, wc.dataset, wc.method)
 
 
-def nodecls_cluster_where(dataset, k):
-    """What the errors of the METIS job (dataset, k) name. The same for every method that
-    reads this partition: a params value that listed them would rerun the partition, and
+def nodecls_cluster_where(dataset):
+    """What the errors of a METIS job of ``dataset`` name. The same for every method that
+    reads the partition: a params value that listed them would rerun the partition, and
     every run reading it, whenever a method is added."""
     return (f"the METIS cluster count of {dataset} (nodecls.clusters.k.{dataset}, a method's "
             "balancing.clusters or a figure's clusters sweep)")
