@@ -3,6 +3,10 @@ early stopping and the hand-written momentum SGD (bit-identical to torch.optim.S
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -142,3 +146,28 @@ def test_momentum_sgd_state_round_trip():
     assert torch.equal(p, q)
     with pytest.raises(ValueError, match="buffers"):
         opt2.load_state_dict({"lr": 0.1, "buffers": []})
+
+
+def _flushes_in_fresh_process(call: str) -> bool:
+    code = ("import torch\nfrom imbgraph import training\n" + call + "\n"
+            "print(float(torch.tensor([1e-39]) * torch.tensor([1.0])))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    return float(out) == 0.0
+
+
+def test_setup_torch_and_seeding_flush_subnormals():
+    """A subnormal (1e-39 < 1.18e-38) survives a product in a fresh process and is flushed to
+    zero once setup_torch or seed_everything has run."""
+    assert not _flushes_in_fresh_process("")
+    assert _flushes_in_fresh_process("training.setup_torch(1)")
+    assert _flushes_in_fresh_process("training.seed_everything(0)")
+
+
+def test_every_job_script_that_sets_threads_uses_setup_torch():
+    root = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+    scripts = [p for p in root.rglob("*.py") if "torch" in p.read_text()]
+    assert len(scripts) >= 5
+    for p in scripts:  # every script that trains or evaluates a torch model
+        text = p.read_text()
+        assert "setup_torch(sm.threads)" in text and "set_num_threads" not in text, p

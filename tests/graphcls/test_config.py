@@ -18,6 +18,7 @@ from imbgraph.config import check_outputs
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.augment import AUGMENTATIONS
 from imbgraph.graphcls.config import (
+    KIND_PARAMS,
     catalog,
     check,
     data_path,
@@ -33,12 +34,12 @@ from imbgraph.graphcls.datasets import SOURCES
 from imbgraph.graphcls.encodings import PE_METHODS
 from imbgraph.graphcls.features import NODE_FEATURES
 from imbgraph.graphcls.g2gnn import KERNELS
-from imbgraph.graphcls.methods import METHODS
+from imbgraph.graphcls.methods import BIAS_MODES, EVAL_ORDERS, METHODS
 from imbgraph.graphcls.models import MODELS, PE_MODES, READOUTS
 from imbgraph.graphcls.prototypes import LOADS
 from imbgraph.graphcls.splits import SPLITS
 from imbgraph.graphcls.synthetic import MOTIFS
-from imbgraph.graphcls.train import TrainSettings
+from imbgraph.graphcls.train import STOPPING, TrainSettings
 from imbgraph.losses import CLASS_WEIGHTS
 
 # Every enum of the schema and the registry it must equal.
@@ -46,7 +47,8 @@ REGISTRIES = {
     "source": SOURCES, "node_features": NODE_FEATURES, "motif": MOTIFS, "protocol": SPLITS,
     "model": MODELS, "readout": READOUTS, "pe_mode": PE_MODES, "pe_method": PE_METHODS,
     "kind": METHODS, "augmentation": AUGMENTATIONS, "load": LOADS, "kernel": KERNELS,
-    "class_weights": CLASS_WEIGHTS,
+    "class_weights": CLASS_WEIGHTS, "bias_mode": BIAS_MODES, "eval_order": EVAL_ORDERS,
+    "stopping": STOPPING,
 }
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +108,9 @@ ENUMS = {
     "kernel": "definitions/method/allOf/1/then/properties/params/properties/kernel/properties"
               "/name/enum",
     "class_weights": "definitions/balance/properties/class_weights/enum",
+    "bias_mode": "definitions/method/allOf/3/then/properties/params/properties/bias_mode/enum",
+    "eval_order": "definitions/method/allOf/3/then/properties/params/properties/eval_order/enum",
+    "stopping": "definitions/training/properties/stopping/enum",
 }
 
 
@@ -128,6 +133,18 @@ def test_schema_model_keys_are_the_model_parameters(index, name):
 def test_schema_training_keys_are_the_train_settings():
     assert set(at("definitions/training/properties")) == set(
         inspect.signature(TrainSettings).parameters)
+
+
+@pytest.mark.parametrize("index, kinds", [(0, ["supervised"]), (1, ["g2gnn"]),
+                                          (2, ["infograph", "graphcl"]), (3, ["uniimb"])])
+def test_kind_params_are_the_schema_params(index, kinds):
+    """The per-dataset override check (KIND_PARAMS) knows every kind's params the schema does."""
+    assert at(f"definitions/method/allOf/{index}/if/properties/kind") in (
+        {"const": kinds[0]}, {"enum": kinds})
+    keys = set(at(f"definitions/method/allOf/{index}/then/properties/params/properties"))
+    for kind in kinds:
+        assert set(KIND_PARAMS[kind]) == keys
+    assert set(KIND_PARAMS) == set(METHODS)
 
 
 def test_schema_split_keys_are_the_protocol_parameters():
@@ -163,6 +180,17 @@ def test_tiny_section_validates_and_checks():
     assert resolve_method(cfg, "GIN-up", "toy")["train"]["epochs"] == 1
     assert resolve_method(cfg, "GIN", "toy")["train"]["epochs"] == 2
     assert resolve_method(cfg, "GIN-up")["train"]["epochs"] == 5  # no dataset: section's
+
+
+def test_method_params_per_dataset_override_key_by_key():
+    """Class.sh's per-dataset prototypes: NCI1 32/16/32 where the method says 16/8/16."""
+    cfg = copy.deepcopy(TINY)
+    cfg["datasets"]["toy"]["method_params"] = {"UniImb": {"n_prototypes": 8, "top_k2": 6}}
+    jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+    check(cfg)
+    p = resolve_method(cfg, "UniImb", "toy")["params"]
+    assert p == {"n_prototypes": 8, "heads": 2, "top_k2": 6, "top_k1": 4, "load": {"name": "zipf"}}
+    assert resolve_method(cfg, "UniImb")["params"]["n_prototypes"] == 4  # no dataset: own
 
 
 def mutate(fn):
@@ -215,6 +243,20 @@ def test_schema_rejects_unknown_names(change, where):
      r"class_imbalance"),
     (lambda c: c["models"]["gps"].update(hidden=18),
      r"graphcls\.models\.gps\.hidden = 18 must be a multiple of heads"),
+    (lambda c: c["datasets"]["toy"].update(method_params={"UniImb": {"top_k2": 9}}),
+     r"graphcls\.datasets\.toy\.method_params\.UniImb\.top_k2 = 9 exceeds n_prototypes = 4"),
+    (lambda c: c["datasets"]["toy"].update(method_params={"GIN": {"top_k2": 2}}),
+     r"graphcls\.datasets\.toy\.method_params\.GIN: \['top_k2'\] are not params of kind "
+     r"'supervised'"),
+    (lambda c: c["datasets"]["toy"].update(method_params={"GPS": {"heads": 2}}),
+     r"graphcls\.datasets\.toy\.method_params\.GPS: 'GPS' is not declared under methods"),
+    (lambda c: c["splits"]["class"].update(ratio=0.01),
+     r"graphcls\.splits\.class\.ratio = 0\.01 leaves no minority graph in train "
+     r"\(int\(ratio x train\) = int\(0\.01 x 30\) = 0\)"),
+    (lambda c: c["datasets"]["toy"]["splits"]["class"].update(val=5),
+     r"graphcls\.splits\.class\.ratio = 0\.1 leaves no minority graph in val"),
+    (lambda c: c["datasets"]["toy"]["splits"]["class"].update(ratio=0.02),
+     r"graphcls\.datasets\.toy\.splits\.class\.ratio = 0\.02 leaves no minority graph"),
 ])
 def test_check_names_the_key(change, match):
     with pytest.raises(ConfigError, match=match):

@@ -109,3 +109,62 @@ def test_budget_batches_cap_attention():
     assert [b.tolist() for b in out] == [[0, 1, 2], [3, 4], [5]]  # 3 x 9, 2 x 100, 1 x 1600
     plain = budget_batches(np.arange(6), sizes, 4, None)
     assert [b.tolist() for b in plain] == [[0, 1, 2, 3], [4, 5]]
+
+
+def uniimb(**params) -> dict:
+    m = method("UniImb")
+    return {**m, "params": {**m["params"], **params}, "train": {**BASE["train"], "epochs": 3}}
+
+
+def test_perturb_eval_perturbs_test_graphs(setup):
+    """perturb_eval (the code's behaviour): evaluation perturbs too, so two predictions of
+    the same graphs differ; without it they are equal."""
+    from imbgraph.graphcls.methods import UniImb
+    from imbgraph.graphcls.models import build_encoder
+
+    coll, pe, _ = setup
+    b = coll.batch(np.arange(32), torch.from_numpy(pe))
+    for flag in (False, True):
+        torch.manual_seed(0)
+        enc = build_encoder({"name": "gin", "hidden": 16, "layers": 2}, coll.num_features, 3)
+        learner = UniImb(enc, 2, None, n_prototypes=4, heads=2, top_k2=2, top_k1=4,
+                         perturb_eval=flag, rng=np.random.default_rng(0)).eval()
+        with torch.no_grad():
+            a, c = learner.log_proba(b), learner.log_proba(b)
+        assert torch.equal(a, c) is not flag
+
+
+def test_official_bias_is_shared_and_moved_by_the_last_batch(setup):
+    coll, pe, split = setup
+    _, summary = run_method(coll, pe, split, uniimb(bias_mode="official", bias_step=0.25),
+                            seed=0, device="cpu")
+    bias = np.array(summary["prototype_bias"])
+    assert bias.shape == (2, 4) and np.array_equal(bias[0], bias[1])  # one row for all heads
+    assert np.all(np.abs(bias) % 0.25 == 0) and np.abs(bias).max() <= 0.25 * summary["epochs"]
+    _, ours = run_method(coll, pe, split, uniimb(bias_step=0.25), seed=0, device="cpu")
+    assert not np.array_equal(np.array(ours["prototype_bias"])[0], np.array(ours["prototype_bias"])[1])
+
+
+def test_eval_order_split_changes_only_the_batches(setup):
+    """eval_order: split evaluates class by class; a batch-independent learner (GIN) scores
+    the same either way, the batch-dependent UniImb need not."""
+    coll, pe, split = setup
+    gin = {**method("GIN"), "train": {**BASE["train"], "epochs": 3}}
+    ordered = {**gin, "params": {"eval_order": "split"}}
+    assert run_method(coll, pe, split, gin, seed=0)[0] == run_method(coll, pe, split, ordered,
+                                                                      seed=0)[0]
+    with pytest.raises(Exception, match="eval_order = 'sorted'"):
+        run_method(coll, pe, split, {**gin, "params": {"eval_order": "sorted"}}, seed=0)
+
+
+def test_trace_holds_the_test_score_at_every_new_best(setup):
+    coll, pe, split = setup
+    m = {**method("GIN"), "train": {**BASE["train"], "epochs": 8, "stopping": "none"}}
+    metrics, summary = run_method(coll, pe, split, m, seed=0, trace=True)
+    rows = summary["trace"]
+    assert summary["epochs"] == 8 and rows[0][0] == 0
+    assert [r[0] for r in rows] == sorted({r[0] for r in rows})
+    assert all(b[1] < a[1] for a, b in zip(rows, rows[1:]))      # strictly better each time
+    assert rows[-1][0] == summary["best_epoch"] and rows[-1][2] == metrics["macro_f1"]
+    plain, _ = run_method(coll, pe, split, m, seed=0)
+    assert plain == metrics  # tracing a deterministic evaluation changes nothing

@@ -29,6 +29,7 @@ from imbgraph.graphcls.train import (
     budget_batches,
     fit,
     predict_log_proba,
+    should_stop,
 )
 
 G = 40
@@ -272,3 +273,39 @@ def test_learner_defaults():
     assert learner.eval_batch_size is None and learner.end_epoch() is None
     y = torch.tensor([1, 0])
     assert learner.labels(SimpleNamespace(y=y)) is y
+
+
+@pytest.mark.parametrize("stopping, epoch, losses, over, expected", [
+    # official: never before epoch > epochs // 2 (epochs 10: epoch index 6 is the first)
+    ("official", 5, [1.0, 0.9, 0.8, 0.7, 0.6, 0.9], False, False),
+    ("official", 6, [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.9], False, True),   # 0.9 > mean(0.7..0.5)
+    ("official", 6, [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.55], False, False),  # 0.55 < 0.6
+    ("patience", 2, [1.0, 1.1, 1.2], True, False),   # patience over, but min_epochs 4
+    ("patience", 3, [1.0, 1.1, 1.2, 1.3], True, True),
+    ("patience", 3, [1.0, 1.1, 1.2, 1.3], False, False),
+    ("none", 9, [1.0] * 10, True, False),
+])
+def test_should_stop_by_hand(stopping, epoch, losses, over, expected):
+    s = TrainSettings(epochs=10, min_epochs=4, stopping=stopping, window=3)
+    assert should_stop(s, epoch, losses, over) is expected
+
+
+def test_fit_official_stopping_and_on_best():
+    """stopping: official trains at least epochs // 2 + 1 epochs whatever the patience; on_best
+    fires at exactly the epochs that set a new lowest validation loss, with that loss."""
+    torch.manual_seed(1)
+    model = LogReg()
+    seen = []
+    settings = TrainSettings(epochs=40, patience=1, lr=0.05, weight_decay=0.0, batch_size=8,
+                             stopping="official", window=5)
+    res = fit(model, Batcher(model), TRAIN, VAL, settings, np.random.default_rng(0),
+              progress=False, on_best=lambda e, v: seen.append((e, v)))
+    assert res.epochs >= 21
+    best, expected = float("inf"), []
+    for e, v in enumerate(res.val_loss):
+        if v < best:
+            best = v
+            expected.append((e, v))
+    assert seen == expected and seen[-1][0] == res.best_epoch
+    with pytest.raises(ValueError, match="stopping = 'early'"):
+        TrainSettings(stopping="early")

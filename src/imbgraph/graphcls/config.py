@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,13 +27,24 @@ from imbgraph.graphcls.splits import SPLITS, multiclass_train_counts
 
 __all__ = ["check", "catalog", "resolve_method", "split_params", "pe_dim",
            "collection_params", "knn_spec", "knn_name", "knn_tables", "raw_files", "data_path", "METRICS", "TIMINGS",
-           "TU_PARTS", "TU_OPTIONAL"]
+           "TU_PARTS", "TU_OPTIONAL", "KIND_PARAMS"]
 
 # Keys of a graphcls metrics.json a table may show (classification_report + train_size).
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "n", "train_size")
 
 # timings.json keys a rows table may show beside them.
 TIMINGS = ("wall_s", "train_s", "epochs", "best_epoch")
+
+# The params each method kind takes (the schema's per-kind `params` properties; a test keeps
+# the two equal): a per-dataset override (`datasets.<d>.method_params`) is checked against it.
+KIND_PARAMS = {
+    "supervised": ("head_dropout", "augment"),
+    "g2gnn": ("head_dropout", "augment", "k", "prop_layers", "kernel"),
+    "infograph": ("head_dropout", "pretrain"),
+    "graphcl": ("head_dropout", "pretrain"),
+    "uniimb": ("n_prototypes", "heads", "top_k2", "top_k1", "load", "bias_step", "mixup_alpha",
+               "perturb", "perturb_eval", "ib_weight", "dropout", "bias_mode", "eval_order"),
+}
 
 # TU raw files: those a dataset must have, and those read when present.
 TU_PARTS = ("A", "graph_indicator", "graph_labels")
@@ -56,7 +67,9 @@ def pe_dim(section: dict, dataset: str) -> int:
 
 def resolve_method(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
     """Everything a job needs for method ``name``: kind, the model entry, balance, params and
-    the training settings: ``training``, overridden by ``datasets.<dataset>.training`` (e.g.
+    the params, overridden key by key by ``datasets.<dataset>.method_params.<name>`` (UniImb's
+    per-dataset prototype counts in its Class.sh); the training settings: ``training``,
+    overridden by ``datasets.<dataset>.training`` (e.g.
     fewer epochs on a large dataset), overridden by the method's own ``train``, overridden by
     ``datasets.<dataset>.method_training.<name>`` (one method's budget on one dataset, e.g.
     GraphGPS's dense attention on D&D's large graphs)."""
@@ -70,7 +83,7 @@ def resolve_method(section: dict, name: str, dataset: str | None = None) -> dict
         "kind": m["kind"],
         "model": dict(section["models"][m["model"]]),
         "balance": dict(m.get("balance", {})),
-        "params": dict(m.get("params", {})),
+        "params": {**m.get("params", {}), **d.get("method_params", {}).get(name, {})},
         "train": {**section.get("training", {}), **d.get("training", {}),
                   **m.get("train", {}), **d.get("method_training", {}).get(name, {})},
     }
@@ -208,6 +221,22 @@ def _check_split_fits(counts: np.ndarray, protocol: str, params: dict, key: str)
                               f"{need[c]} for training + validation and one for testing")
 
 
+def _check_minority_present(protocol: str, params: dict, key: str) -> None:
+    """A binary class-imbalance split whose ratio leaves no minority graph in training or
+    validation would train (or select) on one class: stop at start-up, for every dataset
+    (the sizes are config values; the class counts of a file-based dataset are not known
+    before its import, so the rest of the feasibility check is the split job's)."""
+    if protocol != "class_imbalance":
+        return
+    r = float(params.get("ratio", 0.1))
+    for size in ("train", "val"):
+        n = params.get(size)
+        if n is not None and int(r * n) < 1:
+            raise ConfigError(f"{key}.ratio = {r:g} leaves no minority graph in {size} "
+                              f"(int(ratio x {size}) = int({r:g} x {n}) = 0); expected ratio >= "
+                              f"{1 / n:.3g} for {size} = {n}")
+
+
 def _check_raw_files(section: dict, name: str, key: str) -> None:
     """Start-up check that a file-based dataset's raw files are there (reading them is the
     import job's, which names the file and line of anything malformed)."""
@@ -249,10 +278,24 @@ def check(section: dict, *, where: str = "graphcls") -> None:
                 fail(f"{key}.splits.{split}", f": {split!r} is not declared under splits "
                      f"(declared: {sorted(section['splits'])})")
         counts = _synthetic_counts(d)
-        if counts is not None:
-            for split in section["splits"]:
-                protocol, params = split_params(section, name, split)
+        for split in section["splits"]:
+            protocol, params = split_params(section, name, split)
+            # the ratio's own key: the dataset's override of the split, else the split's
+            split_key = (f"{where}.{key}.splits.{split}"
+                         if "ratio" in d.get("splits", {}).get(split, {})
+                         else f"{where}.splits.{split}")
+            _check_minority_present(protocol, params, split_key)
+            if counts is not None:
                 _check_split_fits(counts, protocol, params, f"{where}.{key}.splits.{split}")
+        for method, over in d.get("method_params", {}).items():
+            if method not in section["methods"]:
+                fail(f"{key}.method_params.{method}", f": {method!r} is not declared under "
+                     f"methods (declared: {sorted(section['methods'])})")
+            kind = section["methods"][method]["kind"]
+            extra = set(over) - set(KIND_PARAMS[kind])
+            if extra:
+                fail(f"{key}.method_params.{method}", f": {sorted(extra)} are not params of "
+                     f"kind {kind!r} (expected some of {sorted(KIND_PARAMS[kind])})")
     for name, s in section["splits"].items():
         key = f"splits.{name}"
         allowed = set(inspect.signature(SPLITS[s["protocol"]]).parameters) - {
@@ -275,21 +318,38 @@ def check(section: dict, *, where: str = "graphcls") -> None:
             fail(f"{key}.model", f" = {m['model']!r} is not declared under models "
                  f"(declared: {sorted(section['models'])})")
         model = section["models"][m["model"]]
-        p = m.get("params", {})
-        if m["kind"] == "uniimb":
-            if model["name"] != "gin":
-                fail(f"{key}.model", f" = {m['model']!r} is a {model['name']!r}; UniImb's "
-                     "backbone here is 'gin'")
-            k, k2 = p.get("n_prototypes", 16), p.get("top_k2", 8)
-            if k2 > k:
-                fail(f"{key}.params.top_k2", f" = {k2} exceeds n_prototypes = {k}")
-            heads = p.get("heads", 4)
-            if model.get("hidden", 64) % heads:
-                fail(f"{key}.params.heads", f" = {heads} must divide models.{m['model']}.hidden "
-                     f"= {model.get('hidden', 64)}")
+        for p, pkey in _params_per_dataset(section, name):
+            _check_kind_params(m, model, p, f"{key}.model", pkey, fail)
         label = m.get("label", name)
         if label in labels:
             fail(f"{key}.label", f" = {label!r} is also the label of methods.{labels[label]}")
         labels[label] = name
 
 
+def _params_per_dataset(section: dict, name: str) -> list[tuple[dict, str]]:
+    """(params, key that set them) of method ``name``: its own, and on each dataset that
+    overrides some of them."""
+    own = section["methods"][name].get("params", {})
+    out = [(own, f"methods.{name}.params")]
+    for dname, d in section["datasets"].items():
+        over = d.get("method_params", {}).get(name)
+        if over:
+            out.append(({**own, **over}, f"datasets.{dname}.method_params.{name}"))
+    return out
+
+
+def _check_kind_params(m: dict, model: dict, p: dict, model_key: str, key: str,
+                       fail: Callable[[str, str], None]) -> None:
+    """Cross-key rules of one method's params ``p`` (set at ``key``)."""
+    if m["kind"] != "uniimb":
+        return
+    if model["name"] != "gin":
+        fail(model_key, f" = {m['model']!r} is a {model['name']!r}; UniImb's backbone here is "
+             "'gin'")
+    k, k2 = p.get("n_prototypes", 16), p.get("top_k2", 8)
+    if k2 > k:
+        fail(f"{key}.top_k2", f" = {k2} exceeds n_prototypes = {k}")
+    heads = p.get("heads", 4)
+    if model.get("hidden", 64) % heads:
+        fail(f"{key}.heads", f" = {heads} must divide models.{m['model']}.hidden = "
+             f"{model.get('hidden', 64)}")

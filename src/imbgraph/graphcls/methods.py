@@ -155,7 +155,8 @@ class UniImb(Learner):
                  n_prototypes: int = 16, heads: int = 4, top_k2: int = 8, top_k1: int = 8,
                  load: dict | None = None, bias_step: float = 1e-3, mixup_alpha: float = 1.0,
                  perturb: bool = True, perturb_eval: bool = False, ib_weight: float = 0.0,
-                 dropout: float = 0.3, batch_size: int = 32, rng: np.random.Generator) -> None:
+                 dropout: float = 0.3, bias_mode: str = "per_head", batch_size: int = 32,
+                 rng: np.random.Generator) -> None:
         super().__init__()
         self.encoder = encoder
         self.block = PrototypeBlock(encoder.hidden, n_classes, n_prototypes=n_prototypes,
@@ -172,6 +173,9 @@ class UniImb(Learner):
         self.register_buffer("weight", weight)
         self.bias_step, self.mixup_alpha, self.ib_weight = bias_step, mixup_alpha, ib_weight
         self.n_prototypes = n_prototypes
+        if bias_mode not in BIAS_MODES:
+            raise ConfigError(f"bias_mode = {bias_mode!r}; expected one of {BIAS_MODES}")
+        self.bias_mode, self.top_k2, self.batch_size = bias_mode, top_k2, batch_size
         self.eval_batch_size = batch_size  # prototypes aggregate over the batch, as in training
         self.rng = rng
 
@@ -189,7 +193,11 @@ class UniImb(Learner):
             perm = torch.from_numpy(self.rng.permutation(n)).to(h.device)
             h = torch.cat([h, lam * h + (1 - lam) * h[perm]])  # mixed rows join the routing only
         logits, routes, soft = self.block(h, self.bias)
-        self.load += load_counts(routes.detach(), self.n_prototypes)
+        counts = load_counts(routes.detach(), self.n_prototypes)
+        if self.bias_mode == "official":
+            self.load.copy_(counts)  # the code keeps the last batch's counts only
+        else:
+            self.load += counts
         loss = F.nll_loss(F.log_softmax(logits[:n], dim=1), b.y, weight=self.weight)
         if self.ib_weight:
             p = soft.mean(dim=0)                                # (heads, K) mean routing
@@ -200,12 +208,29 @@ class UniImb(Learner):
         return F.log_softmax(self.block(self._embed(b), self.bias)[0], dim=1)
 
     def end_epoch(self) -> None:
-        if self.load.sum() > 0:
+        if self.bias_mode == "official" and self.load.sum() > 0:
+            # main_class_imbalance.py: one bias for every head, moved by the last batch's
+            # routes summed over heads against TopK_2 * 2 * batch_size / K (uniform load,
+            # every head's routes compared with one head's share)
+            total = self.load.sum(dim=0).to(torch.float64)
+            target = self.top_k2 * 2 * self.batch_size / self.n_prototypes
+            step = self.bias_step * torch.sign(total - target).to(self.bias.dtype)
+            self.bias.sub_(step[None, :])
+        elif self.load.sum() > 0:
             self.bias.copy_(update_bias(self.bias, self.load, self.target, self.bias_step))
         self.load.zero_()
 
 
 # --- registry ---------------------------------------------------------------------------------
+
+# UniImb's prototype bias: ``per_head`` (ours: one bias row per head, moved once per epoch by
+# that epoch's routes of every batch against the target load) or ``official`` (the code's: one
+# row shared by the heads, moved by the last batch's routes only, uniform target).
+BIAS_MODES = ("per_head", "official")
+# Order of the validation / test graphs in evaluation batches: ``random`` (ours: a seeded
+# permutation) or ``split`` (the code's: as the split lists them, class by class, so a
+# batch-dependent head such as UniImb's prototypes sees batches of one class).
+EVAL_ORDERS = ("random", "split")
 
 METHODS: dict[str, str] = {
     "supervised": "encoder + MLP head (GIN, GraphGPS, up-sampling, re-weight, augmentation)",
@@ -227,7 +252,7 @@ def _weights(balance: dict, counts: np.ndarray) -> torch.Tensor | None:
 def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphSplit,
                method: dict, *, seed: int, knn: np.ndarray | None = None,
                device: torch.device | str | None = None,
-               progress: bool = True) -> tuple[dict, dict]:
+               progress: bool = True, trace: bool = False) -> tuple[dict, dict]:
     """Train and test one resolved ``method`` on one split; the job body of one run.
 
     Everything random (mini-batch order, up-sampling, initialisation, augmentations, mixup) is
@@ -243,6 +268,12 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
     seed : int
     knn : ndarray (n_graphs, k) graph-of-graphs neighbours for ``g2gnn`` (cached per dataset;
         computed here when None)
+    trace : also test the model at every epoch that sets a new lowest validation loss and
+        return those scores as ``summary["trace"]``: rows (epoch, val_loss, macro_f1,
+        micro_f1), from which the test score at the best validation epoch of every shorter
+        budget follows (the convergence figure). Testing draws from torch's generator when
+        evaluation is random (UniImb's ``perturb_eval``), so a traced run's later epochs may
+        differ from an untraced one's.
 
     Returns
     -------
@@ -268,9 +299,15 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
     weight = _weights(balance, np.bincount(collection.y[split.train], minlength=n_cls))
     val_weight = _weights(balance, np.bincount(collection.y[split.val], minlength=n_cls))
     # Evaluate in a seeded random order: batch-dependent heads (UniImb) must not see test
-    # batches grouped by class, which is how the splits list them.
-    val_ids = val_ids[rng.permutation(val_ids.shape[0])]
-    test_ids = split.test[rng.permutation(split.test.shape[0])]
+    # batches grouped by class, which is how the splits list them (eval_order: split is the
+    # code's class-ordered evaluation, kept as a switch to measure what it is worth).
+    eval_order = params.pop("eval_order", "random")
+    if eval_order not in EVAL_ORDERS:
+        raise ConfigError(f"params.eval_order = {eval_order!r}; expected one of {EVAL_ORDERS}")
+    val_perm, test_perm = rng.permutation(val_ids.shape[0]), rng.permutation(split.test.shape[0])
+    test_ids = split.test
+    if eval_order == "random":
+        val_ids, test_ids = val_ids[val_perm], test_ids[test_perm]
     model = dict(method["model"])
     pe_t = None if pe is None or model.get("pe_mode") == "none" else torch.from_numpy(pe)
     pe_dim = 0 if pe_t is None else int(pe_t.shape[1])
@@ -324,13 +361,23 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
         batcher = graph_batch
     learner.to(device)
     bucket_sizes = collection.sizes if settings.size_buckets and kind != "uniimb" else None
+    eval_bs = learner.eval_batch_size or settings.eval_batch_size
+
+    def test_report() -> dict:
+        logp, y = predict_log_proba(learner, batcher, test_ids, eval_bs, bucket_sizes,
+                                    settings.attention_budget)
+        return classification_report(y.numpy(), logp.exp().double().numpy())
+
+    rows: list[list[float]] = []
+
+    def on_best(epoch: int, val_loss: float) -> None:
+        m = test_report()
+        rows.append([epoch, val_loss, m["macro_f1"], m["micro_f1"]])
+
     res = fit(learner, batcher, train_ids, val_ids, settings, rng,
               val_weight=None if val_weight is None else val_weight.to(device),
-              sizes=bucket_sizes, progress=progress)
-    logp, y = predict_log_proba(learner, batcher, test_ids,
-                                learner.eval_batch_size or settings.eval_batch_size, bucket_sizes,
-                                settings.attention_budget)
-    metrics = classification_report(y.numpy(), logp.exp().double().numpy())
+              sizes=bucket_sizes, progress=progress, on_best=on_best if trace else None)
+    metrics = test_report()
     metrics["train_size"] = int(train_ids.shape[0])
     summary.update({"epochs": res.epochs, "best_epoch": res.best_epoch,
                     "best_val_loss": res.best_val_loss, "train_seconds": res.seconds,
@@ -339,6 +386,8 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
                     "val_loss": res.val_loss, "train_loss": res.train_loss})
     if kind == "uniimb":
         summary["prototype_bias"] = learner.bias.cpu().tolist()
+    if trace:
+        summary["trace"] = rows
     return metrics, summary
 
 

@@ -24,7 +24,7 @@ from imbgraph.training import EarlyStopping
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainSettings", "Learner", "FitResult", "fit", "predict_log_proba", "batches",
+__all__ = ["TrainSettings", "STOPPING", "should_stop", "Learner", "FitResult", "fit", "predict_log_proba", "batches",
            "bucketed_batches", "budget_batches"]
 
 
@@ -40,16 +40,49 @@ class TrainSettings:
     an order of magnitude on PROTEINS / D&D; off by default (plain random batches);
     attention_budget: with size_buckets, a batch also stops growing before graphs x (largest
     node count)^2 exceeds this (dense attention entries per head), so a batch of D&D's largest
-    graphs does not take tens of GB; None: no cap."""
+    graphs does not take tens of GB; None: no cap.
+
+    Stopping (selection is always the epoch of the lowest validation loss so far):
+    ``stopping: patience`` stops after ``patience`` epochs without a lower validation loss, but
+    never before ``min_epochs`` epochs; ``stopping: official`` is UniImb's code: once past half
+    of ``epochs`` (0-based epoch > epochs // 2), stop at the first epoch whose validation loss
+    exceeds the mean of the ``window`` before it (its ``--early_stopping 200``);
+    ``stopping: none`` runs every epoch (the convergence figure's runs)."""
 
     epochs: int = 100
     patience: int = 20
+    min_epochs: int = 0
+    stopping: str = "patience"
+    window: int = 200
     lr: float = 1e-3
     weight_decay: float = 5e-4
     batch_size: int = 32
     eval_batch_size: int = 256
     size_buckets: bool = False
     attention_budget: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.stopping not in STOPPING:
+            raise ValueError(f"stopping = {self.stopping!r}; expected one of {STOPPING}")
+
+
+STOPPING = ("patience", "official", "none")
+
+
+def should_stop(settings: TrainSettings, epoch: int, val_loss: list[float],
+                patience_over: bool) -> bool:
+    """Whether training ends after 0-based ``epoch`` (see :class:`TrainSettings`);
+    ``val_loss``: every epoch's validation loss so far; ``patience_over``: the early stopper's
+    verdict."""
+    if settings.stopping == "none":
+        return False
+    if settings.stopping == "official":
+        # main_class_imbalance.py: `epoch > epochs // 2` and the loss above the mean of the
+        # `early_stopping` losses before it (an empty window never stops)
+        past = val_loss[-(settings.window + 1):-1]
+        return (settings.window > 0 and epoch > settings.epochs // 2 and len(past) > 0
+                and val_loss[-1] > float(np.mean(past)))
+    return patience_over and epoch + 1 >= settings.min_epochs
 
 
 class Learner(nn.Module):
@@ -149,11 +182,14 @@ def _val_loss(logp: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) 
 def fit(learner: Learner, batcher: Callable[[np.ndarray], Any], train_ids: np.ndarray,
         val_ids: np.ndarray, settings: TrainSettings, rng: np.random.Generator, *,
         val_weight: torch.Tensor | None = None, sizes: np.ndarray | None = None,
-        progress: bool = True) -> FitResult:
+        progress: bool = True, on_best: Callable[[int, float], None] | None = None) -> FitResult:
     """Train ``learner`` on ``train_ids``, keep the weights of the epoch with the lowest
     validation NLL (``val_weight``: per-class weights of that loss) and load them back.
     ``sizes`` (node count per graph) is needed when ``settings.size_buckets`` is on.
-    ``progress``: log one INFO line per epoch (a pipeline job's log shows how far it got)."""
+    ``progress``: log one INFO line per epoch (a pipeline job's log shows how far it got).
+    ``on_best(epoch, val_loss)``: called with the learner as it is whenever an epoch sets a new
+    lowest validation loss (the convergence trace tests it then: the test score at the best validation
+    epoch of every shorter budget, from one run)."""
     bucket = settings.size_buckets and sizes is not None
     opt = torch.optim.Adam([p for p in learner.parameters() if p.requires_grad],
                            lr=settings.lr, weight_decay=settings.weight_decay)
@@ -185,7 +221,10 @@ def fit(learner: Learner, batcher: Callable[[np.ndarray], Any], train_ids: np.nd
         if progress:
             log.info("epoch %d/%d: train loss %.4f, val loss %.4f", epoch + 1, settings.epochs,
                      res.train_loss[-1], vloss)
-        if stopper.step(vloss, learner, epoch):
+        patience_over = stopper.step(vloss, learner, epoch)
+        if on_best is not None and stopper.best_epoch == epoch:
+            on_best(epoch, vloss)
+        if should_stop(settings, epoch, res.val_loss, patience_over):
             break
     stopper.restore(learner)
     res.best_epoch, res.best_val_loss = stopper.best_epoch, stopper.best_score

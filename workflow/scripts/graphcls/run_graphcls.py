@@ -7,16 +7,15 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-import torch  # noqa: E402
-
 from imbgraph.graphcls.collection import GraphCollection, load_array  # noqa: E402
 from imbgraph.graphcls.methods import run_method, run_records  # noqa: E402
 from imbgraph.graphcls.splits import read_graph_split  # noqa: E402
 from imbgraph.io import write_json  # noqa: E402
+from imbgraph.training import setup_torch  # noqa: E402
 
 sm = snakemake  # noqa: F821
 wc, p, inp, out = sm.wildcards, sm.params, sm.input, sm.output
-torch.set_num_threads(sm.threads)
+setup_torch(sm.threads)  # threads, and subnormals flushed (imbgraph.training)
 coll = GraphCollection.load(inp.collection)
 pe = load_array(inp.pe[0], rows=coll.num_nodes, what="random-walk PE") if inp.pe else None
 knn = load_array(inp.knn[0], rows=coll.num_graphs, what="kNN table") if inp.knn else None

@@ -6,18 +6,17 @@ from imbgraph import runlog
 progress = runlog.setup(snakemake.log[0])  # noqa: F821
 
 import pyarrow as pa  # noqa: E402
-import torch  # noqa: E402
 
 from imbgraph.io import read_json, read_split, write_json, write_parquet_table  # noqa: E402
 from imbgraph.linkage.evaluation import evaluate_model  # noqa: E402
 from imbgraph.linkage.methods import load_model  # noqa: E402
 from imbgraph.linkage.subgraphs import read_supersets  # noqa: E402
 from imbgraph.provenance import run_settings  # noqa: E402
-from imbgraph.training import load_torch  # noqa: E402
+from imbgraph.training import load_torch, setup_torch  # noqa: E402
 
 sm = snakemake  # noqa: F821
 wc, p, out = sm.wildcards, sm.params, sm.output
-torch.set_num_threads(sm.threads)
+setup_torch(sm.threads)  # threads, and subnormals flushed (imbgraph.training)
 test = read_split(sm.input.features, sm.input.labels)
 sets = read_supersets(sm.input.shards)
 for i, seed in enumerate(p.seeds):

@@ -6,15 +6,13 @@ progress = runlog.setup(snakemake.log[0])  # noqa: F821
 
 from pathlib import Path  # noqa: E402
 
-import torch  # noqa: E402
-
 from imbgraph.io import read_split, write_json  # noqa: E402
 from imbgraph.linkage.methods import train_method  # noqa: E402
 from imbgraph.linkage.subgraphs import read_supersets  # noqa: E402
-from imbgraph.training import save_torch  # noqa: E402
+from imbgraph.training import save_torch, setup_torch  # noqa: E402
 
 sm = snakemake  # noqa: F821
-torch.set_num_threads(sm.threads)
+setup_torch(sm.threads)  # threads, and subnormals flushed (imbgraph.training)
 split = read_split(sm.input.features, sm.input.labels)
 sets = read_supersets(sm.input.shards)
 jobs = zip(sm.params.seeds, sm.output.models, sm.output.histories, sm.params.checkpoints)

@@ -6,17 +6,16 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-import torch  # noqa: E402
-
 from imbgraph.nodecls.clusters import read_clusters  # noqa: E402
 from imbgraph.nodecls.config import pretrain_method  # noqa: E402
 from imbgraph.nodecls.ecgn import pretrain_settings, run_pretrain  # noqa: E402
 from imbgraph.nodecls.ecgn_pretrain import write_pretrain  # noqa: E402
 from imbgraph.nodecls.graph import read_graph  # noqa: E402
 from imbgraph.nodecls.splits import read_split  # noqa: E402
+from imbgraph.training import setup_torch  # noqa: E402
 
 sm = snakemake  # noqa: F821
-torch.set_num_threads(sm.threads)
+setup_torch(sm.threads)  # threads, and subnormals flushed (imbgraph.training)
 g = read_graph(sm.input.features, sm.input.edges, sm.input.nodes)
 m = pretrain_method(sm.params.settings)
 c = read_clusters(sm.input.clusters, num_nodes=g.num_nodes, k=m["balancing"]["clusters"])

@@ -5,18 +5,17 @@ from imbgraph import runlog
 
 runlog.setup(snakemake.log[0])  # noqa: F821
 
-import torch  # noqa: E402
-
 from imbgraph.io.atomic import write_json  # noqa: E402
 from imbgraph.nodecls.clusters import read_clusters  # noqa: E402
 from imbgraph.nodecls.ecgn_pretrain import read_pretrain  # noqa: E402
 from imbgraph.nodecls.graph import read_graph  # noqa: E402
 from imbgraph.nodecls.methods import run_records  # noqa: E402
 from imbgraph.nodecls.splits import read_split  # noqa: E402
+from imbgraph.training import setup_torch  # noqa: E402
 
 sm = snakemake  # noqa: F821
 wc, p, inp, out = sm.wildcards, sm.params, sm.input, sm.output
-torch.set_num_threads(sm.threads)
+setup_torch(sm.threads)  # threads, and subnormals flushed (imbgraph.training)
 g = read_graph(inp.features, inp.edges, inp.nodes)
 k = p.method["balancing"].get("clusters")
 clusters = read_clusters(inp.clusters[0], num_nodes=g.num_nodes, k=k) if inp.clusters else None
