@@ -17,7 +17,7 @@ from imbgraph.io.tu import read_tu, write_tu_raw
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
-GOOD = """3
+GOOD = """4
 3 1
 0 2 1 2
 1 2 0 2
@@ -29,17 +29,20 @@ GOOD = """3
 1 1 1
 2 1 0
 2 0
+2 0
+0 1 1
+1 1 0
 """
 
 
 def test_parse_hand_built():
     a = parse_gin_text(GOOD.encode())
-    np.testing.assert_array_equal(a.node_ptr, [0, 3, 5, 8])
-    np.testing.assert_array_equal(a.y, [1, 0, 1])
+    np.testing.assert_array_equal(a.node_ptr, [0, 3, 5, 8, 10])
+    np.testing.assert_array_equal(a.y, [1, 0, 1, 0])
     np.testing.assert_array_equal(a.label_values, [0, 1])
     assert a.edge_index.T.tolist() == [[0, 1], [0, 2], [1, 0], [1, 2], [2, 0], [2, 1],
-                                       [3, 4], [4, 3], [5, 6], [6, 5]]
-    assert a.node_labels.argmax(axis=1).tolist() == [0, 1, 2, 0, 0, 1, 2, 2]
+                                       [3, 4], [4, 3], [5, 6], [6, 5], [8, 9], [9, 8]]
+    assert a.node_labels.argmax(axis=1).tolist() == [0, 1, 2, 0, 0, 1, 2, 2, 0, 1]
 
 
 def test_agrees_with_tudataset(tmp_path: Path):
@@ -69,7 +72,7 @@ def test_reads_zip_member(tmp_path: Path):
         zf.writestr("TOY/10fold_idx/test_idx-1.txt", "0\n")
         zf.writestr("__MACOSX/TOY/._TOY.txt", "junk")
     a = read_gin_text(z, name="TOY")
-    assert a.num_graphs == 3 and a.source.endswith("TOY.zip:TOY/TOY.txt")
+    assert a.num_graphs == 4 and a.source.endswith("TOY.zip:TOY/TOY.txt")
 
 
 @pytest.mark.parametrize("text, match", [
@@ -82,6 +85,16 @@ def test_reads_zip_member(tmp_path: Path):
     ("1\n2 0\n0 1 1\n0 1 0\n1 0\n", r"data\.txt:5: unexpected data after the 1 graphs"),
     ("2\n2 0\n0 1 1\n0 1 0\n", r"ends at line 4 after 1 of 2 graphs"),
     ("1\n2 0.5\n0 1 1\n0 1 0\n", r"data\.txt:2: expected an integer node count / label"),
+    # values that parse but cannot be right (two graphs of class 0 unless said otherwise)
+    ("2\n2 0\n0 1 1\n-7 1 0\n1 0\n1 0\n", r"data\.txt:4: node tag -7 is negative"),
+    ("2\n2 0\n0 1 1\n100000 1 0\n1 0\n1 0\n",
+     r"data\.txt:4: node tag 100000 is out of range: labels span 0\.\.100000"),
+    ("3\n1 0\n0 0\n1 0\n0 0\n1 7\n0 0\n",
+     r"data\.txt:6: graph label 7 is held by 1 graph.*The other labels: 0 \(2 graphs\)"),
+    ("2\n2 0\n0 1 1 0.5\n0 1 0 nan\n1 0\n0 0 1.0\n",
+     r"data\.txt:4: node attribute 1 is nan; expected finite numbers"),
+    ("2\n1 0\n0 0 1.0 2.0\n1 0\n0 0 1.0 -inf\n",
+     r"data\.txt:5: node attribute 2 is -inf; expected finite numbers"),
 ])
 def test_malformed_names_line(tmp_path: Path, text: str, match: str):
     path = tmp_path / "data.txt"

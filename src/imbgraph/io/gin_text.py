@@ -11,8 +11,10 @@ copies in ``shared/datasets/gin/*.zip``)::
 The file is parsed at once with numpy (COLLAB's 84 MB in about a second): the token stream and
 the number of tokens on each line are enough to find every node's tag, degree and neighbours
 without a Python loop over nodes. Malformed input raises :class:`~imbgraph.errors.InputError`
-naming the file (the zip member) and line. A ``.zip`` is read directly (the member named
-``<NAME>.txt``, macOS junk and ``10fold_idx/`` ignored).
+naming the file (the zip member) and line. The TU reader's value checks apply too: node tags
+(when they vary) as node labels (:func:`~imbgraph.io.tu.check_node_labels`), graph labels
+(:func:`~imbgraph.io.tu.check_graph_labels`), and attributes must be finite. A ``.zip`` is
+read directly (the member named ``<NAME>.txt``, macOS junk and ``10fold_idx/`` ignored).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from imbgraph.errors import InputError
-from imbgraph.io.tu import GraphArrays
+from imbgraph.io.tu import GraphArrays, check_graph_labels, check_node_labels
 
 __all__ = ["read_gin_text", "parse_gin_text", "write_gin_text"]
 
@@ -180,15 +182,25 @@ def parse_gin_text(data: bytes, *, source: str = "<bytes>") -> GraphArrays:
                          f"{n_of_src[i] - 1} (the graph has {n_of_src[i]} nodes, ids are 0-based)")
     dst = nbr + node_ptr[graph_of_node[src]]
     keep = src != dst  # self loops dropped, as PyG does for TU files
-    key = np.sort(src[keep] * node_ptr[-1] + dst[keep])  # sort-based unique: numpy's hash
-    key = key[np.concatenate([[True], key[1:] != key[:-1]])]  # unique is slow on 25M keys
+    # sort-based unique (np.unique is slow on 25M keys); keys are >= 0, so prepending -1 keeps
+    # the first key, and an edgeless file gives no edges rather than an index error
+    key = np.sort(src[keep] * node_ptr[-1] + dst[keep])
+    key = key[np.diff(key, prepend=-1) != 0]
     edge_index = np.stack([key // node_ptr[-1], key % node_ptr[-1]]).astype(np.int64)
+    check_graph_labels(labels, headers + 1, source)
     attrs = None
     if n_attr[0] > 0:
         a_pos = np.repeat(start + 2 + deg, n_attr) + _ranges(n_attr)
-        attrs = tok[a_pos].reshape(-1, int(n_attr[0])).astype(np.float32)
+        with np.errstate(over="ignore"):  # past float32's range becomes inf: refused below
+            attrs = tok[a_pos].reshape(-1, int(n_attr[0])).astype(np.float32)
+        if not np.isfinite(attrs).all():  # numpy parses 'nan'/'inf' happily
+            k, j = (int(i) for i in np.argwhere(~np.isfinite(attrs))[0])
+            raise InputError(f"{source}:{node_lines[k] + 1}: node attribute {j + 1} is "
+                             f"{tok[a_pos[k * int(n_attr[0]) + j]]}; expected finite numbers "
+                             "(NaN, inf and values past float32's range are not usable)")
     node_labels = None
-    if (tags != tags[0]).any():
+    if (tags != tags[0]).any():  # one tag for all nodes (REDDIT, COLLAB) gives no labels
+        check_node_labels(tags[:, None], node_lines + 1, source, what="node tag")
         t = tags - tags.min()
         node_labels = np.zeros((t.shape[0], int(t.max()) + 1), dtype=np.float32)
         node_labels[np.arange(t.shape[0]), t] = 1.0

@@ -14,6 +14,12 @@ nothing: a truncated indicator or an edge to an unknown node gives wrong graphs 
 error deep inside torch. :func:`validate_tu_raw` reads the files first and raises
 :class:`~imbgraph.errors.InputError` naming the file and line of the first inconsistency.
 
+Values that parse but cannot be right are refused too (:func:`check_node_labels`,
+:func:`check_graph_labels`, and NaN/inf node attributes), since downstream they fail far from
+the file or not at all: a stray node label of 100000 builds a 100,001-wide one-hot, a stray
+graph label becomes a one-graph class that no split can use, a NaN attribute surfaces as
+"proba must be finite" in a model.
+
 The result is a :class:`GraphArrays`, a task-neutral set of flat arrays that the GIN text
 reader (:mod:`imbgraph.io.gin_text`) also returns.
 """
@@ -31,9 +37,19 @@ import numpy as np
 
 from imbgraph.errors import InputError
 
-__all__ = ["GraphArrays", "read_tu", "validate_tu_raw", "tu_raw_dir", "write_tu_raw"]
+__all__ = ["GraphArrays", "read_tu", "validate_tu_raw", "tu_raw_dir", "write_tu_raw",
+           "check_node_labels", "check_graph_labels", "MIN_CLASS_GRAPHS"]
 
 REQUIRED = ("A", "graph_indicator", "graph_labels")
+
+# A one-hot of node labels is max - min + 1 wide (PyG's rule). Real files leave gaps (DHFR
+# uses 9 of 53 ids, D&D 82 of 89), so allow up to 10 columns per distinct label, and any width
+# up to 256 (atomic numbers, say); wider means a stray value, not a vocabulary.
+ONE_HOT_PER_LABEL = 10
+ONE_HOT_ANY = 256
+# A class needs a graph on each side of a train/test split: a label held by one graph only is
+# unusable, and in practice a typo (a 7 among +-1 labels).
+MIN_CLASS_GRAPHS = 2
 
 
 @dataclass(frozen=True)
@@ -109,12 +125,22 @@ def _table(path: Path, dtype: type, what: str) -> np.ndarray:
     if flat is not None and flat.shape[0] == ncol * len(lines) and ncol > 0:
         out = flat.reshape(len(lines), ncol)
         if dtype is np.int64:
-            if not np.all(np.isfinite(out)) or not np.all(out == np.round(out)):
-                bad = int(np.flatnonzero(~np.all(out == np.round(out), axis=1))[0])
+            # inf and values past 2**53 pass `== round` but are no usable integers
+            ok = np.isfinite(out) & (out == np.round(out)) & (np.abs(out) < 2.0**53)
+            if not ok.all():
+                bad = int(np.flatnonzero(~ok.all(axis=1))[0])
                 raise InputError(f"{path}:{bad + 1}: expected {what} (integers), got "
                                  f"{lines[bad].strip()!r}")
             return out.astype(np.int64)
-        return out.astype(np.float32)
+        with np.errstate(over="ignore"):  # past float32's range becomes inf: refused below
+            out = out.astype(np.float32)
+        if not np.isfinite(out).all():  # numpy parses 'nan'/'inf' happily
+            i, j = (int(k) for k in np.argwhere(~np.isfinite(out))[0])
+            tok = lines[i].replace(",", " ").split()[j]
+            raise InputError(f"{path}:{i + 1}: expected finite {what}, got {tok!r} (value "
+                             f"{j + 1} of the line; NaN, inf and values past float32's range "
+                             "are not usable)")
+        return out
     # slow path, only to say where the file is wrong
     for i, line in enumerate(lines):
         tokens = line.replace(",", " ").split()
@@ -130,12 +156,62 @@ def _table(path: Path, dtype: type, what: str) -> np.ndarray:
     raise InputError(f"{path}: could not be parsed as {what}")  # pragma: no cover
 
 
+def check_node_labels(labels: np.ndarray, lines: np.ndarray, where: str,
+                      what: str = "node label") -> None:
+    """Refuse node labels that would make a nonsensical one-hot.
+
+    ``labels`` is (N, L) int (one column per label kind), ``lines`` the 1-based line of each
+    row in ``where``. Labels must be >= 0 (a negative id is a typo; PyG would silently shift
+    every label by it), and each column's one-hot (width max - min + 1) may be at most
+    ``max(ONE_HOT_PER_LABEL * distinct labels, ONE_HOT_ANY)`` wide. The error names the first
+    line holding a label outside that range.
+    """
+    for c in range(labels.shape[1]):
+        col = labels[:, c]
+        kind = f"{what} (column {c + 1})" if labels.shape[1] > 1 else what
+        if col.min() < 0:
+            i = int(np.flatnonzero(col < 0)[0])
+            raise InputError(f"{where}:{lines[i]}: {kind} {col[i]} is negative; expected "
+                             "non-negative integer ids (0- or 1-based)")
+        lo, hi, distinct = int(col.min()), int(col.max()), int(np.unique(col).size)
+        limit = max(ONE_HOT_PER_LABEL * distinct, ONE_HOT_ANY)
+        if hi - lo + 1 > limit:
+            i = int(np.flatnonzero(col > lo + limit - 1)[0])
+            raise InputError(f"{where}:{lines[i]}: {kind} {col[i]} is out of range: labels "
+                             f"span {lo}..{hi}, a one-hot {hi - lo + 1} wide for {distinct} "
+                             f"distinct labels; expected labels in {lo}..{lo + limit - 1} (at "
+                             f"most max({ONE_HOT_PER_LABEL} x distinct, {ONE_HOT_ANY}) ids)")
+
+
+def check_graph_labels(labels: np.ndarray, lines: np.ndarray, where: str) -> None:
+    """Refuse a graph label held by fewer than :data:`MIN_CLASS_GRAPHS` graphs.
+
+    ``labels`` is (G,) int, ``lines`` the 1-based line of each graph's label in ``where``. Such
+    a class cannot be split into training and test graphs, and is most often a typo (a 7
+    among +-1 labels); the error names the first line with it and the labels that are common.
+    """
+    values, first, counts = np.unique(labels, return_index=True, return_counts=True)
+    rare = np.flatnonzero(counts < MIN_CLASS_GRAPHS)
+    if rare.size:
+        k = int(rare[np.argmin(first[rare])])
+        common = [f"{v} ({n} graphs)" for v, n in zip(values.tolist(), counts.tolist())
+                  if n >= MIN_CLASS_GRAPHS]
+        others = ", ".join(common[:10]) + (", ..." if len(common) > 10 else "") or "none"
+        raise InputError(f"{where}:{lines[first[k]]}: graph label {values[k]} is held by "
+                         f"{counts[k]} graph(s); expected every label on at least "
+                         f"{MIN_CLASS_GRAPHS} graphs (a class needs a training and a test "
+                         f"graph): a typo? The other labels: {others}")
+
+
 def validate_tu_raw(raw_dir: str | os.PathLike, name: str) -> dict[str, int]:
     """Check a TU raw folder for consistency before PyG reads it.
 
     Checks: the three required files exist; the graph indicator holds integers 1..G in
     non-decreasing order with every graph present; there is one graph label per graph and one
-    node label / attribute row per node; every edge joins two known nodes of the same graph.
+    node label / attribute row per node; every edge joins two known nodes of the same graph;
+    every graph label is held by at least :data:`MIN_CLASS_GRAPHS` graphs
+    (:func:`check_graph_labels`); node labels are non-negative and dense enough for a one-hot
+    (:func:`check_node_labels`); node attributes are finite.
 
     Returns
     -------
@@ -178,14 +254,17 @@ def validate_tu_raw(raw_dir: str | os.PathLike, name: str) -> dict[str, int]:
     if labels.shape[0] != g:
         raise InputError(f"{lab_path} has {labels.shape[0]} lines but {ind_path.name} names {g} "
                          f"graphs (expected one label per graph: missing or extra labels)")
+    check_graph_labels(labels[:, 0], np.arange(1, g + 1), str(lab_path))
     for part, dtype, what in (("node_labels", np.int64, "integer node labels"),
                               ("node_attributes", np.float32, "numeric node attributes")):
         path = raw / f"{name}_{part}.txt"
         if path.is_file():
-            rows = _table(path, dtype, what).shape[0]
-            if rows != n:
-                raise InputError(f"{path} has {rows} lines but {ind_path.name} lists {n} nodes "
-                                 "(expected one line per node: truncated file?)")
+            table = _table(path, dtype, what)
+            if table.shape[0] != n:
+                raise InputError(f"{path} has {table.shape[0]} lines but {ind_path.name} lists "
+                                 f"{n} nodes (expected one line per node: truncated file?)")
+            if part == "node_labels":
+                check_node_labels(table, np.arange(1, n + 1), str(path))
     a_path = raw / f"{name}_A.txt"
     edges = _table(a_path, np.int64, "an edge 'i, j' of 1-based node ids")
     if edges.shape[1] != 2:
