@@ -1,6 +1,6 @@
 # imbgraph: graph learning under class imbalance, from data to paper tables.
 # Table of contents only: shared set-up, each task family's rules (only when the config has
-# its section), the tables and figures, and the targets.
+# its section), the tables, figures and claims, and the targets.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -51,10 +51,12 @@ if "graphcls" in config:  # graph classification under class / topological imbal
     include: "workflow/rules/graphcls/knn.smk"
     include: "workflow/rules/graphcls/splits.smk"
     include: "workflow/rules/graphcls/run.smk"
+    include: "workflow/rules/graphcls/convergence.smk"
 
 
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:
@@ -62,3 +64,5 @@ rule all:
     input:
         [f for t in TABLES for f in table_outputs(t)],
         [f for fig in FIGURES for f in figure_outputs(fig)],
+        [f for files in CLAIMS_OUTPUTS.values() for f in files],
+        FAMILY_TARGETS,

@@ -257,3 +257,153 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
 def as_params(value: Any) -> Any:
     """A config value as plain containers (Snakemake params must pickle and compare)."""
     return json.loads(json.dumps(value))
+
+
+# --- claims (a paper's statements, tested on the per-seed metrics) --------------------------
+
+#: ``than: every``: every other row of the claim's table
+EVERY = "every"
+
+
+def claim_key(study: str, i: int, claim: dict) -> str:
+    """The config key of a study's i-th claim, with its id: ``claims.uniimb.claims[0] (t2)``."""
+    return f"claims.{study}.claims[{i}]" + (f" ({claim['id']})" if "id" in claim else "")
+
+
+def claim_cells(config: dict, study: dict, claim: dict) -> list[tuple[str, str]]:
+    """The (dataset, split) runs a claim compares on, in order: the columns of its grid
+    ``table`` (kept to its ``datasets`` / ``split`` when given), else each of its
+    ``datasets`` on its ``split`` (or the study's). A study-level ``split`` is a default for
+    claims without a table only, so it never filters a table's columns away."""
+    if "table" in claim:
+        cells = [(c["dataset"], c["split"]) for c in grid_columns(config["tables"][claim["table"]])]
+        if "datasets" in claim:
+            cells = [c for c in cells if c[0] in claim["datasets"]]
+        if "split" in claim:
+            cells = [c for c in cells if c[1] == claim["split"]]
+    else:
+        split = claim.get("split", study.get("split"))
+        cells = [(d, split) for d in claim.get("datasets", [])]
+    return list(dict.fromkeys(cells))
+
+
+def claim_rivals(config: dict, claim: dict) -> list[str]:
+    """The methods a claim's ``better`` method is said to beat: ``than`` as a list, or for
+    ``than: every`` every row of its table but ``better``."""
+    than = claim["than"]
+    if than == EVERY:
+        rows = config["tables"][claim["table"]]["rows"]
+        return [m for m in rows if m != claim["better"]]
+    return [than] if isinstance(than, str) else list(than)
+
+
+def claim_comparisons(config: dict, study: str) -> list[dict]:
+    """Every paired comparison of a checked claims study (see :func:`check_claims`), in
+    claim order, each ``{claim, better, than, metric, higher_is_better, cells}``: the claim
+    says ``better`` > ``than`` on ``metric`` (< when not ``higher_is_better``). ``cells`` is
+    one [dataset, split] pair, or with ``average: true`` all the claim's pairs (a seed's
+    value is then its mean over them, as in a table's Avg column)."""
+    s = config["claims"][study]
+    out = []
+    for claim in s["claims"]:
+        cells = [list(c) for c in claim_cells(config, s, claim)]
+        groups = [cells] if claim.get("average", False) else [[c] for c in cells]
+        for rival in claim_rivals(config, claim):
+            for group in groups:
+                out.append({"claim": claim["id"], "better": claim["better"], "than": rival,
+                            "metric": claim.get("metric", s.get("metric")),
+                            "higher_is_better": claim.get("higher_is_better", True),
+                            "cells": group})
+    return out
+
+
+def claim_runs(config: dict, study: str) -> list[tuple[str, str, str]]:
+    """The (dataset, split, method) runs a claims study reads, sorted."""
+    return sorted({(d, s, m) for c in claim_comparisons(config, study)
+                   for m in (c["better"], c["than"]) for d, s in c["cells"]})
+
+
+def claims_target(study: str) -> str:
+    """The target rule (and output stem) of a claims study: ``<study>_claims``."""
+    return f"{study}_claims"
+
+
+def check_claims(config: dict, catalogs: dict[str, Catalog], *, where: str = "config") -> None:
+    """Raise :class:`ConfigError` naming the first ``claims`` key that names a family,
+    method, dataset, split, metric or table the config does not declare (the
+    :func:`check_outputs` of claims; its schema is ``claims`` in config.schema.yaml)."""
+
+    def fail(msg: str) -> None:
+        raise ConfigError(f"{where}: {msg}")
+
+    tables, figures = config.get("tables", {}), config.get("figures", {})
+    for sname, study in config.get("claims", {}).items():
+        skey = f"claims.{sname}"
+        task = study["task"]
+        if task not in catalogs:
+            fail(f"{skey}.task = {task!r}, but the config has no {task!r} section "
+                 f"(sections present: {sorted(catalogs) or 'none'})")
+        cat = catalogs[task]
+        target = claims_target(sname)
+        if target in tables or target in figures:
+            fail(f"{skey}: its target and output stem {target!r} is also the name of a "
+                 f"{'table' if target in tables else 'figure'}; rename one of them")
+        ids: set[str] = set()
+        for i, claim in enumerate(study["claims"]):
+            key = claim_key(sname, i, claim)
+            if claim["id"] in ids:
+                fail(f"{key}.id: {claim['id']!r} is the id of an earlier claim of {skey}")
+            ids.add(claim["id"])
+            metric = claim.get("metric", study.get("metric"))
+            if metric is None:
+                fail(f"{key}: no metric (give `metric:` in the claim or in {skey})")
+            if cat.metrics is not None and metric not in cat.metrics:
+                fail(f"{key}.metric: {metric!r} is not a {task} metric "
+                     f"(expected one of {list(cat.metrics)})")
+            if "table" in claim:
+                t = tables.get(claim["table"])
+                if t is None or t.get("kind", "grid") != "grid" or t["task"] != task:
+                    grids = sorted(n for n, x in tables.items()
+                                   if x.get("kind", "grid") == "grid" and x["task"] == task)
+                    fail(f"{key}.table = {claim['table']!r}: expected a grid table of task "
+                         f"{task!r} (its grid tables: {grids})")
+                for name, value in (("datasets", claim.get("datasets")),
+                                    ("split", claim.get("split"))):
+                    have = {c[0 if name == "datasets" else 1]
+                            for c in claim_cells(config, study, {"table": claim["table"]})}
+                    for v in [] if value is None else [value] if isinstance(value, str) else value:
+                        if v not in have:
+                            fail(f"{key}.{name}: {v!r} is not a column of table "
+                                 f"{claim['table']!r} (its {name}: {sorted(have)})")
+            elif claim["than"] == EVERY:
+                fail(f"{key}.than: {EVERY!r} means every other row of the claim's `table:`; "
+                     "give a table, or list the methods")
+            else:
+                if "datasets" not in claim:
+                    fail(f"{key}: no datasets (give `datasets: [...]`, or a grid `table:`)")
+                if claim.get("split", study.get("split")) is None:
+                    fail(f"{key}: no split (give `split:` in the claim or in {skey}, or a "
+                         "grid `table:`)")
+            for name, m in [("better", claim["better"])] + [
+                    ("than", m) for m in ([] if claim["than"] == EVERY else
+                                          claim_rivals(config, claim))]:
+                if m not in cat.methods:
+                    fail(f"{key}.{name}: {m!r} is not a {task} method "
+                         f"(declared: {sorted(cat.methods)})")
+            rivals = claim_rivals(config, claim)
+            if claim["better"] in rivals:
+                fail(f"{key}.than: lists {claim['better']!r}, the claim's `better` method")
+            if not rivals:
+                fail(f"{key}.than: table {claim['table']!r} has no row besides "
+                     f"{claim['better']!r}")
+            cells = claim_cells(config, study, claim)
+            if not cells:
+                fail(f"{key}: no column of table {claim['table']!r} has both the claim's "
+                     "datasets and its split")
+            for d, s in cells:
+                if d not in cat.datasets:
+                    fail(f"{key}.datasets: {d!r} is not a {task} dataset "
+                         f"(declared: {sorted(cat.datasets)})")
+                if s not in cat.splits(d):
+                    fail(f"{key}.split: {s!r} is not a run split of {d!r} "
+                         f"(expected one of {cat.splits(d)})")

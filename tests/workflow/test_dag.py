@@ -14,7 +14,7 @@ LINKAGE_RULES = ("synthesize_faces", "import_learn_to_cluster", "make_subset", "
 NODECLS_RULES = ("build_node_graph", "deepwalk_features", "split_nodes", "metis_node_clusters",
                  "pretrain_ecgn", "run_nodecls")
 GRAPHCLS_RULES = ("synthesize_graphs", "import_graphs", "random_walk_pe", "graph_kernel_knn",
-                  "split_graphs", "run_graphcls")
+                  "split_graphs", "run_graphcls", "trace_graphcls", "render_convergence")
 
 
 def test_default_dag_jobs_per_rule(tmp_path):
@@ -58,16 +58,21 @@ def test_default_dag_jobs_per_rule(tmp_path):
         "run_nodecls": 123 + 68,
     }
     # Graph classification: 3 generated collections, each with its random-walk encodings
-    # and its kernel kNN graph (G2GNN); a class and a topology split per collection.
+    # and its kernel kNN graph (G2GNN); a class and a topology split per collection; the
+    # ablation's UniImb-code row on the 3 collections; the convergence figure's traced runs
+    # (3 methods x 3 seeds on the PROTEINS stand-in).
     graphcls = {rule: counts.pop(rule) for rule in GRAPHCLS_RULES if rule in counts}
     assert graphcls == {
         "synthesize_graphs": 3,
         "random_walk_pe": 3,
         "graph_kernel_knn": 3,
         "split_graphs": 6,
-        "run_graphcls": 63,
+        "run_graphcls": 63 + 3,
+        "trace_graphcls": 9,
+        "render_convergence": 1,
     }
-    assert counts == {"render_table": 14, "render_figure": 3, "all": 1}
+    # 15 tables (uniimb_ablation the 15th), 3 sweep figures, UniImb's claims study
+    assert counts == {"render_table": 15, "render_figure": 3, "render_claims": 1, "all": 1}
 
 
 def test_one_job_per_seed_when_asked(tmp_path):

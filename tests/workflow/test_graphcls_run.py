@@ -37,8 +37,30 @@ def test_every_cached_step_runs_once_per_dataset(graphcls_run):
     # protocol (both seeds), one run job per (split, method), one job per table.
     assert job_counts(out) == {"synthesize_graphs": 1, "random_walk_pe": 1,
                                "graph_kernel_knn": 1, "split_graphs": 2,
-                               "run_graphcls": len(RUNS), "render_table": 3, "all": 1}
+                               "run_graphcls": len(RUNS), "render_table": 3,
+                               "trace_graphcls": 2 * len(SEEDS), "render_convergence": 1,
+                               "render_claims": 1, "all": 1}
     assert "Nothing to be done" in snakemake(workdir, config, "-n", "all")
+
+
+def test_convergence_figure_from_traced_runs(graphcls_run):
+    """uniimb_convergence: one traced run per method and seed, trained for the largest budget
+    without early stopping; the figure's points come from the trace files."""
+    workdir, _, _ = graphcls_run
+    pts = pl.read_csv(workdir / "results/figures/uniimb_convergence.csv")
+    assert pts["method"].unique(maintain_order=True).to_list() == ["GIN-up", "UniImb"]
+    assert pts["budget"].to_list() == [2, 4, 8] * 2 and set(pts["n_seeds"]) == {len(SEEDS)}
+    assert (workdir / "results/figures/uniimb_convergence.png").stat().st_size > 1000
+    trace = json.loads((workdir / "results/graphcls/traces/toy/class/UniImb/epochs8/seed0.json")
+                       .read_text())
+    assert trace["epochs"] == 8 and trace["settings"]["method"] == "UniImb"
+    assert trace["rows"][0][0] == 0 and len(trace["val_loss"]) == 8
+    # the largest budget's point is the full run's selection, as a table run of 8 epochs
+    # without early stopping would report
+    last = pts.filter((pl.col("method") == "UniImb") & (pl.col("budget") == 8))
+    per_seed = [json.loads((workdir / f"results/graphcls/traces/toy/class/UniImb/epochs8/"
+                                      f"seed{s}.json").read_text())["rows"][-1][2] for s in SEEDS]
+    assert last["mean"][0] == pytest.approx(sum(per_seed) / len(per_seed))
 
 
 @pytest.mark.parametrize("table, rows, split", [
@@ -122,17 +144,21 @@ def test_method_change_reruns_only_that_method(graphcls_run):
         cfg["graphcls"]["methods"]["UniImb-zipf"]["params"]["bias_step"] = 0.02
 
     out = snakemake(workdir, changed_config(workdir, bias), "-n", "all")
-    # Its one run job (both seeds), then its table: no collection, PE, kNN or split job.
-    assert job_counts(out) == {"run_graphcls": 1, "render_table": 1, "all": 1}
+    # Its one run job (both seeds), then its table and the claims that compare it: no
+    # collection, PE, kNN or split job.
+    assert job_counts(out) == {"run_graphcls": 1, "render_table": 1, "render_claims": 1,
+                               "all": 1}
     assert "method=UniImb-zipf" in out and not re.search(r"method=UniImb$", out, re.M)
 
     def pe(cfg):
         cfg["graphcls"]["datasets"]["toy"]["pe_dim"] = 4
 
-    # A new PE width: the one PE job, then every run that reads it; not the collection.
+    # A new PE width: the one PE job, then every run and trace that reads it; not the
+    # collection.
     out = snakemake(workdir, changed_config(workdir, pe), "-n", "all")
     assert job_counts(out) == {"random_walk_pe": 1, "run_graphcls": len(RUNS),
-                               "render_table": 3, "all": 1}
+                               "trace_graphcls": 2 * len(SEEDS), "render_convergence": 1,
+                               "render_table": 3, "render_claims": 1, "all": 1}
 
 
 def test_logs_show_progress(graphcls_run):

@@ -30,6 +30,8 @@ CATALOGS = {}
 # family -> {"run": f(dataset, split, method) -> metrics files (one per seed),
 #            "row": f(row) -> (metrics files, label, where) for its extra row kinds}
 FAMILY_RUNS = {}
+# Outputs of a family's own figure kinds (graphcls' convergence figures), for `rule all`.
+FAMILY_TARGETS = []
 
 
 def alternatives(names):

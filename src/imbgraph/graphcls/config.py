@@ -25,7 +25,7 @@ from imbgraph.config import Catalog, spec_json
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.splits import SPLITS, multiclass_train_counts
 
-__all__ = ["check", "catalog", "resolve_method", "split_params", "pe_dim",
+__all__ = ["check", "catalog", "resolve_method", "trace_method", "check_convergence_seeds", "split_params", "pe_dim",
            "collection_params", "knn_spec", "knn_name", "knn_tables", "raw_files", "data_path", "METRICS", "TIMINGS",
            "TU_PARTS", "TU_OPTIONAL", "KIND_PARAMS"]
 
@@ -87,6 +87,24 @@ def resolve_method(section: dict, name: str, dataset: str | None = None) -> dict
         "train": {**section.get("training", {}), **d.get("training", {}),
                   **m.get("train", {}), **d.get("method_training", {}).get(name, {})},
     }
+
+
+def check_convergence_seeds(section: dict, seeds: list[int], where: str = "graphcls") -> None:
+    """A convergence figure's seeds must be the family's: its runs read the family's split
+    files."""
+    for name, c in section.get("convergence", {}).items():
+        extra = sorted(set(c.get("seeds", [])) - set(seeds))
+        if extra:
+            raise ConfigError(f"{where}.convergence.{name}.seeds: {extra} are not seeds of the "
+                              f"family ({list(seeds)}); the figure's runs use its split files")
+
+
+def trace_method(section: dict, name: str, dataset: str, epochs: int) -> dict[str, Any]:
+    """:func:`resolve_method` for a convergence trace: ``epochs`` epochs without early stopping
+    (every shorter budget's selection follows from the trace)."""
+    m = resolve_method(section, name, dataset)
+    m["train"] = {**m["train"], "epochs": int(epochs), "stopping": "none"}
+    return m
 
 
 # What a collection is built from: a change of any other dataset key (PE width, split sizes,
@@ -311,6 +329,17 @@ def check(section: dict, *, where: str = "graphcls") -> None:
     for name, m in section["models"].items():
         if m["name"] == "gps" and m.get("hidden", 64) % m.get("heads", 4):
             fail(f"models.{name}.hidden", f" = {m.get('hidden', 64)} must be a multiple of heads")
+    for name, c in section.get("convergence", {}).items():
+        key = f"convergence.{name}"
+        for field, declared in (("datasets", section["datasets"]),
+                                ("methods", section["methods"])):
+            for value in c[field]:
+                if value not in declared:
+                    fail(f"{key}.{field}", f": {value!r} is not declared under {field} "
+                         f"(declared: {sorted(declared)})")
+        if c["split"] not in section["splits"]:
+            fail(f"{key}.split", f" = {c['split']!r} is not declared under splits "
+                 f"(declared: {sorted(section['splits'])})")
     labels: dict[str, str] = {}
     for name, m in section["methods"].items():
         key = f"methods.{name}"

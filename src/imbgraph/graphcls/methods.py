@@ -209,11 +209,11 @@ class UniImb(Learner):
 
     def end_epoch(self) -> None:
         if self.bias_mode == "official" and self.load.sum() > 0:
-            # main_class_imbalance.py: one bias for every head, moved by the last batch's
-            # routes summed over heads against TopK_2 * 2 * batch_size / K (uniform load,
-            # every head's routes compared with one head's share)
+            # main_class_imbalance.py (and Distribution/class/*.py for the other loads): one
+            # bias for every head, moved by the last batch's routes summed over heads against
+            # TopK_2 * 2 * batch_size * u_k (every head's routes against one head's share)
             total = self.load.sum(dim=0).to(torch.float64)
-            target = self.top_k2 * 2 * self.batch_size / self.n_prototypes
+            target = self.top_k2 * 2 * self.batch_size * self.target.to(torch.float64)
             step = self.bias_step * torch.sign(total - target).to(self.bias.dtype)
             self.bias.sub_(step[None, :])
         elif self.load.sum() > 0:
@@ -225,7 +225,7 @@ class UniImb(Learner):
 
 # UniImb's prototype bias: ``per_head`` (ours: one bias row per head, moved once per epoch by
 # that epoch's routes of every batch against the target load) or ``official`` (the code's: one
-# row shared by the heads, moved by the last batch's routes only, uniform target).
+# row shared by the heads, moved by the last batch's routes only).
 BIAS_MODES = ("per_head", "official")
 # Order of the validation / test graphs in evaluation batches: ``random`` (ours: a seeded
 # permutation) or ``split`` (the code's: as the split lists them, class by class, so a

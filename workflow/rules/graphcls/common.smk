@@ -85,3 +85,35 @@ def graphcls_run_metrics(dataset, split, method):
 
 
 FAMILY_RUNS["graphcls"] = {"run": graphcls_run_metrics}
+
+
+# --- convergence figures (convergence.smk) ---------------------------------------------------
+
+G_CONVERGENCE = GRAPHCLS.get("convergence", {})
+gcfg.check_convergence_seeds(GRAPHCLS, GRAPHCLS_SEEDS, where=f"{CONFIG_NAME}: graphcls")
+
+
+def convergence_epochs(name):
+    return max(G_CONVERGENCE[name]["budgets"])
+
+
+def convergence_seeds(name):
+    return G_CONVERGENCE[name].get("seeds", GRAPHCLS_SEEDS)
+
+
+def convergence_traces(name):
+    c = G_CONVERGENCE[name]
+    pattern = os.path.join(G_RESULTS, "traces", "{dataset}", c["split"], "{method}",
+                           f"epochs{convergence_epochs(name)}", "seed{seed}.json")
+    return expand(pattern, dataset=c["datasets"], method=c["methods"],
+                  seed=convergence_seeds(name))
+
+
+def convergence_outputs(name):
+    return expand(f"{RESULTS}/figures/{name}.{{ext}}", ext=["png", "pdf", "csv"])
+
+
+def graphcls_trace_inputs(wc):
+    return {"collection": graphcls_collection(wc.dataset), "pe": graphcls_pe(wc.dataset),
+            "split": f"{G_RESULTS}/splits/{wc.dataset}/{wc.split}/seed{wc.seed}.json",
+            "knn": graphcls_knn(wc.dataset, wc.method)}
