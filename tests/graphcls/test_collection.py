@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from imbgraph.errors import InputError
-from imbgraph.graphcls.collection import GraphCollection, load_array, ranges, save_array
+from imbgraph.graphcls.collection import GraphBatch, GraphCollection, load_array, ranges, save_array
 
 
 def test_ranges():
@@ -36,6 +36,20 @@ def test_batch_matches_pyg(tiny):
     assert torch.equal(b.ptr, ref.ptr)
     assert torch.equal(b.y, ref.y.view(-1))
     assert b.ids.tolist() == ids.tolist()
+
+
+def test_batch_gathers_lap_like_pe(tiny):
+    """The optional per-node ``lap`` rides along like ``pe``; without it the batch is as
+    before (the field defaults to None, so 7-field GraphBatch construction still works)."""
+    ids = np.array([5, 0, 17, 5])
+    per_node = np.random.default_rng(1).random((tiny.num_nodes, 2)).astype(np.float32)
+    b = tiny.batch(ids, per_node, lap=per_node * 2)
+    torch.testing.assert_close(b.lap, b.pe * 2)
+    plain = tiny.batch(ids)
+    assert plain.lap is None and plain.pe is None and len(plain) == 8
+    assert GraphBatch(*plain[:7]).lap is None
+    moved = b.to("cpu")
+    assert torch.equal(moved.lap, b.lap) and moved.to("cpu").ids.tolist() == ids.tolist()
 
 
 def test_subset_and_roundtrip(tiny, tmp_path):

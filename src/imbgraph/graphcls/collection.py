@@ -47,6 +47,8 @@ class GraphBatch(NamedTuple):
     y          : Tensor (B,) int64 labels
     pe         : Tensor (n, P) float32 positional encodings, or None
     ids        : Tensor (B,) int64 graph ids in the collection
+    lap        : Tensor (n, 2) float32 per-node spectrum statistics of the node's graph (see
+                 :func:`~imbgraph.graphcls.encodings.laplacian_spectrum_stats`), or None
     """
 
     x: torch.Tensor
@@ -56,6 +58,7 @@ class GraphBatch(NamedTuple):
     y: torch.Tensor
     pe: torch.Tensor | None
     ids: torch.Tensor
+    lap: torch.Tensor | None = None
 
     @property
     def num_graphs(self) -> int:
@@ -166,11 +169,12 @@ class GraphCollection:
         return self._tensors[name]
 
     def batch(self, ids, pe: np.ndarray | torch.Tensor | None = None, *,
-              x: torch.Tensor | None = None) -> GraphBatch:
+              x: torch.Tensor | None = None,
+              lap: np.ndarray | torch.Tensor | None = None) -> GraphBatch:
         """Gather graphs ``ids`` (any order, repeats allowed) into one :class:`GraphBatch`.
 
-        ``pe`` (N, P) is gathered alongside ``x``; ``x`` replaces the collection's node
-        features (e.g. a masked copy). Vectorised: no loop over graphs.
+        ``pe`` (N, P) and ``lap`` (N, ...) are gathered alongside ``x``; ``x`` replaces the
+        collection's node features (e.g. a masked copy). Vectorised: no loop over graphs.
         """
         import torch  # loaded once per process (see the module docstring)
 
@@ -192,9 +196,10 @@ class GraphCollection:
         pe_t = None
         if pe is not None:
             pe_t = torch.as_tensor(pe)[node_idx]
+        lap_t = None if lap is None else torch.as_tensor(lap)[node_idx]
         batch = torch.repeat_interleave(torch.arange(ids.shape[0]), n_len)
         return GraphBatch(feats[node_idx], edge_index, batch, new_ptr, self._t("y")[ids], pe_t,
-                          ids)
+                          ids, lap_t)
 
     def to_data_list(self, pe: np.ndarray | None = None) -> list:
         """One PyG ``Data`` per graph (x, edge_index, y[, pe]); for interoperability and tests."""

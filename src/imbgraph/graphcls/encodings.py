@@ -15,6 +15,23 @@ Two implementations give the same numbers (tests/graphcls/test_encodings.py):
   and 0.8 GB.
 
 The result is cached as a file by a pipeline rule and reused by every method and run.
+
+Laplacian encodings (:func:`laplacian_pe`, :func:`laplacian_spectrum_stats`):
+
+* :func:`laplacian_pe` is the usual Laplacian eigenvector PE (PyG's
+  ``AddLaplacianEigenvectorPE``): the ``dim`` eigenvectors of L = I - D^-1/2 A D^-1/2 after
+  the first, by dense ``eigh`` per graph, graphs of one size stacked into one call.
+* UniImb's GIN adds a "LapPE" branch after its first layer: for node i of a graph of n nodes
+  with unnormalised L = D - A = V diag(lam) V^T it forms
+  sum_{j<n} [f_V(V_ij) + f_V(-V_ij) + f_S(lam_j)] with f_V, f_S = ``Linear(1, h)``. Both are
+  affine, so f_V(v) + f_V(-v) = 2 b_V for every v (the eigenvectors cancel) and
+  sum_j f_S(lam_j) = n b_S + W_S trace(L), trace(L) = sum of degrees = the graph's number of
+  directed edges (both directions of each undirected edge; ``get_laplacian`` drops self
+  loops). The branch is therefore n (2 b_V + b_S) + W_S trace(L), the same vector for every
+  node of a graph, and :func:`laplacian_spectrum_stats` gives what it needs, (n, trace(L)),
+  without any eigendecomposition (:class:`~imbgraph.graphcls.models.GINEncoder`,
+  ``lap_branch="official"``; tests/graphcls/test_models.py checks it against the literal
+  eigendecomposition).
 """
 
 from __future__ import annotations
@@ -22,9 +39,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from imbgraph.graphcls.collection import GraphCollection
+from imbgraph.graphcls.collection import GraphCollection, ranges
 
-__all__ = ["random_walk_pe", "PE_METHODS"]
+__all__ = ["random_walk_pe", "laplacian_pe", "laplacian_spectrum_stats", "PE_METHODS"]
 
 PE_METHODS = ("half", "pyg")
 
@@ -91,3 +108,85 @@ def random_walk_pe(collection: GraphCollection, dim: int, *, method: str = "half
         e = collection.edge_index[:, int(eptr[g0]):int(eptr[g1])] - lo
         out[lo:hi] = fn(e[0], e[1], hi - lo, int(dim))
     return out
+
+
+def _sym_laplacians(collection: GraphCollection, graphs: np.ndarray, n: int) -> np.ndarray:
+    """Dense I - D^-1/2 A D^-1/2 (len(graphs), n, n) float64 of graphs ``graphs``, each of n
+    nodes (isolated nodes: a 1 on the diagonal, as PyG's ``get_laplacian``)."""
+    ptr, eptr = collection.node_ptr, collection.edge_ptr
+    e_len = eptr[graphs + 1] - eptr[graphs]
+    pos = np.repeat(np.arange(graphs.shape[0]), e_len)
+    eid = np.repeat(eptr[graphs], e_len) + ranges(e_len)
+    src = collection.edge_index[0, eid] - ptr[graphs][pos]
+    dst = collection.edge_index[1, eid] - ptr[graphs][pos]
+    a = np.zeros((graphs.shape[0], n, n))
+    a[pos, src, dst] = 1.0
+    deg = a.sum(axis=2)
+    dis = np.divide(1.0, np.sqrt(deg), out=np.zeros_like(deg), where=deg > 0)
+    lap = -(dis[:, :, None] * a * dis[:, None, :])
+    lap[:, np.arange(n), np.arange(n)] += 1.0
+    return lap
+
+
+def laplacian_pe(collection: GraphCollection, dim: int, *, dense_below: int = 1000,
+                 block_bytes: int = 64 << 20) -> np.ndarray:
+    """Laplacian eigenvector positional encoding of every node.
+
+    Per graph, the eigenvectors 2..dim+1 (by increasing eigenvalue) of its symmetric
+    normalised Laplacian I - D^-1/2 A D^-1/2, as PyG's ``AddLaplacianEigenvectorPE(dim)``;
+    the first (trivial) one is skipped. An eigenvector's sign is arbitrary (PyG flips each at
+    random; here it is whatever LAPACK returns, deterministic), and so is the basis of a
+    repeated eigenvalue.
+
+    Parameters
+    ----------
+    collection : GraphCollection
+    dim : int, eigenvectors per node (k)
+    dense_below : int, graphs of fewer nodes are stacked by size into batched ``eigh`` calls;
+        larger ones get ``scipy.linalg.eigh`` of the k+1 smallest eigenpairs only
+    block_bytes : int, bound on one stack of dense Laplacians
+
+    Returns
+    -------
+    ndarray of shape (n_nodes, dim), float32; a graph of n <= dim nodes gets its n - 1
+    non-trivial eigenvectors and zeros in the remaining columns.
+    """
+    if int(dim) != dim or dim < 1:
+        raise ValueError(f"dim = {dim!r}; expected an integer >= 1")
+    dim = int(dim)
+    out = np.zeros((collection.num_nodes, dim), dtype=np.float32)
+    sizes, ptr = collection.sizes, collection.node_ptr
+    for n in np.unique(sizes).tolist():  # one batched eigh per distinct size (a few hundred)
+        graphs = np.flatnonzero(sizes == n)
+        k = min(dim, n - 1)
+        if k == 0:
+            continue
+        if n < dense_below:
+            step = max(1, block_bytes // (8 * n * n))
+            for s in range(0, graphs.shape[0], step):
+                part = graphs[s:s + step]
+                _, vecs = np.linalg.eigh(_sym_laplacians(collection, part, n))
+                rows = (ptr[part][:, None] + np.arange(n)).ravel()
+                out[rows, :k] = vecs[:, :, 1:k + 1].reshape(-1, k)
+        else:
+            from scipy.linalg import eigh
+
+            for g in graphs.tolist():  # large graphs are few
+                lap = _sym_laplacians(collection, np.array([g]), n)[0]
+                _, vecs = eigh(lap, subset_by_index=[0, k])
+                out[ptr[g]:ptr[g] + n, :k] = vecs[:, 1:k + 1]
+    return out
+
+
+def laplacian_spectrum_stats(collection: GraphCollection) -> np.ndarray:
+    """What UniImb's LapPE branch reads of each node's graph spectrum (module docstring):
+    (n, trace(L)) of the unnormalised Laplacian L = D - A of the node's graph, i.e. its node
+    count and its sum of eigenvalues (= sum of degrees = directed edge count).
+
+    Returns
+    -------
+    ndarray of shape (n_nodes, 2), float32, the same row for every node of a graph.
+    """
+    sizes = collection.sizes
+    per_graph = np.stack([sizes, np.diff(collection.edge_ptr)], axis=1).astype(np.float32)
+    return np.repeat(per_graph, sizes, axis=0)
