@@ -51,6 +51,7 @@ if "graphcls" in config:  # graph classification under class / topological imbal
     include: "workflow/rules/graphcls/knn.smk"
     include: "workflow/rules/graphcls/splits.smk"
     include: "workflow/rules/graphcls/run.smk"
+    include: "workflow/rules/graphcls/pretrain.smk"
     include: "workflow/rules/graphcls/convergence.smk"
 
 

@@ -35,7 +35,7 @@ from imbgraph.graphcls.encodings import PE_METHODS
 from imbgraph.graphcls.features import NODE_FEATURES
 from imbgraph.graphcls.g2gnn import KERNELS
 from imbgraph.graphcls.methods import BIAS_MODES, EVAL_ORDERS, METHODS
-from imbgraph.graphcls.models import MODELS, PE_MODES, READOUTS
+from imbgraph.graphcls.models import LAP_BRANCHES, MODELS, PE_MODES, READOUTS
 from imbgraph.graphcls.prototypes import LOADS
 from imbgraph.graphcls.splits import SPLITS
 from imbgraph.graphcls.synthetic import MOTIFS
@@ -48,7 +48,7 @@ REGISTRIES = {
     "model": MODELS, "readout": READOUTS, "pe_mode": PE_MODES, "pe_method": PE_METHODS,
     "kind": METHODS, "augmentation": AUGMENTATIONS, "load": LOADS, "kernel": KERNELS,
     "class_weights": CLASS_WEIGHTS, "bias_mode": BIAS_MODES, "eval_order": EVAL_ORDERS,
-    "stopping": STOPPING,
+    "stopping": STOPPING, "lap_branch": LAP_BRANCHES,
 }
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,6 +111,7 @@ ENUMS = {
     "bias_mode": "definitions/method/allOf/3/then/properties/params/properties/bias_mode/enum",
     "eval_order": "definitions/method/allOf/3/then/properties/params/properties/eval_order/enum",
     "stopping": "definitions/training/properties/stopping/enum",
+    "lap_branch": "definitions/model/allOf/0/then/properties/lap_branch/enum",
 }
 
 
@@ -180,6 +181,18 @@ def test_tiny_section_validates_and_checks():
     assert resolve_method(cfg, "GIN-up", "toy")["train"]["epochs"] == 1
     assert resolve_method(cfg, "GIN", "toy")["train"]["epochs"] == 2
     assert resolve_method(cfg, "GIN-up")["train"]["epochs"] == 5  # no dataset: section's
+
+
+def test_laplacian_branch_only_on_datasets_that_compute_it():
+    """Class.sh's --memory_error=True (PROTEINS, D&D) is lap_pe: false: the branch is off
+    there and on elsewhere (NCI1)."""
+    cfg = copy.deepcopy(TINY)
+    cfg["models"]["gin"]["lap_branch"] = "official"
+    cfg["datasets"]["big"] = {**cfg["datasets"]["toy"], "lap_pe": False}
+    jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+    assert resolve_method(cfg, "UniImb", "toy")["model"]["lap_branch"] == "official"
+    assert "lap_branch" not in resolve_method(cfg, "UniImb", "big")["model"]
+    assert cfg["models"]["gin"]["lap_branch"] == "official"  # the entry itself is untouched
 
 
 def test_method_params_per_dataset_override_key_by_key():
@@ -336,3 +349,33 @@ def test_tables_name_unknown_metrics():
         check_outputs({"tables": {"t2": {**grid, "metric": "wall_s"}}}, cat)
     with pytest.raises(ConfigError, match=r"graphcls\.methods: 'SOLT' is not a method"):
         resolve_method(TINY, "SOLT")
+
+
+def test_pretrain_keys_shared_by_the_balance_variants():
+    """InfoGraph, -up and -rw (and GraphCL's three) share one pre-training per dataset: the
+    key reads kind, model, params.pretrain and the PE width the model reads, not the balance."""
+    from imbgraph.graphcls.config import pretrain_key, pretrain_plan, pretrain_spec
+
+    section = yaml.safe_load((ROOT / "config/config.yaml").read_text())["graphcls"]
+    plan = pretrain_plan(section)
+    for d in section["datasets"]:
+        keys = {k: plan[(d, f"{k}{v}")]["key"] for k in ("InfoGraph", "GraphCL")
+                for v in ("", "-up", "-rw")}
+        assert len({plan[(d, f"InfoGraph{v}")]["key"] for v in ("", "-up", "-rw")}) == 1
+        assert len({plan[(d, f"GraphCL{v}")]["key"] for v in ("", "-up", "-rw")}) == 1
+        assert keys["InfoGraph"].startswith("infograph-") and keys["GraphCL"].startswith("graphcl-")
+    assert {m for _, m in plan} == {f"{k}{v}" for k in ("InfoGraph", "GraphCL")
+                                    for v in ("", "-up", "-rw")}
+    m = resolve_method(section, "InfoGraph-up", "nci1_like")
+    spec = pretrain_spec(m, 4)
+    assert spec == {"kind": "infograph", "model": section["models"]["gin"],
+                    "params": {"pretrain": section["methods"]["InfoGraph"]["params"]["pretrain"]},
+                    "pe_dim": 4}
+    key = pretrain_key(spec)
+    assert key == pretrain_key(copy.deepcopy(spec)) and len(key) == len("infograph-") + 10
+    assert pretrain_key(pretrain_spec(m, 3)) != key  # another PE width
+    more = {**m, "params": {"pretrain": {**m["params"]["pretrain"], "epochs": 11}}}
+    assert pretrain_key(pretrain_spec(more, 4)) != key
+    no_pe = {**m, "model": {**m["model"], "pe_mode": "none"}}
+    assert pretrain_spec(no_pe, 4)["pe_dim"] == pretrain_spec(no_pe, 7)["pe_dim"] == 0
+    assert pretrain_spec(resolve_method(section, "GIN", "nci1_like"), 4) is None

@@ -168,3 +168,16 @@ def test_trace_holds_the_test_score_at_every_new_best(setup):
     assert rows[-1][0] == summary["best_epoch"] and rows[-1][2] == metrics["macro_f1"]
     plain, _ = run_method(coll, pe, split, m, seed=0)
     assert plain == metrics  # tracing a deterministic evaluation changes nothing
+
+
+def test_laplacian_branch_reaches_the_encoder(setup):
+    """A model with lap_branch: official trains with UniImb's Laplacian branch (the batches
+    carry each node's graph's (node count, trace L)) and beats chance."""
+    coll, pe, split = setup
+    m = uniimb()
+    m["model"] = {**m["model"], "lap_branch": "official"}
+    m["train"] = {**m["train"], "epochs": 12}
+    metrics, _ = run_method(coll, pe, split, m, seed=0)
+    assert metrics["balanced_acc"] > 0.7
+    with pytest.raises(Exception, match="lap_branch = 'eigen'"):
+        run_method(coll, pe, split, {**m, "model": {**m["model"], "lap_branch": "eigen"}}, seed=0)

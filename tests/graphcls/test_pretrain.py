@@ -252,3 +252,99 @@ def test_pretrain_encoder_zero_epochs(tiny):
     out = pretrain_encoder(enc, InfoGraphLoss(4), Recorder(tiny), np.arange(4), epochs=0,
                            lr=0.1, batch_size=2, rng=np.random.default_rng(0))
     assert out["pretrain_loss"] == []
+
+
+# --- the cached pre-training of a run (pretrain_embeddings, pretrain_key) ---------------------
+PRE_BASE = {"model": {"name": "gin", "hidden": 8, "layers": 2},
+            "params": {"pretrain": {"epochs": 2, "batch_size": 32}},
+            "train": {"epochs": 3, "patience": 3, "lr": 0.01, "batch_size": 16}}
+
+
+def pre_method(kind: str, balance: dict | None = None, label: str = "m") -> dict:
+    return {**PRE_BASE, "label": label, "kind": kind, "balance": balance or {}}
+
+
+@pytest.fixture(scope="module")
+def pre_setup(tiny):
+    from imbgraph.graphcls.encodings import random_walk_pe
+    from imbgraph.graphcls.splits import make_split
+
+    pe = random_walk_pe(tiny, 3)
+    split = make_split(tiny.y, tiny.sizes, "class_imbalance",
+                       {"train": 40, "val": 20, "ratio": 0.3}, seed=0)
+    return tiny, pe, split
+
+
+@pytest.mark.parametrize("kind", ["infograph", "graphcl"])
+def test_pretrain_embeddings_is_a_function_of_its_seed(pre_setup, kind):
+    from imbgraph.graphcls.pretrain import pretrain_embeddings
+
+    coll, pe, split = pre_setup
+    m = pre_method(kind)
+    emb0, s0 = pretrain_embeddings(coll, pe, split, m, seed=0, device="cpu")
+    torch.manual_seed(123), torch.rand(5)  # the global stream before it does not matter
+    emb1, _ = pretrain_embeddings(coll, pe, split, m, seed=1, device="cpu")
+    again, s0b = pretrain_embeddings(coll, pe, split, m, seed=0, device="cpu")
+    assert emb0.dtype == np.float32 and emb0.shape == (coll.num_graphs, 8)
+    assert np.isfinite(emb0).all() and np.array_equal(emb0, again)
+    assert not np.array_equal(emb0, emb1)
+    assert s0["pretrain_loss"] == s0b["pretrain_loss"] and len(s0["pretrain_loss"]) == 2
+    assert s0["pretrain_graphs"] == np.unique(np.concatenate([split.train, split.val])).size
+    assert s0["seconds"] >= s0["pretrain_seconds"] >= 0
+
+
+def test_pretrain_embeddings_reads_only_the_spec(pre_setup):
+    """A resolved method and its config spec give the same embeddings; the balance and the
+    head's training do not enter (the -up / -rw rows share one pre-training)."""
+    from imbgraph.graphcls.config import pretrain_spec
+    from imbgraph.graphcls.pretrain import pretrain_embeddings
+
+    coll, pe, split = pre_setup
+    up = pre_method("infograph", {"upsample": True})
+    rw = {**pre_method("infograph", {"class_weights": "inverse"}), "train": {"epochs": 9}}
+    a, _ = pretrain_embeddings(coll, pe, split, up, seed=2, device="cpu")
+    b, _ = pretrain_embeddings(coll, pe, split, rw, seed=2, device="cpu")
+    c, _ = pretrain_embeddings(coll, pe, split, pretrain_spec(up, 3), seed=2, device="cpu")
+    assert np.array_equal(a, b) and np.array_equal(a, c)
+    with pytest.raises(ValueError, match="kind = 'supervised' has no pre-training"):
+        pretrain_embeddings(coll, pe, split, {**up, "kind": "supervised"}, seed=0)
+
+
+@pytest.mark.parametrize("kind, balance", [("infograph", {"upsample": True}),
+                                           ("graphcl", {"class_weights": "inverse"})])
+def test_run_with_cached_embeddings_equals_pretraining_inline(pre_setup, kind, balance):
+    from imbgraph.graphcls.methods import run_method
+    from imbgraph.graphcls.pretrain import pretrain_embeddings
+
+    coll, pe, split = pre_setup
+    m = pre_method(kind, balance)
+    inline_m, inline_s = run_method(coll, pe, split, m, seed=1, device="cpu", progress=False)
+    emb, pre = pretrain_embeddings(coll, pe, split, m, seed=1, device="cpu")
+    cached_m, cached_s = run_method(coll, pe, split, m, seed=1, device="cpu", progress=False,
+                                    embeddings=emb, pretrain_summary=pre)
+    assert cached_m == inline_m
+    assert cached_s["val_loss"] == inline_s["val_loss"]
+    assert cached_s["train_loss"] == inline_s["train_loss"]
+    assert inline_s["pretrain_cached"] is False and cached_s["pretrain_cached"] is True
+    assert cached_s["pretrain_seconds"] == pre["pretrain_seconds"]
+    assert cached_s["pretrain_loss"] == inline_s["pretrain_loss"] == pre["pretrain_loss"]
+    with pytest.raises(ValueError, match=r"embeddings of shape \(3, 8\)"):
+        run_method(coll, pe, split, m, seed=1, device="cpu", embeddings=emb[:3])
+
+
+def test_pretrain_embeddings_feeds_the_laplacian_branch(pre_setup):
+    """A model with UniImb's LapPE branch gets its batch's Laplacian statistics, as in
+    run_method: the cached and the inline pre-training agree there too."""
+    from imbgraph.graphcls.methods import run_method
+    from imbgraph.graphcls.pretrain import pretrain_embeddings
+
+    coll, pe, split = pre_setup
+    m = pre_method("infograph")
+    m["model"] = {**m["model"], "lap_branch": "official"}
+    emb, pre = pretrain_embeddings(coll, pe, split, m, seed=0, device="cpu")
+    plain, _ = pretrain_embeddings(coll, pe, split, pre_method("infograph"), seed=0, device="cpu")
+    assert np.isfinite(emb).all() and not np.array_equal(emb, plain)
+    inline, _ = run_method(coll, pe, split, m, seed=0, device="cpu", progress=False)
+    cached, _ = run_method(coll, pe, split, m, seed=0, device="cpu", progress=False,
+                           embeddings=emb, pretrain_summary=pre)
+    assert cached == inline

@@ -14,7 +14,8 @@ LINKAGE_RULES = ("synthesize_faces", "import_learn_to_cluster", "make_subset", "
 NODECLS_RULES = ("build_node_graph", "deepwalk_features", "split_nodes", "metis_node_clusters",
                  "pretrain_ecgn", "run_nodecls")
 GRAPHCLS_RULES = ("synthesize_graphs", "import_graphs", "random_walk_pe", "graph_kernel_knn",
-                  "split_graphs", "run_graphcls", "trace_graphcls", "render_convergence")
+                  "split_graphs", "pretrain_graphcls", "run_graphcls", "trace_graphcls",
+                  "render_convergence")
 
 
 def test_default_dag_jobs_per_rule(tmp_path):
@@ -60,13 +61,15 @@ def test_default_dag_jobs_per_rule(tmp_path):
     # Graph classification: 3 generated collections, each with its random-walk encodings
     # and its kernel kNN graph (G2GNN); a class and a topology split per collection; the
     # ablation's UniImb-code row on the 3 collections; the convergence figure's traced runs
-    # (3 methods x 3 seeds on the PROTEINS stand-in).
+    # (3 methods x 3 seeds on the PROTEINS stand-in). InfoGraph and GraphCL pre-train once
+    # per (collection, split), shared by their -up / -rw rows on the class split: 3 x 2 x 2.
     graphcls = {rule: counts.pop(rule) for rule in GRAPHCLS_RULES if rule in counts}
     assert graphcls == {
         "synthesize_graphs": 3,
         "random_walk_pe": 3,
         "graph_kernel_knn": 3,
         "split_graphs": 6,
+        "pretrain_graphcls": 12,
         "run_graphcls": 63 + 3,
         "trace_graphcls": 9,
         "render_convergence": 1,

@@ -1,7 +1,8 @@
 """The graph-classification family end to end on config/tiny_graphcls.yaml (one run per
 module, shared by the tests): every UniImb table has finite cells beside the paper's values
 and the paper's rows not built here, every run records the settings it used, the cached
-steps (collection, random-walk PE, G2GNN's kNN table, splits) run once per dataset, a method's
+steps (collection, random-walk PE, G2GNN's kNN table, splits, InfoGraph's pre-training) run
+once per dataset, a method's
 hyperparameter change reruns only that method's runs, the logs show progress, and a rerun
 (one job per seed this time) gives byte-identical metrics."""
 
@@ -34,9 +35,10 @@ def graphcls_run(tmp_path_factory):
 def test_every_cached_step_runs_once_per_dataset(graphcls_run):
     workdir, config, out = graphcls_run
     # One collection, one PE and one kNN table for the one dataset, one split job per
-    # protocol (both seeds), one run job per (split, method), one job per table.
+    # protocol (both seeds), one InfoGraph pre-training (both seeds), one run job per
+    # (split, method), one job per table.
     assert job_counts(out) == {"synthesize_graphs": 1, "random_walk_pe": 1,
-                               "graph_kernel_knn": 1, "split_graphs": 2,
+                               "graph_kernel_knn": 1, "split_graphs": 2, "pretrain_graphcls": 1,
                                "run_graphcls": len(RUNS), "render_table": 3,
                                "trace_graphcls": 2 * len(SEEDS), "render_convergence": 1,
                                "render_claims": 1, "all": 1}
@@ -153,10 +155,11 @@ def test_method_change_reruns_only_that_method(graphcls_run):
     def pe(cfg):
         cfg["graphcls"]["datasets"]["toy"]["pe_dim"] = 4
 
-    # A new PE width: the one PE job, then every run and trace that reads it; not the
-    # collection.
+    # A new PE width: the one PE job, then every pre-training, run and trace that reads it;
+    # not the collection.
     out = snakemake(workdir, changed_config(workdir, pe), "-n", "all")
-    assert job_counts(out) == {"random_walk_pe": 1, "run_graphcls": len(RUNS),
+    assert job_counts(out) == {"random_walk_pe": 1, "pretrain_graphcls": 1,
+                               "run_graphcls": len(RUNS),
                                "trace_graphcls": 2 * len(SEEDS), "render_convergence": 1,
                                "render_table": 3, "render_claims": 1, "all": 1}
 
@@ -170,12 +173,27 @@ def test_logs_show_progress(graphcls_run):
         "graph_kernel_knn/toy/wl-k2-iterations2.log": r"wl kernel: 2 nearest graphs of each of 100",
         "split_graphs/toy/class.log": r"seed 1: 30 train, 20 val, 50 test graphs",
         "run_graphcls/toy/class/GIN.log": r"epoch 8/8: train loss [\d.]+, val loss [\d.]+",
-        "run_graphcls/toy/class/InfoGraph-up.log": r"pre-training epoch 2/2: loss [\d.-]+",
+        "pretrain_graphcls/toy/class/infograph-*.log": r"pre-training epoch 2/2: loss [\d.-]+",
         "run_graphcls/toy/topology/UniImb.log":
             r"seed 1: macro-F1 [\d.]+, micro-F1 [\d.]+ \(\d+ epochs, best \d+\) in [\d.]+ s",
     }
     for name, pattern in expect.items():
-        assert re.search(pattern, (logs / name).read_text()), name
+        (path,) = logs.glob(name)
+        assert re.search(pattern, path.read_text()), name
+
+
+def test_infograph_runs_read_the_cached_pretraining(graphcls_run):
+    """InfoGraph-up's runs train their head on the pre-training job's embeddings (one per
+    seed) and record its seconds."""
+    workdir, _, _ = graphcls_run
+    (folder,) = (workdir / "results/graphcls/pretrain/toy/class").glob("infograph-*")
+    for seed in SEEDS:
+        pre = json.loads((folder / f"seed{seed}.json").read_text())
+        assert pre["seed"] == seed and pre["shape"] == [100, 16] and pre["pretrain"] == folder.name
+        assert len(pre["pretrain_loss"]) == 2 and pre["spec"]["kind"] == "infograph"
+        timings = json.loads((workdir / f"results/graphcls/runs/toy/class/InfoGraph-up/"
+                                        f"seed{seed}/timings.json").read_text())
+        assert timings["pretrain_s"] == pytest.approx(pre["pretrain_seconds"])
 
 
 def test_rerun_one_seed_per_job_gives_identical_metrics(graphcls_run, tmp_path):

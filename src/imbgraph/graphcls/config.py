@@ -81,7 +81,7 @@ def resolve_method(section: dict, name: str, dataset: str | None = None) -> dict
     return {
         "label": m.get("label", name),
         "kind": m["kind"],
-        "model": dict(section["models"][m["model"]]),
+        "model": _dataset_model(section["models"][m["model"]], d),
         "balance": dict(m.get("balance", {})),
         "params": {**m.get("params", {}), **d.get("method_params", {}).get(name, {})},
         "train": {**section.get("training", {}), **d.get("training", {}),
@@ -97,6 +97,16 @@ def check_convergence_seeds(section: dict, seeds: list[int], where: str = "graph
         if extra:
             raise ConfigError(f"{where}.convergence.{name}.seeds: {extra} are not seeds of the "
                               f"family ({list(seeds)}); the figure's runs use its split files")
+
+
+def _dataset_model(model: dict, dataset: dict) -> dict:
+    """A model entry on one dataset: UniImb's Laplacian branch only where the dataset computes
+    the decomposition (``lap_pe``, default true; Class.sh's ``--memory_error=True`` is
+    ``lap_pe: false``)."""
+    model = dict(model)
+    if not dataset.get("lap_pe", True):
+        model.pop("lap_branch", None)  # the plain entry: runs without the branch stay cached
+    return model
 
 
 def trace_method(section: dict, name: str, dataset: str, epochs: int) -> dict[str, Any]:
@@ -382,3 +392,46 @@ def _check_kind_params(m: dict, model: dict, p: dict, model_key: str, key: str,
     if model.get("hidden", 64) % heads:
         fail(f"{key}.heads", f" = {heads} must divide models.{m['model']}.hidden = "
              f"{model.get('hidden', 64)}")
+
+
+# --- InfoGraph / GraphCL: one cached pre-training per (dataset, split, seed, spec) -----------
+
+PRETRAIN_KINDS = ("infograph", "graphcl")
+
+
+def pretrain_spec(method: dict, pe_dim: int) -> dict[str, Any] | None:
+    """What the self-supervised pre-training of a resolved method depends on (kind, model
+    entry, ``params.pretrain`` and the PE width it reads: 0 when the model ignores the PE),
+    shaped as a resolved method (:func:`imbgraph.graphcls.pretrain.pretrain_embeddings` takes
+    either); None for the kinds without pre-training. The balance (-up / -rw rows) and the
+    head's training are not part of it: those rows share one pre-training."""
+    if method["kind"] not in PRETRAIN_KINDS:
+        return None
+    model = dict(method["model"])
+    width = 0 if model.get("pe_mode") == "none" else int(pe_dim)
+    return {"kind": method["kind"], "model": model,
+            "params": {"pretrain": dict(method.get("params", {}).get("pretrain", {}))},
+            "pe_dim": width}
+
+
+def pretrain_key(spec: dict[str, Any]) -> str:
+    """Stable file-name stem of a :func:`pretrain_spec`, ``<kind>-<10 hex digits>``: methods
+    with equal specs share ``results/graphcls/pretrain/{dataset}/{split}/{key}/seed{seed}.npy``."""
+    import hashlib
+    import json
+
+    blob = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{spec['kind']}-{hashlib.sha1(blob.encode()).hexdigest()[:10]}"
+
+
+def pretrain_plan(section: dict) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(dataset, method): {"key", "spec"}} of every declared InfoGraph / GraphCL method on
+    every dataset (a dataset's method_params and PE width enter the spec): the pre-training
+    rule's jobs and params, and the runs' inputs."""
+    plan = {}
+    for d in section["datasets"]:
+        for name in section["methods"]:
+            spec = pretrain_spec(resolve_method(section, name, d), pe_dim(section, d))
+            if spec is not None:
+                plan[(d, name)] = {"key": pretrain_key(spec), "spec": spec}
+    return plan

@@ -32,8 +32,8 @@ from imbgraph.graphcls.augment import AUGMENTATIONS, PersonalisedPerturbation
 from imbgraph.graphcls.collection import GraphBatch, GraphCollection
 from imbgraph.graphcls.config import knn_spec as needs_knn  # (kernel, k, params) | None
 from imbgraph.graphcls.g2gnn import gog_adjacency, kernel_knn, propagate
-from imbgraph.graphcls.models import MLPHead, build_encoder
-from imbgraph.graphcls.pretrain import PRETRAINERS, pretrain_encoder
+from imbgraph.graphcls.models import MLPHead, encoder_and_batcher
+from imbgraph.graphcls.pretrain import pretrain_embeddings
 from imbgraph.graphcls.prototypes import PrototypeBlock, load_counts, target_load, update_bias
 from imbgraph.graphcls.splits import GraphSplit, upsample
 from imbgraph.graphcls.train import Learner, TrainSettings, fit, predict_log_proba
@@ -252,7 +252,9 @@ def _weights(balance: dict, counts: np.ndarray) -> torch.Tensor | None:
 def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphSplit,
                method: dict, *, seed: int, knn: np.ndarray | None = None,
                device: torch.device | str | None = None,
-               progress: bool = True, trace: bool = False) -> tuple[dict, dict]:
+               progress: bool = True, trace: bool = False,
+               embeddings: np.ndarray | None = None,
+               pretrain_summary: dict | None = None) -> tuple[dict, dict]:
     """Train and test one resolved ``method`` on one split; the job body of one run.
 
     Everything random (mini-batch order, up-sampling, initialisation, augmentations, mixup) is
@@ -268,6 +270,12 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
     seed : int
     knn : ndarray (n_graphs, k) graph-of-graphs neighbours for ``g2gnn`` (cached per dataset;
         computed here when None)
+    embeddings : ndarray (n_graphs, hidden) float32, for ``infograph`` / ``graphcl``: the
+        frozen graph embeddings of this split and seed from
+        :func:`~imbgraph.graphcls.pretrain.pretrain_embeddings` (cached per pre-training
+        spec: the -up / -rw rows share it); pre-trained here when None, with the same result
+    pretrain_summary : the summary that came with ``embeddings`` (its pretrain_seconds and
+        pretrain_loss are recorded as this run's)
     trace : also test the model at every epoch that sets a new lowest validation loss and
         return those scores as ``summary["trace"]``: rows (epoch, val_loss, macro_f1,
         micro_f1), from which the test score at the best validation epoch of every shorter
@@ -308,33 +316,29 @@ def run_method(collection: GraphCollection, pe: np.ndarray | None, split: GraphS
     test_ids = split.test
     if eval_order == "random":
         val_ids, test_ids = val_ids[val_perm], test_ids[test_perm]
-    model = dict(method["model"])
-    pe_t = None if pe is None or model.get("pe_mode") == "none" else torch.from_numpy(pe)
-    pe_dim = 0 if pe_t is None else int(pe_t.shape[1])
-    encoder = build_encoder(model, collection.num_features, pe_dim)
-
-    def graph_batch(ids: np.ndarray) -> GraphBatch:
-        return collection.batch(ids, pe_t).to(device)
+    encoder, graph_batch = encoder_and_batcher(dict(method["model"]), collection, pe, device)
 
     summary: dict[str, Any] = {}
     head_dropout = float(params.pop("head_dropout", 0.5))
     if kind in ("infograph", "graphcl"):
-        pre = dict(params.pop("pretrain", {}))
-        pool = pre.pop("graphs", "trainval")
-        pre_ids = (np.arange(collection.num_graphs) if pool == "all"
-                   else np.unique(np.concatenate([split.train, split.val])))
-        pre_epochs, pre_lr = int(pre.pop("epochs", 20)), float(pre.pop("lr", 1e-3))
-        pre_bs = int(pre.pop("batch_size", 128))
-        objective = PRETRAINERS[kind](encoder.hidden, **pre)
-        encoder.to(device)
-        objective.to(device)
-        summary.update(pretrain_encoder(encoder, objective, graph_batch, pre_ids, epochs=pre_epochs,
-                                        lr=pre_lr, batch_size=pre_bs, rng=rng))
-        encoder.eval()
-        with torch.no_grad():
-            every = np.arange(collection.num_graphs)
-            emb = torch.cat([encoder(graph_batch(c))[0] for c in
-                             np.array_split(every, max(1, every.shape[0] // 512))])
+        # The pre-training is a function of (collection, split, spec, seed) of its own
+        # (pretrain_embeddings seeds itself), cached by the pipeline; the head's draws start
+        # from the seed again, so a run with cached embeddings equals one pre-training here.
+        params.pop("pretrain", None)
+        if embeddings is None:
+            embeddings, pretrain_summary = pretrain_embeddings(collection, pe, split, method,
+                                                               seed=seed, device=device)
+            summary["pretrain_cached"] = False
+        else:
+            if embeddings.ndim != 2 or embeddings.shape[0] != collection.num_graphs:
+                raise ValueError(f"embeddings of shape {embeddings.shape}; expected "
+                                 f"({collection.num_graphs}, hidden): one row per graph")
+            summary["pretrain_cached"] = True
+        pre_summary = pretrain_summary or {}
+        summary.update({k: pre_summary[k] for k in ("pretrain_loss", "pretrain_seconds")
+                        if k in pre_summary})
+        seed_everything(seed)  # torch only: ``rng`` (the head's draws) goes on
+        emb = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32)).to(device)
         learner: Learner = EmbeddingHead(emb, torch.from_numpy(collection.y).to(device), n_cls,
                                          weight, head_dropout)
         batcher: Callable = lambda ids: torch.from_numpy(ids).to(device)  # noqa: E731

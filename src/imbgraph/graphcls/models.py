@@ -35,6 +35,7 @@ from imbgraph.errors import ConfigError
 from imbgraph.graphcls.collection import GraphBatch
 
 __all__ = ["MODELS", "GINEncoder", "GINLayer", "GPSEncoder", "MLPHead", "build_encoder",
+           "encoder_and_batcher",
            "READOUTS", "PE_MODES", "LAP_BRANCHES"]
 
 
@@ -321,6 +322,26 @@ class MLPHead(nn.Module):
 
 
 MODELS: dict[str, type[nn.Module]] = {"gin": GINEncoder, "gps": GPSEncoder}
+
+
+def encoder_and_batcher(model: dict, collection, pe, device) -> tuple[nn.Module, Callable]:
+    """The encoder of a resolved model entry on ``collection`` and the function that gathers
+    its input batches (ids -> :class:`GraphBatch` on ``device``): the random-walk PE ``pe``
+    (unless ``pe_mode: none``) and, for UniImb's Laplacian branch, each node's graph's (node
+    count, trace L) of the clean graph (the code decomposes the graphs once, before any
+    perturbation). Every method and the pre-training build their encoder here."""
+    from imbgraph.graphcls.encodings import laplacian_spectrum_stats
+
+    pe_t = None if pe is None or model.get("pe_mode") == "none" else torch.from_numpy(pe)
+    encoder = build_encoder(model, collection.num_features,
+                            0 if pe_t is None else int(pe_t.shape[1]))
+    lap_t = (torch.from_numpy(laplacian_spectrum_stats(collection))
+             if model.get("lap_branch", "none") != "none" else None)
+
+    def graph_batch(ids) -> GraphBatch:
+        return collection.batch(ids, pe_t, lap=lap_t).to(device)
+
+    return encoder, graph_batch
 
 
 def build_encoder(model: dict, in_channels: int, pe_dim: int) -> nn.Module:

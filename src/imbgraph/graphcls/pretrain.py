@@ -11,6 +11,12 @@ classifier is trained on its graph embeddings (with up-sampling or re-weighting 
   augmentation drawn from ``augmentations``, ratio ``ratio``), a 2-layer projection head, and the
   NT-Xent loss at temperature ``tau`` (GraphCL's form: the other view's copies of the other
   graphs are the negatives).
+
+:func:`pretrain_embeddings` is the whole pre-training of one run: seeded by itself, it returns
+the frozen encoder's embedding of every graph, a function of (collection, split, pre-training
+spec, seed) only. The pipeline caches it once per (dataset, split, spec, seed)
+(``pretrain_graphcls``), so the rows that differ only in the head's balance (-up, -rw) share it;
+:func:`imbgraph.graphcls.methods.run_method` computes it inline when not given.
 """
 
 from __future__ import annotations
@@ -26,11 +32,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from imbgraph.graphcls.augment import AUGMENTATIONS
-from imbgraph.graphcls.collection import GraphBatch
+from imbgraph.graphcls.collection import GraphBatch, GraphCollection
+from imbgraph.graphcls.models import encoder_and_batcher
+from imbgraph.graphcls.splits import GraphSplit
 from imbgraph.graphcls.train import batches
+from imbgraph.training import default_device, seed_everything
 
 __all__ = ["PRETRAINERS", "InfoGraphLoss", "GraphCLLoss", "pretrain_encoder", "jsd_mi_loss",
-           "nt_xent"]
+           "nt_xent", "pretrain_embeddings"]
 
 
 class _FF(nn.Module):
@@ -127,3 +136,50 @@ def pretrain_encoder(encoder: nn.Module, objective: nn.Module,
         logging.getLogger(__name__).info("pre-training epoch %d/%d: loss %.4f", epoch + 1,
                                          epochs, losses[-1])
     return {"pretrain_loss": losses, "pretrain_seconds": time.perf_counter() - t0}
+
+
+def pretrain_embeddings(collection: GraphCollection, pe: np.ndarray | None, split: GraphSplit,
+                        method: dict, *, seed: int, device: torch.device | str | None = None
+                        ) -> tuple[np.ndarray, dict]:
+    """Pre-train the encoder of an ``infograph`` / ``graphcl`` method on ``split``'s graphs
+    (``params.pretrain.graphs``: ``trainval``, the default, or ``all``) and embed every graph
+    of ``collection`` with it, frozen.
+
+    Seeds torch and its own numpy generator with ``seed`` first, so the result is a function
+    of (collection, pe, split, ``method``'s kind, model and ``params.pretrain``, seed) only:
+    ``method`` may be a resolved method or its
+    :func:`~imbgraph.graphcls.config.pretrain_spec` (the rest is not read).
+
+    Returns
+    -------
+    emb : ndarray (n_graphs, hidden) float32, the graph embeddings (row i: graph i)
+    summary : dict with pretrain_loss (per epoch), pretrain_seconds (the training loop),
+        pretrain_graphs (how many graphs it trained on) and seconds (all of it)
+    """
+    t0 = time.perf_counter()
+    rng = seed_everything(seed)
+    device = torch.device(device) if device is not None else default_device()
+    kind = method["kind"]
+    if kind not in PRETRAINERS:
+        raise ValueError(f"method kind = {kind!r} has no pre-training; expected one of "
+                         f"{sorted(PRETRAINERS)}")
+    encoder, graph_batch = encoder_and_batcher(dict(method["model"]), collection, pe, device)
+    pre = dict(method.get("params", {}).get("pretrain", {}))
+    pool = pre.pop("graphs", "trainval")
+    pre_ids = (np.arange(collection.num_graphs) if pool == "all"
+               else np.unique(np.concatenate([split.train, split.val])))
+    epochs, lr = int(pre.pop("epochs", 20)), float(pre.pop("lr", 1e-3))
+    batch_size = int(pre.pop("batch_size", 128))
+    objective = PRETRAINERS[kind](encoder.hidden, **pre)
+    encoder.to(device)
+    objective.to(device)
+    summary = pretrain_encoder(encoder, objective, graph_batch, pre_ids, epochs=epochs, lr=lr,
+                               batch_size=batch_size, rng=rng)
+    encoder.eval()
+    with torch.no_grad():
+        every = np.arange(collection.num_graphs)
+        emb = torch.cat([encoder(graph_batch(c))[0] for c in
+                         np.array_split(every, max(1, every.shape[0] // 512))])
+    summary.update({"pretrain_graphs": int(pre_ids.shape[0]),
+                    "seconds": time.perf_counter() - t0})
+    return emb.detach().cpu().numpy().astype(np.float32, copy=False), summary

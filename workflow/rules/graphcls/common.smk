@@ -65,7 +65,8 @@ def graphcls_split_files(wc):
 
 def graphcls_run_inputs(wc):
     return {"collection": graphcls_collection(wc.dataset), "pe": graphcls_pe(wc.dataset),
-            "splits": graphcls_split_files(wc), "knn": graphcls_knn(wc.dataset, wc.method)}
+            "splits": graphcls_split_files(wc), "knn": graphcls_knn(wc.dataset, wc.method),
+            **graphcls_pretrained(wc)}
 
 
 def graphcls_run_data(wc):
@@ -117,3 +118,38 @@ def graphcls_trace_inputs(wc):
     return {"collection": graphcls_collection(wc.dataset), "pe": graphcls_pe(wc.dataset),
             "split": f"{G_RESULTS}/splits/{wc.dataset}/{wc.split}/seed{wc.seed}.json",
             "knn": graphcls_knn(wc.dataset, wc.method)}
+
+
+# --- InfoGraph / GraphCL: one cached pre-training per (dataset, split, spec, seed) -----------
+# (pretrain.smk); the -up / -rw rows differ only in the head's balance and share it.
+
+G_PRETRAIN = gcfg.pretrain_plan(GRAPHCLS)  # (dataset, method) -> {"key", "spec"}
+G_PRETRAIN_SPECS = {(d, v["key"]): v["spec"] for (d, _), v in G_PRETRAIN.items()}
+GRAPHCLS_PRETRAIN_WILDCARDS = dict(
+    GRAPHCLS_WILDCARDS,
+    pretrain=alternatives(sorted({key for _, key in G_PRETRAIN_SPECS})),
+)
+
+
+def graphcls_pretrain_files(wc, ext):
+    """The cached pre-training a run of an InfoGraph / GraphCL method reads, one file per seed
+    of the job (``ext``: npy, the embeddings; json, their summary); none for other kinds."""
+    p = G_PRETRAIN.get((wc.dataset, wc.method))
+    if p is None:
+        return []
+    return expand(f"{G_RESULTS}/pretrain/{wc.dataset}/{wc.split}/{p['key']}/seed{{seed}}.{ext}",
+                  seed=job_seeds(wc, GRAPHCLS_SEEDS, GRAPHCLS_PER_SEED))
+
+
+def graphcls_pretrained(wc):
+    return {"embeddings": graphcls_pretrain_files(wc, "npy"),
+            "pretrain_summaries": graphcls_pretrain_files(wc, "json")}
+
+
+def graphcls_pretrain_inputs(wc):
+    return {"collection": graphcls_collection(wc.dataset), "pe": graphcls_pe(wc.dataset),
+            "splits": graphcls_split_files(wc)}
+
+
+def graphcls_pretrain_spec(wc):
+    return G_PRETRAIN_SPECS[(wc.dataset, wc.pretrain)]

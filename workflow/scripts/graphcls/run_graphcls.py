@@ -10,7 +10,7 @@ import logging  # noqa: E402
 from imbgraph.graphcls.collection import GraphCollection, load_array  # noqa: E402
 from imbgraph.graphcls.methods import run_method, run_records  # noqa: E402
 from imbgraph.graphcls.splits import read_graph_split  # noqa: E402
-from imbgraph.io import write_json  # noqa: E402
+from imbgraph.io import read_json, write_json  # noqa: E402
 from imbgraph.training import setup_torch  # noqa: E402
 
 sm = snakemake  # noqa: F821
@@ -21,7 +21,12 @@ pe = load_array(inp.pe[0], rows=coll.num_nodes, what="random-walk PE") if inp.pe
 knn = load_array(inp.knn[0], rows=coll.num_graphs, what="kNN table") if inp.knn else None
 for i, seed in enumerate(p.seeds):
     split = read_graph_split(inp.splits[i], coll.num_graphs)
-    metrics, summary = run_method(coll, pe, split, p.method, seed=seed, knn=knn)
+    # InfoGraph / GraphCL: the seed's cached pre-training (pretrain_graphcls), else none
+    emb = (load_array(inp.embeddings[i], rows=coll.num_graphs, what="pre-trained embeddings")
+           if inp.embeddings else None)
+    pre = read_json(inp.pretrain_summaries[i]) if inp.pretrain_summaries else None
+    metrics, summary = run_method(coll, pe, split, p.method, seed=seed, knn=knn,
+                                  embeddings=emb, pretrain_summary=pre)
     records = run_records(metrics, summary, dataset=wc.dataset, split=wc.split,
                           method_name=wc.method, method=p.method, seed=seed,
                           node_features=coll.features, split_info=split.info, **p.data)
