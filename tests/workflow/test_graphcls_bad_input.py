@@ -64,6 +64,17 @@ def test_malformed_gin_text_stops_the_collection_job_naming_the_line(tmp_path):
                  f"{path}:3: node line declares m = 5 neighbours but holds 1")
 
 
+def test_out_of_range_node_label_stops_the_collection_job_naming_the_line(tmp_path):
+    """A node label of 100000 would build a 100,001-wide one-hot (1.35 GB for PROTEINS)."""
+    config = file_config(tmp_path, "tu")
+    path = tmp_path / "data/tu/TOY/raw/TOY_node_labels.txt"
+    lines = path.read_text().splitlines()
+    lines[4] = "100000"
+    path.write_text("\n".join(lines) + "\n")
+    fails_in_job(tmp_path, config, "import_graphs", COLLECTION,
+                 f"{path}:5: node label 100000 is out of range")
+
+
 def test_dataset_too_small_for_its_split_stops_the_split_job(tmp_path):
     # Class sizes of raw files are known only once read: the split job is the first to know
     # that 2 minority graphs cannot give 2 for training, 1 for validation and one to test.
@@ -88,6 +99,12 @@ def test_dataset_too_small_for_its_split_stops_the_split_job(tmp_path):
      "tables.uniimb_table3.metric: 'f1' is not a graphcls metric"),
     (lambda c: c["graphcls"]["datasets"]["toy"]["splits"]["class"].update(train=90),
      "graphcls.datasets.toy.splits.class: class 0 has 60 graphs but the split needs 99"),
+    # a ratio that leaves no minority graph in training would train on one class
+    (lambda c: c["graphcls"]["splits"]["class"].update(ratio=0.01),
+     "graphcls.splits.class.ratio = 0.01 leaves no minority graph in train"),
+    (lambda c: c["graphcls"]["datasets"]["toy"].update(method_params={"GIN": {"top_k2": 2}}),
+     "graphcls.datasets.toy.method_params.GIN: ['top_k2'] are not params of kind "
+     "'supervised'"),
 ])
 def test_bad_names_stop_before_any_job(tmp_path, change, expected):
     cfg = yaml.safe_load(write_config(tmp_path, "tiny_graphcls.yaml").read_text())
