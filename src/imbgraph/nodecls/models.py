@@ -160,7 +160,30 @@ class _GCNParams(nn.Module):
         nn.init.zeros_(self.bias)
 
 
-class SAGELayer(nn.Module):
+class _Conv(nn.Module):
+    """What both convolutions share: PyG's parameters under ``conv`` (built by
+    ``_params``), the wide-input cache, ``reset_parameters`` and the repr.
+
+    Shapes:
+        - **input:** node features (N, F_in), :class:`Adjacency` over N nodes
+        - **output:** node features (N, F_out)
+    """
+
+    _params: type[nn.Module]
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.conv = self._params(in_channels, out_channels)
+        self._wide = _WideInput()
+
+    def reset_parameters(self) -> None:
+        self.conv.reset_parameters()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.conv.in_channels}, {self.conv.out_channels})"
+
+
+class SAGELayer(_Conv):
     r"""GraphSAGE convolution with the mean aggregator:
     :math:`W_1 x_v + W_2 \,\mathrm{mean}_{u \in N(v)} x_u + b`
     (:class:`torch_geometric.nn.SAGEConv`'s parameters and output).
@@ -170,13 +193,7 @@ class SAGELayer(nn.Module):
         - **output:** node features (N, F_out)
     """
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.conv = _SAGEParams(in_channels, out_channels)
-        self._wide = _WideInput()
-
-    def reset_parameters(self) -> None:
-        self.conv.reset_parameters()
+    _params = _SAGEParams
 
     def forward(self, x: torch.Tensor, adj: Adjacency,
                 synthetic: SmoteDraw | None = None) -> torch.Tensor:
@@ -191,11 +208,8 @@ class SAGELayer(nn.Module):
         f = lin_l.weight.shape[0]
         return adj.mean(out[:, :f]) + lin_l.bias + out[:, f:]
 
-    def __repr__(self) -> str:
-        return f"SAGELayer({self.conv.in_channels}, {self.conv.out_channels})"
 
-
-class GCNLayer(nn.Module):
+class GCNLayer(_Conv):
     r"""GCN convolution :math:`\hat D^{-1/2} (A + I) \hat D^{-1/2} X W + b`
     (:class:`torch_geometric.nn.GCNConv`'s parameters and output).
 
@@ -204,13 +218,7 @@ class GCNLayer(nn.Module):
         - **output:** node features (N, F_out)
     """
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.conv = _GCNParams(in_channels, out_channels)
-        self._wide = _WideInput()
-
-    def reset_parameters(self) -> None:
-        self.conv.reset_parameters()
+    _params = _GCNParams
 
     def forward(self, x: torch.Tensor, adj: Adjacency,
                 synthetic: SmoteDraw | None = None) -> torch.Tensor:
@@ -221,9 +229,6 @@ class GCNLayer(nn.Module):
             h = lin(_append(x, synthetic))
         out = adj.gcn(h)
         return out + self.conv.bias if self.conv.bias is not None else out
-
-    def __repr__(self) -> str:
-        return f"GCNLayer({self.conv.in_channels}, {self.conv.out_channels})"
 
 
 CONVS: dict[str, Callable[[int, int], nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer}
