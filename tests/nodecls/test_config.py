@@ -555,3 +555,20 @@ def test_real_data_protocol():
         # appendix 100 -> 600 with Table 1's 50: 550 asked, fewer than 400 allowed
         assert synthetic_counts(train, [0, 3, 5, 6, 9], scale=7.98,
                                 max_fraction=bal["max_fraction"]).max() == 399
+
+
+def test_cluster_count_above_a_synthetic_graph_is_named():
+    s = section()
+    s["datasets"]["small"] = {"source": "synthetic", "generator": "csbm",
+                              "params": {"profile": "cora", "num_nodes": 30, "feature_dim": 4}}
+    s["clusters"]["k"]["small"] = 31
+    s["splits"]["lt20"]["oversampling_scale"] = 1.0
+    with pytest.raises(ConfigError, match=r"nodecls\.clusters\.k\.small = 31 exceeds the 30 "
+                                          r"nodes of dataset 'small'"):
+        nc.check_run(s, "small", "lt20", "ECGN")
+    with pytest.raises(ConfigError, match=r"nodecls\.methods\.CGCN\.balancing\.clusters = 4 "
+                                          r"exceeds the 3 nodes"):
+        s["datasets"]["tiny"] = {"source": "synthetic", "generator": "bots",
+                                 "params": {"num_nodes": 3}}
+        nc.check_run(s, "tiny", "lt20", "CGCN")
+    nc.check_run(s, "small", "lt20", "CGCN")  # 4 <= 30

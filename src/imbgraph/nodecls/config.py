@@ -41,6 +41,7 @@ from imbgraph.nodecls.data.datasets import (
     dataset_path,
     resolve_deepwalk,
     synthetic_class_names,
+    synthetic_num_nodes,
 )
 from imbgraph.nodecls.data.splits import resolve_classes, resolve_spec
 from imbgraph.nodecls.methods import METHODS, OVERSAMPLING, NodeMethod
@@ -397,7 +398,7 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
     """Check one (dataset, split, method) run a table or figure asks for: all declared, the
     split runs on the dataset, its minority classes exist in the dataset (when its class
     names are known before reading it), and the method resolves there (its over-sampling
-    scale and cluster count are given)."""
+    scale and cluster count are given, the count no larger than a synthetic graph)."""
     if dataset not in section["datasets"]:
         raise ConfigError(f"{where}: dataset {dataset!r} is not declared under "
                           f"{where}.datasets (declared: {sorted(section['datasets'])})")
@@ -414,6 +415,22 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
         resolve_classes(spec["minority"], names,
                         key=f"{where}.splits.{split}.minority (dataset {dataset!r})")
     resolve_method(section, method, split=split, dataset=dataset, where=where)
+    _check_cluster_count(section, dataset, method, where=where)
+
+
+def _check_cluster_count(section: dict, dataset: str, method: str, *, where: str) -> None:
+    # METIS needs k <= n; a synthetic graph's n is known before it exists
+    entry = section["datasets"][dataset]
+    k = cluster_count(section, dataset, method, where=where)
+    if k is None or entry["source"] != "synthetic":
+        return
+    n = synthetic_num_nodes(entry)
+    if k > n:
+        own = section["methods"][method]["balancing"].get(CLUSTER_PARAM) is not None
+        key = (f"{where}.methods.{method}.balancing.clusters" if own
+               else f"{where}.clusters.k.{dataset}")
+        raise ConfigError(f"{key} = {k} exceeds the {n} nodes of dataset {dataset!r}; expected "
+                          f"at most {n} clusters")
 
 
 def requested_runs(config: dict, catalog: cfg.Catalog) -> list[tuple[str, str, str]]:

@@ -26,7 +26,7 @@ from imbgraph.nodecls.data.graph import NodeGraph
 from imbgraph.nodecls.data.synthetic import bot_graph, class_sizes, contextual_sbm, profile_names
 
 __all__ = ["DEEPWALK_DEFAULTS", "GENERATORS", "READERS", "add_deepwalk", "build_graph",
-           "dataset_path", "resolve_deepwalk", "synthetic_class_names"]
+           "dataset_path", "resolve_deepwalk", "synthetic_class_names", "synthetic_num_nodes"]
 
 #: what a dataset's ``deepwalk:`` block leaves out: the defaults of
 #: :func:`~imbgraph.nodecls.data.deepwalk.deepwalk` (``workers`` aside: one worker, for a
@@ -50,6 +50,14 @@ GENERATORS: dict[str, Callable[[dict], NodeGraph]] = {
     "csbm": _csbm,
     "bots": lambda params: bot_graph(**params),
 }
+
+
+def synthetic_num_nodes(entry: dict) -> int:
+    """Node count a synthetic entry will have, without generating it."""
+    p = entry.get("params", {})
+    if entry["generator"] == "bots":
+        return int(p.get("num_nodes", inspect.signature(bot_graph).parameters["num_nodes"].default))
+    return int(class_sizes(p.get("profile", "cora"), p.get("num_nodes")).sum())
 
 
 def synthetic_class_names(entry: dict) -> tuple[str, ...]:
