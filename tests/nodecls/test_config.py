@@ -280,8 +280,8 @@ def test_amount_of_cluster_aware_smote():
                                             dataset="bots")["balancing"]
     nc.check_run(s, "cora_like", "im05", "ECGN")
     with pytest.raises(ConfigError, match=r"nodecls\.methods\.ECGN\.balancing sets neither "
-                                          r"'target' nor 'scale' and nodecls\.splits\.lt20 declares no "
-                                          r"oversampling_scale"):
+                                          r"'target' nor 'scale' and nodecls\.splits\.lt20 "
+                                          r"declares no oversampling_scale"):
         nc.check_run(s, "cora_like", "lt20", "ECGN")
 
 

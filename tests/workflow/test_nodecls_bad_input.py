@@ -2,9 +2,10 @@
 or value and what was expected, and leaves no output that looks finished. Most cases are unit
 tests of the readers, splits, clusters and config checks (tests/io/test_planetoid.py,
 test_gnn_benchmark.py, test_blogcatalog.py, tests/nodecls/data/test_splits.py,
-tests/nodecls/methods/ecgn/test_clusters.py, tests/nodecls/test_config.py); here one of each kind goes end to end: start-up cases as dry runs (no job
-runs, no results/ appears), data cases in the first job that reads the bad values (no torch
-job: each takes a second or two)."""
+tests/nodecls/methods/ecgn/test_clusters.py, tests/nodecls/test_config.py); here one of each
+kind goes end to end: start-up cases as dry runs (no job runs, no results/ appears), data
+cases in the first job that reads the bad values (no torch job: each takes a second or
+two)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Tests of imbgraph.nodecls.methods.graphsmote: edge generator shapes, candidate edges, the exact and
-sampled edge losses, thresholding (T) vs soft edges (O), synthetic nodes in the loss."""
+"""Tests of imbgraph.nodecls.methods.graphsmote: edge generator shapes, candidate edges, the
+exact and sampled edge losses, thresholding (T) vs soft edges (O), synthetic nodes in the loss."""
 
 from __future__ import annotations
 

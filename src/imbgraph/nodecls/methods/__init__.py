@@ -1,20 +1,20 @@
 """The node family's methods: one module per method or method family, and this table of
 them (:data:`METHODS`), read by the config code, the rules and the job.
 
-==================  =================================  ==================================
-balancing name      module                             cached inputs
-==================  =================================  ==================================
-``none``            :mod:`.plain` (Origin, Re-weight)  -
-``oversampling``    :mod:`.oversampling`               -
-``smote``           :mod:`.oversampling`               -
-``embed_smote``     :mod:`.embed_smote`                -
-``graphsmote``      :mod:`.graphsmote`                 -
-``cb_sampling``     :mod:`.ecgn.cb_sampling`           -
-``cluster_features``:mod:`.ecgn.cluster_features`      clusters
-``cluster_gcn``     :mod:`.ecgn.cluster_gcn`           clusters
-``ecgn``            :mod:`.ecgn.method`                clusters, pretrain (when pretrain)
-``plugin``          the entry's ``callable``           the entry's ``needs``
-==================  =================================  ==================================
+====================  =================================  ==================================
+balancing name        module                             cached inputs
+====================  =================================  ==================================
+``none``              :mod:`.plain` (Origin, Re-weight)  -
+``oversampling``      :mod:`.oversampling`               -
+``smote``             :mod:`.oversampling`               -
+``embed_smote``       :mod:`.embed_smote`                -
+``graphsmote``        :mod:`.graphsmote`                 -
+``cb_sampling``       :mod:`.ecgn.cb_sampling`           -
+``cluster_features``  :mod:`.ecgn.cluster_features`      clusters
+``cluster_gcn``       :mod:`.ecgn.cluster_gcn`           clusters
+``ecgn``              :mod:`.ecgn.method`                clusters, pretrain (when pretrain)
+``plugin``            the entry's ``callable``           the entry's ``needs``
+====================  =================================  ==================================
 
 A row declares the method's settings and defaults once (resolution fills them in; a test
 keeps workflow/schemas/nodecls.schema.yaml equal to them), the cached inputs its job reads
@@ -108,11 +108,12 @@ METHODS = Registry("nodecls.methods.<method>.balancing.name", [
     NodeMethod("cluster_features", f"{_M}.ecgn.cluster_features:run", _K,
                needs=("clusters",), own_job=True, doc="one-hot METIS cluster id appended"),
     NodeMethod("cluster_gcn", f"{_M}.ecgn.cluster_gcn:run",
-               {**_K, **ecgn_settings.CLUSTER_GCN_DEFAULTS}, needs=("clusters",), own_job=True,
-               doc="ClusterGCN mini-batches of METIS clusters"),
+               {**_K, **ecgn_settings.CLUSTER_GCN_DEFAULTS}, needs=("clusters",),
+               own_job=True, doc="ClusterGCN mini-batches of METIS clusters"),
     NodeMethod("ecgn", f"{_M}.ecgn.method:run",
-               {**_K, **ecgn_settings.DEFAULTS, "target": UNSET, "scale": UNSET}, needs=_ecgn_needs,
-               check=ecgn_settings.check, own_job=True, split_scale=ecgn_settings.needs_split_scale,
+               {**_K, **ecgn_settings.DEFAULTS, "target": UNSET, "scale": UNSET},
+               needs=_ecgn_needs, check=ecgn_settings.check, own_job=True,
+               split_scale=ecgn_settings.needs_split_scale,
                amount_hint="cluster-aware SMOTE needs one (ECGN: raise each minority class "
                            "from 20 to 100 training nodes on Cora, scale 4.0)",
                pretrain=ecgn_settings.pretrain_settings,

@@ -1,5 +1,5 @@
-"""``graphsmote``: GraphSMOTE (Zhao, Zhang & Wang, WSDM 2021): SMOTE in a GNN's embedding space plus an edge
-generator that links the synthetic nodes into the graph.
+"""``graphsmote``: GraphSMOTE (Zhao, Zhang & Wang, WSDM 2021): SMOTE in a GNN's embedding
+space plus an edge generator that links the synthetic nodes into the graph.
 
 One training step (paper Algorithm 1, lines 6-13):
 

@@ -1,6 +1,6 @@
 """Tests of imbgraph.nodecls.methods.ecgn.cb_sampling: class-balanced node sampling (class
-first, then node) against its definition (PyG's ImbalancedSampler weighs node v by 1 / n_{y_v}: the same
-distribution once normalised; importing its loader costs seconds, so the hand-computed case
+first, then node) against its definition (PyG's ImbalancedSampler weighs node v by
+1 / n_{y_v}: the same distribution once normalised; importing its loader costs seconds, so the hand-computed case
 stands in); the CB-Sampling strategy, and its run through the shared job (class weights and
 draws per step reach the loss)."""
 

@@ -1,5 +1,5 @@
-"""Tests of imbgraph.nodecls.methods.ecgn.method through the shared job: every cluster-based method of ECGN's Table 2 (and the
-Table 3 / Table 4 variants) trains on a tiny graph and beats chance; runs are seeded, a
+"""Tests of imbgraph.nodecls.methods.ecgn.method through the shared job: every cluster-based
+method of ECGN's Table 2 (and the Table 3 / Table 4 variants) trains on a tiny graph and beats chance; runs are seeded, a
 cached pre-training gives the in-process numbers, and the edge cases (clusters without
 training nodes, a minority class with one training node, isolated nodes and several
 components, missing clusters) behave as documented."""
@@ -136,7 +136,8 @@ def test_cached_pretraining_gives_the_in_process_numbers(graph, split, clusters)
 
 
 def test_pretraining_of_another_k_is_refused(graph, split, clusters):
-    pre = run_pretrain(graph, split, prepare(method({"name": "ecgn", "clusters": 3, "smote": False}))[1],
+    m = prepare(method({"name": "ecgn", "clusters": 3, "smote": False}))[1]
+    pre = run_pretrain(graph, split, m,
                        seed=0, clusters=clusters, device="cpu")
     with pytest.raises(ValueError, match="pre-training of 3 clusters .* a run with 4"):
         run(graph, split, clusters, {"name": "ecgn", "clusters": 4, "smote": False},

@@ -1,6 +1,6 @@
-"""``cluster_gcn``: ClusterGCN mini-batches (Chiang et al., KDD 2019): every batch is the subgraph induced by
-``q`` METIS clusters, every node is in exactly one batch per epoch, and each batch is one
-optimiser step.
+"""``cluster_gcn``: ClusterGCN mini-batches (Chiang et al., KDD 2019): every batch is the
+subgraph induced by ``q`` METIS clusters, every node is in exactly one batch per epoch, and
+each batch is one optimiser step.
 
 PyG's ``ClusterData`` / ``ClusterLoader`` need pyg-lib or torch-sparse, which cannot be
 installed here; the batching is simple enough to write with index arithmetic on the
