@@ -1,4 +1,4 @@
-"""Benchmark ECGN's part of the node-classification family (imbgraph.nodecls.ecgn and its
+"""Benchmark ECGN's part of the node-classification family (imbgraph.nodecls.methods.ecgn and its
 building blocks) on one core.
 
 Run as ``python benchmarks/bench_ecgn.py [--kernels | --real [--datasets Cora,CiteSeer]]
@@ -24,7 +24,7 @@ Run as ``python benchmarks/bench_ecgn.py [--kernels | --real [--datasets Cora,Ci
   against what they replaced, in this process (:func:`synthetic_node_kernels`): over-sampling
   and SMOTE epochs with the synthetic rows interpolated after the first linear map vs
   appended to the features, the soft-edge weight gradient as a sampled product vs gathered
-  rows, GraphSMOTE's candidate scores by :func:`~imbgraph.nodecls.models.pair_dot`.
+  rows, GraphSMOTE's candidate scores by :func:`~imbgraph.nodecls.adjacency.pair_dot`.
   ``--kernels`` runs only these and the two above (about a minute).
 * ``--real``: one seed of Table 2's 12 methods on real Cora, CiteSeer and Amazon Computers,
   extrapolated to 4 seeds plus imports on 2 cores. Target: 45 minutes. (~15 min to run.)
@@ -138,20 +138,20 @@ def resolved(bal: dict, weights: str, *extra, model=MODEL, train=TRAIN) -> dict:
             "train": {**train, **(extra[0] if extra else {})}}
 
 
-def run_one(graph, split, method: dict, seed: int, clusters, pretrained=None):
-    from imbgraph.nodecls.ecgn import ECGN_BALANCING, run_ecgn
-    from imbgraph.nodecls.methods import run_method
+def complete(method: dict) -> dict:
+    """``method`` with its balancing defaults (the method table's) filled in."""
+    from imbgraph.nodecls.methods import METHODS
 
-    name = method["balancing"]["name"]
+    bal = method["balancing"]
+    return {**method, "balancing": METHODS[bal["name"]].settings(bal)}
+
+
+def run_one(graph, split, method: dict, seed: int, clusters, pretrained=None):
+    from imbgraph.nodecls.job import run_method
+
     t0 = time.perf_counter()
-    if name == "ecgn":
-        metrics, _ = run_ecgn(graph, split, method, seed=seed, clusters=clusters, device="cpu",
-                              pretrained=pretrained)
-    elif name in ECGN_BALANCING:
-        metrics, _ = ECGN_BALANCING[name].run(graph, split, method, seed=seed,
-                                              clusters=clusters, device="cpu")
-    else:
-        metrics, _ = run_method(graph, split, method, seed=seed, device="cpu")
+    metrics, _ = run_method(graph, split, method, seed=seed, device="cpu",
+                            cached={"clusters": clusters, "pretrain": pretrained})
     return time.perf_counter() - t0, metrics
 
 
@@ -174,11 +174,11 @@ def makespan(jobs: list[float], workers: int = 2) -> float:
 
 def default_section(seeds: int) -> bool:
     """One seed of every run of the default section; the section's wall-time estimate."""
-    from imbgraph.nodecls.clusters import node_clusters
-    from imbgraph.nodecls.datasets import build_graph
-    from imbgraph.nodecls.ecgn import run_pretrain
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.splits import make_split
+    from imbgraph.nodecls.methods.ecgn.clusters import node_clusters
+    from imbgraph.nodecls.methods.ecgn.pretrain import run_pretrain
     from imbgraph.nodecls.models import SAGELayer
-    from imbgraph.nodecls.splits import make_split
 
     ok = True
     SAGELayer(2, 2)  # the model module's import, outside the timings
@@ -200,7 +200,7 @@ def default_section(seeds: int) -> bool:
         ok &= emit(f"default_{ds}_edges", g.num_edges, "edges")
         pre, pre_s = {}, {}
         for kk in sorted(set(FIGURE2) | {k}):
-            m = resolved({"name": "ecgn", "clusters": kk, **PRETRAIN}, "none")
+            m = complete(resolved({"name": "ecgn", "clusters": kk, **PRETRAIN}, "none"))
             t0 = time.perf_counter()
             pre[kk] = run_pretrain(g, split, m, seed=0, clusters=clusters[kk], device="cpu")
             pre_s[kk] = time.perf_counter() - t0
@@ -238,9 +238,9 @@ def default_section(seeds: int) -> bool:
         ok &= emit(f"default_{ds}_figure2_seconds_per_run_mean", round(float(np.mean(fig)), 2),
                    "s/run")
 
-    imp_torch = import_seconds("import imbgraph.nodecls.ecgn, imbgraph.nodecls.methods; "
+    imp_torch = import_seconds("import imbgraph.nodecls.methods.ecgn.method, imbgraph.nodecls.job; "
                                "from imbgraph.nodecls.models import SAGELayer; SAGELayer(2, 2)")
-    imp_light = import_seconds("import imbgraph.nodecls.clusters")
+    imp_light = import_seconds("import imbgraph.nodecls.methods.ecgn.clusters")
     ok &= emit("import_seconds_torch_job", round(imp_torch, 2), "s/job")
     ok &= emit("import_seconds_metis_job", round(imp_light, 2), "s/job")
     ok &= emit("default_jobs_torch", len(runs) + len(pretrains), "jobs")
@@ -284,7 +284,7 @@ def kernels() -> bool:
         return ok
     import warnings
 
-    from imbgraph.nodecls.datasets import build_graph
+    from imbgraph.nodecls.data.datasets import build_graph
 
     g = build_graph({"source": "planetoid", "path": "planetoid", "name": "CiteSeer"},
                     data_root=root)
@@ -315,10 +315,12 @@ def synthetic_node_kernels(epochs: int = 5) -> bool:
     """
     import warnings
 
-    from imbgraph.nodecls.balancing import Batch, OverSampling, RawSMOTE, copy_edges
-    from imbgraph.nodecls.models import Adjacency, build_model, pair_dot
+    from imbgraph.nodecls.adjacency import Adjacency, pair_dot
+    from imbgraph.nodecls.data.synthetic import contextual_sbm
+    from imbgraph.nodecls.methods.base import Batch
+    from imbgraph.nodecls.methods.oversampling import OverSampling, RawSMOTE, copy_edges
+    from imbgraph.nodecls.models import build_model
     from imbgraph.nodecls.smote import class_partners, draw_smote, interpolate
-    from imbgraph.nodecls.synthetic import contextual_sbm
     from imbgraph.nodecls.train import val_scores
 
     g = contextual_sbm(AMAZON_PROFILE, avg_degree=38.0, homophily=0.78, feature_dim=767,
@@ -411,8 +413,8 @@ def synthetic_node_kernels(epochs: int = 5) -> bool:
 
 
 def metis_arxiv_size() -> bool:
-    from imbgraph.nodecls.clusters import node_clusters
-    from imbgraph.nodecls.synthetic import contextual_sbm
+    from imbgraph.nodecls.data.synthetic import contextual_sbm
+    from imbgraph.nodecls.methods.ecgn.clusters import node_clusters
 
     t0 = time.perf_counter()
     sizes = np.full(40, 169_343 // 40)
@@ -442,11 +444,10 @@ def _computers_paths():
 def computers_job(which: str) -> int:
     """Train ``which`` on real Amazon Computers for 20 epochs; print seconds/epoch and RSS."""
     torch.set_num_threads(1)
-    from imbgraph.nodecls.clusters import node_clusters
-    from imbgraph.nodecls.datasets import build_graph
-    from imbgraph.nodecls.ecgn import run_cluster_gcn, run_ecgn
-    from imbgraph.nodecls.methods import run_method
-    from imbgraph.nodecls.splits import make_split
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.splits import make_split
+    from imbgraph.nodecls.job import run_method
+    from imbgraph.nodecls.methods.ecgn.clusters import node_clusters
 
     g = build_graph({"source": "gnn_benchmark", "path": str(_computers_paths())})
     split = make_split(g.y, g.class_names, {"protocol": "artificial", "minority": AMAZON_MINORITY,
@@ -467,14 +468,14 @@ def computers_job(which: str) -> int:
                           device="cpu")
         out["synthetic_nodes_per_step"] = s["synthetic_per_step"]
     elif which == "cluster_gcn":
-        _, s = run_cluster_gcn(g, split, resolved({"name": "cluster_gcn", "clusters": 7},
-                                                  "none", train=train), seed=0, clusters=c,
-                               device="cpu")
+        _, s = run_method(g, split, resolved({"name": "cluster_gcn", "clusters": 7},
+                                             "none", train=train), seed=0,
+                          cached={"clusters": c}, device="cpu")
     else:
         bal = {"name": "ecgn", "clusters": 7, "scale": 7.98, "pretrain_epochs": 20,
                "pretrain_patience": 1000}
-        _, s = run_ecgn(g, split, resolved(bal, "none", train=train), seed=0, clusters=c,
-                        device="cpu")
+        _, s = run_method(g, split, resolved(bal, "none", train=train), seed=0,
+                          cached={"clusters": c}, device="cpu")
         out["pretrain_seconds_per_epoch"] = s["pretrain_seconds"] / s["pretrain_epochs"]
         out["synthetic_nodes"] = s["synthetic_nodes"]
     out.update(seconds_per_epoch=s["seconds_per_epoch"], rss_mib=own_peak_rss_mib())
@@ -519,10 +520,10 @@ REAL = {
 
 
 def real_table2(seeds: int = 4, only: list[str] | None = None) -> bool:
-    from imbgraph.nodecls.clusters import node_clusters
-    from imbgraph.nodecls.datasets import build_graph
-    from imbgraph.nodecls.ecgn import run_pretrain
-    from imbgraph.nodecls.splits import make_split
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.splits import make_split
+    from imbgraph.nodecls.methods.ecgn.clusters import node_clusters
+    from imbgraph.nodecls.methods.ecgn.pretrain import run_pretrain
 
     root = os.environ.get("IMBGRAPH_DATASETS", "")
     if not root or not Path(root).is_dir():
@@ -540,8 +541,9 @@ def real_table2(seeds: int = 4, only: list[str] | None = None) -> bool:
                                                 "val_fraction": 0.3}, seed=0)
         c = node_clusters(g, k, seed=0)
         t0 = time.perf_counter()
-        pre = run_pretrain(g, split, resolved({"name": "ecgn", "clusters": k, **PRETRAIN},
-                                              "none"), seed=0, clusters=c, device="cpu")
+        pre = run_pretrain(g, split, complete(resolved({"name": "ecgn", "clusters": k,
+                                                       **PRETRAIN}, "none")),
+                           seed=0, clusters=c, device="cpu")
         s = time.perf_counter() - t0
         jobs.append(seeds * s)
         ok &= emit(f"real_{ds}_pretrain_seconds", round(s, 1), "s/run")

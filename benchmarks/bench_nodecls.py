@@ -86,9 +86,9 @@ def own_peak_rss_mib() -> float:
 
 # --- data -------------------------------------------------------------------------------------
 def load(name: str):
-    from imbgraph.nodecls.datasets import build_graph
-    from imbgraph.nodecls.deepwalk import deepwalk
-    from imbgraph.nodecls.splits import make_split
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.deepwalk import deepwalk
+    from imbgraph.nodecls.data.splits import make_split
 
     if name == "cora":
         graph = build_graph({"source": "planetoid", "path": "planetoid", "name": "Cora"},
@@ -113,9 +113,9 @@ def method(balancing: dict, weights: str, spec: dict, train: dict | None = None)
     bal = dict(balancing)
     if bal["name"] != "none":
         bal.setdefault("scale", spec["oversampling_scale"])
-    if bal["name"] == "graphsmote":
-        bal = {"edges": "soft", "threshold": 0.5, "edge_weight": 1e-6, "pretrain_epochs": 0,
-               "negative_weight": "balanced", "neg_ratio": 1.0, "dense_below": 1024, **bal}
+    from imbgraph.nodecls.methods import METHODS
+
+    bal = METHODS[bal["name"]].settings(bal)  # the method table's defaults
     return {"label": "bench", "model": {"name": "sage", "hidden": 64, "dropout": 0.1},
             "balancing": bal, "loss": {"name": "ce", "class_weights": weights},
             "train": train or REAL_TRAIN}
@@ -163,14 +163,19 @@ def dense_step(model, batch, a_dense: torch.Tensor, graphsmote: bool) -> torch.T
 
 # --- one setting ------------------------------------------------------------------------------
 def time_epochs(name: str, label: str, impl: str, epochs: int) -> dict:
-    from imbgraph.nodecls.methods import build_batch, build_method
+    from imbgraph.nodecls.job import build_batch, prepare
+    from imbgraph.nodecls.methods.base import MethodInputs
+    from imbgraph.plugins import load_callable
 
     graph, split, spec = load(name)
     bal = {"name": "graphsmote", "edges": "soft"} if label == "GraphSMOTE_O" else {"name": "none"}
     m = method(bal, "none", spec)
     torch.manual_seed(0)
     batch = build_batch(graph, split, m, torch.device("cpu"))
-    model = build_method(m, graph.num_features, graph.num_classes)
+    table_row, full = prepare(m)
+    params = {k: v for k, v in full["balancing"].items() if k != "name"}
+    model = load_callable(table_row.impl, key=label)(
+        MethodInputs(graph, split, full, params, 0, torch.device("cpu")))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=5e-4)
     a_dense = None
     if impl == "dense":
@@ -211,7 +216,7 @@ def run_child(name: str, label: str, impl: str) -> dict | None:
 
 
 def full_runs(name: str) -> float:
-    from imbgraph.nodecls.methods import run_method
+    from imbgraph.nodecls.job import run_method
 
     graph, split, spec = load(name)
     total = 0.0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from imbgraph.nodecls.splits import make_split
-from imbgraph.nodecls.synthetic import contextual_sbm
+from imbgraph.nodecls.data.splits import make_split
+from imbgraph.nodecls.data.synthetic import contextual_sbm
 
 TINY_SPLIT = {"protocol": "artificial", "minority": [2, 3], "imbalance_ratio": 0.5,
               "train_per_class": 10, "val_per_class": 10, "test_per_class": 20}

@@ -24,14 +24,20 @@ from imbgraph import config as cfg
 from imbgraph.errors import ConfigError
 from imbgraph.losses import CLASS_WEIGHTS
 from imbgraph.nodecls import config as nc
-from imbgraph.nodecls.balancing import LOSSES
-from imbgraph.nodecls.datasets import DEEPWALK_DEFAULTS, GENERATORS, READERS
-from imbgraph.nodecls.deepwalk import deepwalk
-from imbgraph.nodecls.ecgn import ECGN_BALANCING, TRANSFER, pretrain_settings
-from imbgraph.nodecls.methods import BALANCING_NAMES, OVERSAMPLING
+from imbgraph.nodecls.data.datasets import DEEPWALK_DEFAULTS, GENERATORS, READERS
+from imbgraph.nodecls.data.deepwalk import deepwalk
+from imbgraph.nodecls.data.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, SPLITS, make_split
+from imbgraph.nodecls.data.synthetic import bot_graph
+from imbgraph.nodecls.methods import METHODS
+from imbgraph.nodecls.methods.base import LOSSES
+from imbgraph.nodecls.methods.ecgn.settings import (
+    CLUSTER_GCN_DEFAULTS,
+    pretrain_key,
+    pretrain_method,
+    pretrain_settings,
+)
+from imbgraph.nodecls.methods.ecgn.settings import DEFAULTS as ECGN_DEFAULTS
 from imbgraph.nodecls.models import MODELS
-from imbgraph.nodecls.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, SPLITS, make_split
-from imbgraph.nodecls.synthetic import bot_graph
 from imbgraph.nodecls.train import SELECT, TrainConfig
 
 REPO = Path(__file__).parents[2]
@@ -93,7 +99,7 @@ def section():
 def test_schema_enums_equal_registries(schema):
     d = schema["properties"]
     method = d["methods"]["additionalProperties"]["properties"]
-    assert sorted(method["balancing"]["properties"]["name"]["enum"]) == BALANCING_NAMES
+    # balancing names and each one's settings: tests/nodecls/methods/test_registry.py
     assert sorted(method["loss"]["properties"]["name"]["enum"]) == sorted(LOSSES)
     assert (sorted(method["loss"]["properties"]["class_weights"]["enum"])
             == sorted(CLASS_WEIGHTS))
@@ -106,23 +112,10 @@ def test_schema_enums_equal_registries(schema):
     assert sorted(ds["properties"]["source"]["enum"]) == sorted(["synthetic", *READERS])
     synthetic = ds["allOf"][0]["then"]["properties"]["generator"]["enum"]
     assert sorted(synthetic) == sorted(GENERATORS)
-    # every balancing name has its own block of settings
-    blocks = method["balancing"]["allOf"]
-    covered = set()
-    for b in blocks:
-        cond = b["if"]["properties"]["name"]
-        covered |= {cond["const"]} if "const" in cond else set(cond["enum"])
-    assert covered == set(BALANCING_NAMES)
 
 
-def test_plain_data_equals_the_registries():
-    assert nc.OVERSAMPLING == OVERSAMPLING
-    assert nc.TRANSFER == TRANSFER
+def test_train_defaults_equal_train_config():
     assert nc.TRAIN_DEFAULTS == asdict(TrainConfig())
-    assert set(nc.CLUSTER_BALANCING) == set(ECGN_BALANCING)
-    for name, (reads, defaults) in nc.CLUSTER_BALANCING.items():
-        assert reads == ECGN_BALANCING[name].needs_clusters, name
-        assert defaults == ECGN_BALANCING[name].defaults, name
 
 
 def test_imports_no_torch():
@@ -243,7 +236,7 @@ def test_resolve_method_fills_defaults_and_scale():
 
 
 def _ecgn(**over):
-    return {**ECGN_BALANCING["ecgn"].defaults, "name": "ecgn", **over}
+    return {**ECGN_DEFAULTS, "name": "ecgn", **over}
 
 
 @pytest.mark.parametrize("method, dataset, split, balancing", [
@@ -252,7 +245,7 @@ def _ecgn(**over):
     ("ECGN", "cora_like", "im05", _ecgn(clusters=3, scale=2.0)),
     ("ECGN_Local", "bots", "im05", _ecgn(inference="local", clusters=5)),
     ("ECGN_Local", "bots", "lt20", _ecgn(inference="local", clusters=5)),
-    ("CGCN", "bots", "im05", {**ECGN_BALANCING["cluster_gcn"].defaults, "name": "cluster_gcn",
+    ("CGCN", "bots", "im05", {**CLUSTER_GCN_DEFAULTS, "name": "cluster_gcn",
                               "clusters": 4}),
     ("CB", "cora_like", "im05", {"name": "cb_sampling"}),
 ])
@@ -287,8 +280,8 @@ def test_amount_of_cluster_aware_smote():
                                             dataset="bots")["balancing"]
     nc.check_run(s, "cora_like", "im05", "ECGN")
     with pytest.raises(ConfigError, match=r"nodecls\.methods\.ECGN\.balancing sets neither "
-                                          r"'target' nor 'scale' and nodecls\.splits\.lt20 declares no "
-                                          r"oversampling_scale"):
+                                          r"'target' nor 'scale' and nodecls\.splits\.lt20 "
+                                          r"declares no oversampling_scale"):
         nc.check_run(s, "cora_like", "lt20", "ECGN")
 
 
@@ -491,10 +484,11 @@ def test_requested_runs_pretrainings_and_partitions():
 def test_pretrain_settings_equal_ecgns():
     s = section()
     r = nc.resolve_method(s, "ECGN", split="ecgn", dataset="bots")
-    assert pretrain_settings is nc.pretrain_settings  # the job's and the plan's: one function
+    # the job's and the plan's: one function, declared in the method table
+    assert METHODS["ecgn"].pretrain is pretrain_settings
     plan = nc.pretrain_plan(s, [("bots", "ecgn", "ECGN"), ("bots", "ecgn", "ECGN_Local")])
-    assert plan[("bots", "ecgn", "ECGN")]["key"] == nc.pretrain_key(pretrain_settings(r))
-    m = nc.pretrain_method(nc.pretrain_settings(r))
+    assert plan[("bots", "ecgn", "ECGN")]["key"] == pretrain_key(pretrain_settings(r))
+    m = pretrain_method(pretrain_settings(r))
     assert pretrain_settings(m) == pretrain_settings(r)
 
 
@@ -522,8 +516,8 @@ def test_real_data_protocol():
     Amazon Computers the five classes below 800 nodes are the only possible minority."""
     import numpy as np
 
-    from imbgraph.nodecls.datasets import build_graph
-    from imbgraph.nodecls.ecgn_smote import synthetic_counts
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.methods.ecgn.smote import synthetic_counts
 
     root = _datasets_root()
     s = {"data_root": str(root),
@@ -561,3 +555,20 @@ def test_real_data_protocol():
         # appendix 100 -> 600 with Table 1's 50: 550 asked, fewer than 400 allowed
         assert synthetic_counts(train, [0, 3, 5, 6, 9], scale=7.98,
                                 max_fraction=bal["max_fraction"]).max() == 399
+
+
+def test_cluster_count_above_a_synthetic_graph_is_named():
+    s = section()
+    s["datasets"]["small"] = {"source": "synthetic", "generator": "csbm",
+                              "params": {"profile": "cora", "num_nodes": 30, "feature_dim": 4}}
+    s["clusters"]["k"]["small"] = 31
+    s["splits"]["lt20"]["oversampling_scale"] = 1.0
+    with pytest.raises(ConfigError, match=r"nodecls\.clusters\.k\.small = 31 exceeds the 30 "
+                                          r"nodes of dataset 'small'"):
+        nc.check_run(s, "small", "lt20", "ECGN")
+    with pytest.raises(ConfigError, match=r"nodecls\.methods\.CGCN\.balancing\.clusters = 4 "
+                                          r"exceeds the 3 nodes"):
+        s["datasets"]["tiny"] = {"source": "synthetic", "generator": "bots",
+                                 "params": {"num_nodes": 3}}
+        nc.check_run(s, "tiny", "lt20", "CGCN")
+    nc.check_run(s, "small", "lt20", "CGCN")  # 4 <= 30

@@ -1,5 +1,7 @@
-"""Tests of imbgraph.nodecls.models: the layers equal PyG's SAGEConv / GCNConv, weighted extra
-edges behave like real ones, gradients are right, and the GNN's parts compose."""
+"""Tests of imbgraph.nodecls.models: the layers equal PyG's SAGEConv / GCNConv (outputs,
+initialisation, gradients), the wide-input cache changes no number, synthetic rows equal
+appended features, the GNN's parts compose, and every module of the family follows PyG's
+conventions (``reset_parameters()`` and a ``Shapes:`` block)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv, SAGEConv
 
-from imbgraph.nodecls.models import GNN, Adjacency, GCNLayer, SAGELayer, build_model, pair_dot
+from imbgraph.nodecls.adjacency import Adjacency
+from imbgraph.nodecls.models import GNN, GCNLayer, SAGELayer, build_model
 from imbgraph.nodecls.smote import SmoteDraw, interpolate
 
 EI = torch.tensor([[0, 1, 1, 2, 2, 3, 4, 0], [1, 0, 2, 1, 3, 2, 0, 4]])  # node 5 isolated
@@ -51,69 +54,6 @@ def test_initialisation_follows_pyg(conv, in_channels, out_channels):
     for name in ours:
         torch.testing.assert_close(ours[name], theirs[name], rtol=1e-6, atol=1e-7)
     assert after_ours.item() == after_theirs.item()
-
-
-def test_extra_edges_of_weight_one_equal_real_edges():
-    torch.manual_seed(0)
-    x = torch.randn(6, 5, dtype=torch.float64)
-    real = Adjacency.from_edge_index(EI, 6)
-    # drop the edge 4 <-> 0 from the real part, add it back as an extra edge
-    part = Adjacency.from_edge_index(EI[:, :6], 6).augment(6, torch.tensor([4]),
-                                                           torch.tensor([0]))
-    torch.testing.assert_close(part.mean(x), real.mean(x))
-    torch.testing.assert_close(part.gcn(x), real.gcn(x))
-
-
-def test_weighted_mean_hand_computed():
-    x = torch.tensor([[1.0], [3.0], [10.0]])
-    adj = Adjacency.from_edge_index(torch.tensor([[1], [0]]), 2).augment(
-        3, torch.tensor([2]), torch.tensor([0]), torch.tensor([0.5]))
-    out = adj.mean(x)
-    # node 0: (1 * 3 + 0.5 * 10) / 1.5; node 1: nothing in (real edge is 1 -> 0 only)
-    # node 2: receives from 0 with weight 0.5 (both directions)
-    assert out[:, 0].tolist() == pytest.approx([8 / 1.5, 0.0, 1.0])
-    assert adj.degree().tolist() == pytest.approx([1.5, 0.0, 0.5])
-
-
-def test_gradients():
-    torch.manual_seed(0)
-    x = torch.randn(8, 3, dtype=torch.float64, requires_grad=True)
-    w = torch.rand(3, dtype=torch.float64, requires_grad=True)
-    base = Adjacency.from_edge_index(EI, 6)
-    adj = base.augment(8, torch.tensor([6, 7, 7]), torch.tensor([0, 1, 6]), w)
-    assert torch.autograd.gradcheck(lambda x, w: base.augment(
-        8, torch.tensor([6, 7, 7]), torch.tensor([0, 1, 6]), w).mean(x), (x, w))
-    assert torch.autograd.gradcheck(lambda x, w: base.augment(
-        8, torch.tensor([6, 7, 7]), torch.tensor([0, 1, 6]), w).gcn(x), (x, w))
-    assert adj.num_nodes == 8 and adj.num_extra == 6
-    # a pair listed twice: two edges, each with its own weight and gradient
-    w4 = torch.rand(4, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda x, w: base.augment(
-        8, torch.tensor([6, 7, 7, 7]), torch.tensor([0, 1, 6, 1]), w).mean(x), (x, w4))
-
-
-def test_constant_extra_edges_csr_path_matches_edge_list_path():
-    torch.manual_seed(0)
-    base = Adjacency.from_edge_index(EI, 6)
-    src, dst = torch.tensor([6, 7, 7]), torch.tensor([0, 1, 6])
-    w = torch.rand(3, dtype=torch.float64)
-    x = torch.randn(8, 3, dtype=torch.float64, requires_grad=True)
-    const = base.augment(8, src, dst, w)  # weights without grad: CSR path
-    soft = base.augment(8, src, dst, w.clone().requires_grad_(True))  # edge-list path
-    for op in ("mean", "gcn"):
-        a, b = getattr(const, op)(x), getattr(soft, op)(x)
-        torch.testing.assert_close(a, b)
-        ga, = torch.autograd.grad(a.sum(), x)
-        gb, = torch.autograd.grad(b.sum(), x)
-        torch.testing.assert_close(ga, gb)
-    assert torch.autograd.gradcheck(lambda x: const.mean(x), (x,))
-    torch.testing.assert_close(const.mean(x.detach()), soft.mean(x.detach()))
-
-
-def test_neighbors():
-    adj = Adjacency.from_edge_index(EI, 6)
-    owner, nbr = adj.neighbors(torch.tensor([2, 5, 0]))
-    assert owner.tolist() == [0, 0, 2, 2] and nbr.tolist() == [1, 3, 1, 4]
 
 
 def test_gnn_parts_compose_and_build():
@@ -211,11 +151,23 @@ def test_synthetic_rows_equal_appended_features(conv, width):
         torch.testing.assert_close(p.grad, q.grad, msg=name)
 
 
-def test_pair_dot_equals_gathered_rows():
-    torch.manual_seed(0)
-    a = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
-    b = torch.randn(7, 5, dtype=torch.float64, requires_grad=True)
-    rows, cols = torch.tensor([0, 0, 2, 3, 3, 3]), torch.tensor([1, 6, 0, 0, 2, 5])
-    torch.testing.assert_close(pair_dot(a, b, rows, cols), (a[rows] * b[cols]).sum(1))
-    assert torch.autograd.gradcheck(lambda a, b: pair_dot(a, b, rows, cols), (a, b))
-    assert pair_dot(a, b, rows[:0], cols[:0]).shape == (0,)
+def _node_modules():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import imbgraph.nodecls as pkg
+
+    for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+        mod = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(mod, inspect.isclass):
+            if issubclass(cls, torch.nn.Module) and cls.__module__ == mod.__name__:
+                yield cls
+
+
+def test_every_module_has_reset_parameters_and_shapes():
+    found = sorted({c.__qualname__ for c in _node_modules()})
+    assert {"GNN", "SAGELayer", "GCNLayer", "GraphSMOTE", "ClusterGNN", "Plain"} <= set(found)
+    for cls in _node_modules():
+        assert callable(getattr(cls, "reset_parameters", None)), cls.__qualname__
+        assert "Shapes:" in (cls.__doc__ or ""), cls.__qualname__

@@ -7,8 +7,8 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
-from imbgraph.nodecls.balancing import Plain
-from imbgraph.nodecls.methods import build_batch
+from imbgraph.nodecls.job import build_batch
+from imbgraph.nodecls.methods.plain import Plain
 from imbgraph.nodecls.models import GNN
 from imbgraph.nodecls.train import TrainConfig, fit, predict_proba, val_scores
 

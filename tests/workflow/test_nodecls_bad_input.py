@@ -1,10 +1,11 @@
 """Bad node-classification input through the real CLI: Snakemake stops naming the file, key
 or value and what was expected, and leaves no output that looks finished. Most cases are unit
 tests of the readers, splits, clusters and config checks (tests/io/test_planetoid.py,
-test_gnn_benchmark.py, test_blogcatalog.py, tests/nodecls/test_splits.py, test_clusters.py,
-test_config.py); here one of each kind goes end to end: start-up cases as dry runs (no job
-runs, no results/ appears), data cases in the first job that reads the bad values (no torch
-job: each takes a second or two)."""
+test_gnn_benchmark.py, test_blogcatalog.py, tests/nodecls/data/test_splits.py,
+tests/nodecls/methods/ecgn/test_clusters.py, tests/nodecls/test_config.py); here one of each
+kind goes end to end: start-up cases as dry runs (no job runs, no results/ appears), data
+cases in the first job that reads the bad values (no torch job: each takes a second or
+two)."""
 
 from __future__ import annotations
 
@@ -123,22 +124,18 @@ def test_split_error_names_the_per_dataset_entry(tmp_path):
                  "of class 1 ('Reinforcement_Learning'), which has only 41")
 
 
-def test_method_cluster_count_is_named_by_the_metis_job(tmp_path):
+def test_method_cluster_count_above_the_node_count_is_named_at_start_up(tmp_path):
+    # a synthetic graph's size is known before it exists: no job starts
     import yaml
 
     cfg = yaml.safe_load((REPO / "config" / "tiny_nodecls.yaml").read_text())
     cfg["nodecls"]["methods"]["ECGN"]["balancing"]["clusters"] = 501
     config = tiny(tmp_path, methods=cfg["nodecls"]["methods"])
-    target = "results/nodecls/data/tiny_cora/clusters/k501.parquet"
-    fails_in_job(tmp_path, config, "metis_node_clusters", target,
-                 "the METIS cluster count of tiny_cora (nodecls.clusters.k.tiny_cora, a method's "
-                 "balancing.clusters or a figure's clusters sweep) = 501 exceeds the 500 nodes "
-                 "of the graph")
+    fails_at_startup(tmp_path, config, "nodecls.methods.ECGN.balancing.clusters = 501 exceeds "
+                                       "the 500 nodes of dataset 'tiny_cora'")
 
 
-def test_more_clusters_than_nodes_stops_the_metis_job(tmp_path):
+def test_more_clusters_than_nodes_is_named_at_start_up(tmp_path):
     config = tiny(tmp_path, clusters={"metis_seed": 0, "k": {"tiny_cora": 501, "tiny_bots": 3}})
-    target = "results/nodecls/data/tiny_cora/clusters/k501.parquet"
-    fails_in_job(tmp_path, config, "metis_node_clusters", target,
-                 "(nodecls.clusters.k.tiny_cora, a method's balancing.clusters or a figure's "
-                 "clusters sweep) = 501 exceeds the 500 nodes of the graph")
+    fails_at_startup(tmp_path, config, "nodecls.clusters.k.tiny_cora = 501 exceeds the 500 "
+                                       "nodes of dataset 'tiny_cora'")

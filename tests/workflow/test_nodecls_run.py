@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from snakemake_helpers import changed_config, job_counts, snakemake, write_config
 
-from imbgraph.nodecls.datasets import DEEPWALK_DEFAULTS
-from imbgraph.nodecls.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, resolve_spec
+from imbgraph.nodecls.data.datasets import DEEPWALK_DEFAULTS
+from imbgraph.nodecls.data.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, resolve_spec
 
 pytestmark = pytest.mark.workflow
 
@@ -245,7 +245,7 @@ def test_real_graphs_are_read_from_the_data_root(tmp_path):
     if not all((root / p).exists() for p in needed):
         pytest.skip("IMBGRAPH_DATASETS is not set or lacks Cora, CiteSeer, Amazon Computers "
                     "or BlogCatalog")
-    from imbgraph.nodecls.graph import read_graph
+    from imbgraph.nodecls.data.graph import read_graph
 
     before = sorted(str(p) for p in root.rglob("*"))
     config = write_config(tmp_path, "real_nodecls.yaml", nodecls={"data_root": str(root)})

@@ -6,7 +6,7 @@ Labels follow GraphSMOTE: each node's class is the arg-max of its ``group`` row 
 group among ties, numpy's rule); groups that are never the arg-max are dropped and the rest
 renumbered in order, which on the published file leaves 38 classes (group 16 disappears,
 GraphSMOTE's ``labels[labels > 16] -= 1``). The file has no node features: GraphSMOTE uses
-64-d DeepWalk embeddings (see :func:`imbgraph.nodecls.deepwalk.deepwalk`).
+64-d DeepWalk embeddings (see :func:`imbgraph.nodecls.data.deepwalk.deepwalk`).
 """
 
 from __future__ import annotations

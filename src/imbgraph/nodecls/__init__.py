@@ -1,20 +1,20 @@
-"""Node classification under class imbalance: GraphSMOTE (WSDM'21) and the methods it
-compares, on one core that ECGN and later methods build on.
+"""Node classification under class imbalance: GraphSMOTE (WSDM'21), ECGN (2024) and the
+methods they compare, on one shared core. Bottom up (each imports only what is above it and
+the shared layers; nothing here imports another family):
 
-Modules, bottom up (each imports only those above it and the shared layers):
-
-* :mod:`~imbgraph.nodecls.graph` — :class:`NodeGraph` (features, undirected edges, labels,
-  class names) and its three files (``read_graph`` / ``write_graph``);
-* :mod:`~imbgraph.nodecls.synthetic`, :mod:`~imbgraph.nodecls.deepwalk`,
-  :mod:`~imbgraph.nodecls.datasets` — generators, DeepWalk features, config entry -> graph;
-* :mod:`~imbgraph.nodecls.splits` — artificial / genuine / long-tail splits (``NodeSplit``);
-* :mod:`~imbgraph.nodecls.models` — ``Adjacency`` (sparse aggregation with optional weighted
-  extra edges) and the GraphSAGE / GCN backbone ``GNN`` (encoder, classifier block, head);
+* :mod:`~imbgraph.nodecls.data` — graphs and their files, synthetic stand-ins, DeepWalk,
+  config entry -> graph, imbalanced splits (torch-free);
+* :mod:`~imbgraph.nodecls.adjacency` — ``Adjacency``, the sparse aggregation operator with
+  optional weighted edges to appended synthetic nodes;
 * :mod:`~imbgraph.nodecls.smote` — vectorised SMOTE for nodes;
-* :mod:`~imbgraph.nodecls.balancing` — ``Batch`` and the balancing strategies (Origin /
-  re-weight, over-sampling, SMOTE, Embed-SMOTE); :mod:`~imbgraph.nodecls.graphsmote` —
-  GraphSMOTE T / O / preT / preO;
+* :mod:`~imbgraph.nodecls.models` — the GraphSAGE / GCN backbone ``GNN``;
+* :mod:`~imbgraph.nodecls.methods` — the method table and one module per method or method
+  family (plain and re-weighting, over-sampling and SMOTE, Embed-SMOTE, GraphSMOTE, and
+  ``ecgn/``: clusters, per-cluster pre-training, cluster-aware SMOTE, ClusterGCN,
+  CB-sampling, cluster features); :mod:`~imbgraph.nodecls.methods.base` is the interface
+  every method, built in or your own, implements;
 * :mod:`~imbgraph.nodecls.train` — full-batch training with validation-based selection;
-* :mod:`~imbgraph.nodecls.methods` — registries and the job body ``run_method``;
-* :mod:`~imbgraph.nodecls.config` — cross-key ``check`` and ``resolve_method``.
+* :mod:`~imbgraph.nodecls.job` — the job body every method shares, and the run's records;
+* :mod:`~imbgraph.nodecls.config` — the ``nodecls:`` section's checks and resolution
+  (torch-free: Snakemake imports it at every start).
 """

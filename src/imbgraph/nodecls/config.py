@@ -7,14 +7,16 @@ name (models, balancing strategies, losses, class weights, split protocols, gene
 readers, validation criteria: its enums, which tests/nodecls/test_config.py keeps equal to
 the registries). This module adds what a schema cannot express (a method naming an undeclared
 model, a split's minority class the dataset lacks, a training count of zero, a graph without
-features and without DeepWalk, a cluster count for a dataset that is not declared) and
-resolves entries (:func:`resolve_method`, :func:`resolve_split`). Every error is a
+features and without DeepWalk, a cluster count for a dataset that is not declared, a method's
+own cross-key rules, a user's method whose module is not on the path) and resolves entries
+(:func:`resolve_method`, :func:`resolve_split`). Every error is a
 :class:`~imbgraph.errors.ConfigError` naming the key (``nodecls.methods.X.model = ...``).
 
+What a method takes, its defaults, the cached inputs it reads and whether it adds synthetic
+nodes come from one declaration, the method table :data:`imbgraph.nodecls.methods.METHODS`.
 Snakemake imports this module at every start (and every SLURM job re-parses the Snakefile),
-so it imports neither torch nor PyG nor scikit-learn: the few registry facts it needs (which
-balancing strategies add synthetic nodes, which read METIS clusters and their defaults, the
-training defaults) are plain data here, kept equal to the registries by unit tests.
+so neither it nor that table imports torch, PyG or scikit-learn; the training defaults are
+plain data here, kept equal to :class:`~imbgraph.nodecls.train.TrainConfig` by a test.
 
 Two hyperparameters can be swept by a figure (:func:`vary`): ``scale``, the over-sampling
 scale of a method that adds synthetic nodes (GraphSMOTE Figure 3), and ``clusters``, the
@@ -28,52 +30,36 @@ the datasets it lists only.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from imbgraph import config as cfg
+from imbgraph import plugins
 from imbgraph.errors import ConfigError
 from imbgraph.io.planetoid import PLANETOID_CLASS_NAMES, PLANETOID_FILES
-from imbgraph.nodecls.datasets import dataset_path, resolve_deepwalk, synthetic_class_names
-from imbgraph.nodecls.splits import resolve_classes, resolve_spec
+from imbgraph.nodecls.data.datasets import (
+    dataset_path,
+    resolve_deepwalk,
+    synthetic_class_names,
+    synthetic_num_nodes,
+)
+from imbgraph.nodecls.data.splits import resolve_classes, resolve_spec
+from imbgraph.nodecls.methods import METHODS, OVERSAMPLING, NodeMethod
+from imbgraph.nodecls.methods.ecgn.settings import pretrain_key
 
-__all__ = ["BALANCING_DEFAULTS", "CLUSTER_BALANCING", "CLUSTER_PARAM", "LOSS_DEFAULTS",
-           "MODEL_DEFAULTS", "OVERSAMPLING", "SCALE_PARAM", "TRAIN_DEFAULTS", "TRANSFER",
-           "catalog", "check", "check_run", "check_runs", "cluster_count", "cluster_rule_params",
-           "deepwalk_settings", "known_class_names", "needs_clusters",
-           "needs_deepwalk", "pretrain_key", "pretrain_method", "pretrain_plan",
-           "pretrain_settings", "raw_files", "requested_runs", "resolve_method",
-           "resolve_split", "run_splits", "split_key", "vary"]
+__all__ = ["CLUSTER_PARAM", "LOSS_DEFAULTS", "MODEL_DEFAULTS", "SCALE_PARAM",
+           "TRAIN_DEFAULTS", "catalog", "check", "check_run", "check_runs", "cluster_count",
+           "cluster_rule_params", "deepwalk_settings", "known_class_names", "method_code",
+           "method_spec", "needs", "needs_clusters", "needs_deepwalk", "pretrain_plan",
+           "raw_files", "requested_runs", "resolve_method", "resolve_split", "run_splits",
+           "split_key", "vary"]
 
 MODEL_DEFAULTS = {"hidden": 64, "dropout": 0.1, "encoder_layers": 1, "classifier_layers": 1}
-BALANCING_DEFAULTS: dict[str, dict[str, Any]] = {
-    "graphsmote": {"edges": "soft", "threshold": 0.5, "edge_weight": 1e-6,
-                   "pretrain_epochs": 0, "negative_weight": "balanced", "neg_ratio": 1.0,
-                   "dense_below": 1024, "max_pairs": 20000},
-}
 LOSS_DEFAULTS = {"name": "ce", "class_weights": "none"}
 #: :class:`imbgraph.nodecls.train.TrainConfig`'s defaults (a test keeps them equal)
 TRAIN_DEFAULTS: dict[str, Any] = {"max_epochs": 1000, "patience": 100, "lr": 1e-3,
                                   "weight_decay": 5e-4, "select": "macro_f1", "min_epochs": 0,
                                   "pretrain_lr": None}
-
-#: balancing strategies that add synthetic nodes and so take an over-sampling ``scale``
-#: (:data:`imbgraph.nodecls.methods.OVERSAMPLING`)
-OVERSAMPLING = ("oversampling", "smote", "embed_smote", "graphsmote")
-#: the cluster-based strategies of :data:`imbgraph.nodecls.ecgn.ECGN_BALANCING`: name ->
-#: (reads the dataset's METIS clusters, balancing defaults)
-CLUSTER_BALANCING: dict[str, tuple[bool, dict[str, Any]]] = {
-    "cb_sampling": (False, {}),
-    "cluster_features": (True, {}),
-    "cluster_gcn": (True, {"clusters_per_batch": 1}),
-    "ecgn": (True, {"pretrain": True, "pretrain_epochs": 200, "pretrain_patience": 40,
-                    "smooth": True, "smote": True, "max_fraction": 0.5, "seed_fraction": 0.5,
-                    "transfer": "none", "inference": "global"}),
-}
-#: ECGN Table 4's weight-transfer strategies (:data:`imbgraph.nodecls.ecgn.TRANSFER`)
-TRANSFER = ("none", "average", "largest", "best")
 
 SCALE_PARAM = "scale"  # GraphSMOTE Figure 3
 CLUSTER_PARAM = "clusters"  # ECGN Figure 2
@@ -102,7 +88,7 @@ def split_key(section: dict, name: str, dataset: str | None = None, *,
 def resolve_split(section: dict, name: str, dataset: str | None = None) -> dict[str, Any]:
     """The split entry ``name`` as the split rule of ``dataset`` needs it: a copy, with the
     dataset's ``per_dataset`` overrides applied and every default of the split protocol
-    filled in (:func:`imbgraph.nodecls.splits.resolve_spec`)."""
+    filled in (:func:`imbgraph.nodecls.data.splits.resolve_spec`)."""
     return copy.deepcopy(resolve_spec(_split_entry(section, name, dataset),
                                       key=split_key(section, name, dataset)))
 
@@ -115,10 +101,34 @@ def run_splits(section: dict, dataset: str) -> list[str]:
 
 
 # --- methods --------------------------------------------------------------------------------
+def method_spec(entry: dict, key: str = "nodecls.methods.<method>") -> NodeMethod:
+    """The method table's row of a method entry (ConfigError naming ``key`` when unknown)."""
+    return METHODS.get_spec(entry["balancing"]["name"], key=f"{key}.balancing.name")
+
+
+def needs(entry: dict) -> tuple[str, ...]:
+    """The cached inputs a method entry's job reads (:data:`imbgraph.nodecls.methods.CACHED`;
+    ECGN's pre-training is read when :func:`pretrain_plan` caches it)."""
+    spec = method_spec(entry)
+    return spec.needs_of(spec.settings(entry["balancing"]))
+
+
 def needs_clusters(entry: dict) -> bool:
     """Whether a method entry's job reads the dataset's METIS clusters."""
-    name = entry["balancing"]["name"]
-    return name in CLUSTER_BALANCING and CLUSTER_BALANCING[name][0]
+    return "clusters" in needs(entry)
+
+
+def method_code(section: dict, method: str, *, where: str = "nodecls") -> dict | None:
+    """For a method of the user's own (``balancing.name: plugin``): its ``callable`` and
+    the SHA-256 of its module's file, found without importing it (None for a built-in
+    method). Passed to the run rule's ``params:``, so that editing the code reruns it."""
+    bal = section["methods"][method]["balancing"]
+    if method_spec(section["methods"][method]).impl is not None:
+        return None
+    path = plugins.find_callable(bal["callable"],
+                                 key=f"{where}.methods.{method}.balancing.callable")
+    return {"callable": bal["callable"],
+            "sha256": plugins.file_sha256(path) if path is not None else None}
 
 
 def cluster_count(section: dict, dataset: str, method: str, *,
@@ -145,13 +155,6 @@ def cluster_rule_params(section: dict, k: int) -> dict[str, int]:
     return {"k": int(k), "seed": int(section.get("clusters", {}).get("metis_seed", 0))}
 
 
-def _needs_amount(bal: dict) -> bool:
-    # ECGN's cluster-aware SMOTE adds nodes; without its own count it takes the split's
-    return (bal["name"] == "ecgn" and bool(bal.get("smote", True))
-            and bal.get("inference", "global") == "global"
-            and bal.get("target") is None and bal.get("scale") is None)
-
-
 def resolve_method(section: dict, name: str, *, split: str | None = None,
                    dataset: str | None = None, where: str = "nodecls") -> dict[str, Any]:
     """Everything a training job needs for method ``name`` on (``dataset``, ``split``):
@@ -172,31 +175,23 @@ def resolve_method(section: dict, name: str, *, split: str | None = None,
         raise ConfigError(f"{where}.methods.{name}.model = {m['model']!r} is not declared "
                           f"under {where}.models (declared: {sorted(section['models'])})")
     model = {**MODEL_DEFAULTS, **section["models"][m["model"]]}
-    bal_name = m["balancing"]["name"]
-    split_scale = (resolve_split(section, split, dataset).get("oversampling_scale")
-                   if split is not None and split in section["splits"] else None)
-    if bal_name in CLUSTER_BALANCING:
-        bal = {**CLUSTER_BALANCING[bal_name][1], **m["balancing"]}
-        k = cluster_count(section, dataset, name, where=where) if dataset else None
-        if k is not None:
-            bal[CLUSTER_PARAM] = k
-        if _needs_amount(bal):
-            if split_scale is None:
+    spec = method_spec(m, f"{where}.methods.{name}")
+    bal = spec.settings(m["balancing"])  # the method table's defaults: the one place
+    if dataset and "clusters" in spec.needs_of(bal):
+        bal[CLUSTER_PARAM] = cluster_count(section, dataset, name, where=where)
+    if spec.takes_split_scale(bal):
+        split_scale = (resolve_split(section, split, dataset).get("oversampling_scale")
+                       if split is not None and split in section["splits"] else None)
+        if split_scale is None:
+            key, split_key_ = f"{where}.methods.{name}.balancing", f"{where}.splits.{split}"
+            if spec.adds_nodes:
                 raise ConfigError(
-                    f"{where}.methods.{name}.balancing sets neither 'target' nor 'scale' and "
-                    f"{where}.splits.{split} declares no oversampling_scale; cluster-aware SMOTE "
-                    "needs one (ECGN: raise each minority class from 20 to 100 training "
-                    "nodes on Cora, scale 4.0)")
-            bal["scale"] = split_scale
-    else:
-        bal = {**BALANCING_DEFAULTS.get(bal_name, {}), **m["balancing"]}
-        if bal_name in OVERSAMPLING and "scale" not in bal:
-            if split_scale is None:
-                raise ConfigError(
-                    f"{where}.methods.{name}.balancing.scale is not set and "
-                    f"{where}.splits.{split} declares no oversampling_scale; set one of them "
-                    "(GraphSMOTE: 2.0 on Cora, 'balance' on BlogCatalog and Twitter)")
-            bal["scale"] = split_scale
+                    f"{key}.scale is not set and {split_key_} declares no oversampling_scale; "
+                    "set one of them (GraphSMOTE: 2.0 on Cora, 'balance' on BlogCatalog and "
+                    "Twitter)")
+            raise ConfigError(f"{key} sets neither 'target' nor 'scale' and {split_key_} "
+                              f"declares no oversampling_scale; {spec.amount_hint}")
+        bal["scale"] = split_scale
     loss = {**LOSS_DEFAULTS, **m.get("loss", {})}
     train = {**TRAIN_DEFAULTS, **section.get("training", {}), **m.get("train", {})}
     return copy.deepcopy({"label": m.get("label", name), "model": model, "balancing": bal,
@@ -209,7 +204,7 @@ def vary(entry: dict, param: str, value: float) -> dict:
     (ECGN Figure 2) for one that reads METIS clusters; ConfigError otherwise."""
     name = entry["balancing"]["name"]
     if param == SCALE_PARAM:
-        if name not in OVERSAMPLING:
+        if not method_spec(entry).adds_nodes:
             raise ConfigError(f"sweep over {SCALE_PARAM!r}: balancing {name!r} adds no "
                               f"synthetic nodes (expected one of {list(OVERSAMPLING)})")
         if not value > 0:
@@ -228,55 +223,27 @@ def vary(entry: dict, param: str, value: float) -> dict:
                       f"(over-sampling scale) or {CLUSTER_PARAM!r} (METIS clusters)")
 
 
-# --- ECGN's cached pre-training ---------------------------------------------------------------
-def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
-    """The part of a resolved ECGN method that determines its pre-training (model, epochs,
-    patience, Adam's lr and weight decay, k): methods with equal settings share one cached
-    pre-training per (dataset, split, seed). Torch-free, so the workflow plans with it; the
-    job (:func:`imbgraph.nodecls.ecgn.run_pretrain`) reads the same function."""
-    bal = {**CLUSTER_BALANCING["ecgn"][1], **method["balancing"]}
-    return {"model": method["model"], "clusters": bal.get(CLUSTER_PARAM),
-            "pretrain_epochs": int(bal["pretrain_epochs"]),
-            "pretrain_patience": int(bal["pretrain_patience"]),
-            "lr": float(method["train"]["lr"]),
-            "weight_decay": float(method["train"]["weight_decay"])}
-
-
-def pretrain_key(settings: dict[str, Any]) -> str:
-    """A short stable name of :func:`pretrain_settings` (k aside: paths carry it), for the
-    folder of a cached pre-training:
-    ``results/nodecls/pretrain/{dataset}/{split}/k{k}_{key}/seed{seed}.pt``."""
-    s = {k: v for k, v in settings.items() if k != CLUSTER_PARAM}
-    return hashlib.sha1(json.dumps(s, sort_keys=True).encode()).hexdigest()[:10]
-
-
-def pretrain_method(settings: dict[str, Any]) -> dict[str, Any]:
-    """A resolved method that pre-trains as ``settings`` say (the pre-training rule's
-    method: none of the settings of the runs that read it but these)."""
-    return {"model": dict(settings["model"]),
-            "balancing": {"name": "ecgn", CLUSTER_PARAM: settings[CLUSTER_PARAM],
-                          "pretrain_epochs": settings["pretrain_epochs"],
-                          "pretrain_patience": settings["pretrain_patience"]},
-            "train": {"lr": settings["lr"], "weight_decay": settings["weight_decay"]}}
-
-
+# --- cached pre-trainings ------------------------------------------------------------------
 def pretrain_plan(section: dict, runs: list[tuple[str, str, str]], *,
                   where: str = "nodecls") -> dict[tuple[str, str, str], dict[str, Any]]:
-    """The ECGN pre-trainings worth caching: those that two or more requested runs share.
+    """The pre-trainings worth caching (ECGN's cluster networks): those that two or more
+    requested runs share.
 
     Returns {(dataset, split, method): {"k", "key", "settings"}} for every run that reads
     a cached pre-training (its file: ``pretrain/{dataset}/{split}/k{k}_{key}/...``); a run
     whose pre-training no other run shares trains it in its own job (the numbers are the
-    same either way: ECGN reseeds every stage).
+    same either way: ECGN reseeds every stage). A method takes part when its table row
+    declares ``pretrain`` settings and its resolved settings need ``"pretrain"``.
     """
     keyed: dict[tuple[str, str, str], tuple] = {}
     for d, s, m in runs:
-        if section["methods"][m]["balancing"]["name"] != "ecgn":
+        spec = method_spec(section["methods"][m])
+        if spec.pretrain is None:
             continue
         r = resolve_method(section, m, split=s, dataset=d, where=where)
-        if not r["balancing"]["pretrain"]:
+        if "pretrain" not in spec.needs_of(r["balancing"]):
             continue
-        settings = pretrain_settings(r)
+        settings = spec.pretrain(r)
         keyed[(d, s, m)] = (d, s, settings[CLUSTER_PARAM], pretrain_key(settings), settings)
     uses: dict[tuple, int] = {}
     for v in keyed.values():
@@ -298,7 +265,7 @@ def needs_deepwalk(entry: dict) -> bool:
 
 def deepwalk_settings(section: dict, dataset: str) -> dict[str, Any] | None:
     """The dataset's ``deepwalk:`` block with every default filled in
-    (:func:`imbgraph.nodecls.datasets.resolve_deepwalk`), None without one: the DeepWalk
+    (:func:`imbgraph.nodecls.data.datasets.resolve_deepwalk`), None without one: the DeepWalk
     rule's ``params:``."""
     entry = section["datasets"][dataset]
     return copy.deepcopy(resolve_deepwalk(entry["deepwalk"])) if "deepwalk" in entry else None
@@ -349,7 +316,7 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
             fail(f"{key}.label = {label!r} is also the label of methods.{labels[label]}; "
                  "labels name table rows and must differ")
         labels[label] = name
-        _check_cluster_method(m["balancing"], f"{where}.{key}.balancing")
+        _check_method(m, f"{where}.{key}", check_files=check_files)
     for name, k in section.get("clusters", {}).get("k", {}).items():
         if name not in section["datasets"]:
             fail(f"clusters.k.{name}: not a dataset declared under {where}.datasets "
@@ -378,28 +345,18 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
                                   f"{section.get('data_root')!r})")
 
 
-def _check_cluster_method(bal: dict, key: str) -> None:
-    if bal["name"] not in CLUSTER_BALANCING:
-        return
-    full = {**CLUSTER_BALANCING[bal["name"]][1], **bal}
-    k = full.get(CLUSTER_PARAM)
-    if k is not None and (isinstance(k, bool) or int(k) != k or k < 1):
-        raise ConfigError(f"{key}.clusters = {k!r}; expected an integer >= 1")
-    if bal["name"] != "ecgn":
-        return
-    if full["transfer"] not in TRANSFER:
-        raise ConfigError(f"{key}.transfer = {full['transfer']!r}; expected one of "
-                          f"{list(TRANSFER)}")
-    if full["inference"] not in ("global", "local"):
-        raise ConfigError(f"{key}.inference = {full['inference']!r}; expected 'global' or "
-                          "'local'")
-    if not full["pretrain"] and (full["inference"] == "local" or full["transfer"] != "none"):
-        raise ConfigError(f"{key}: inference 'local' and weight transfer use the cluster "
-                          "networks, so they need pretrain: true")
-    if "target" in full and "scale" in full:
-        raise ConfigError(f"{key}: give the synthetic-node count as 'target' (raise each "
-                          "minority class to this many training nodes; ECGN 100 on Cora) or "
-                          "'scale', not both")
+def _check_method(entry: dict, key: str, *, check_files: bool) -> None:
+    """The method's settings (table defaults filled in): a cluster count, the method's own
+    cross-key rules, and, for a method of the user's own, that its module is on the path."""
+    spec = method_spec(entry, key)
+    bal = spec.settings(entry["balancing"])
+    k = bal.get(CLUSTER_PARAM)
+    if "clusters" in spec.needs_of(bal) and k is not None and (
+            isinstance(k, bool) or int(k) != k or k < 1):
+        raise ConfigError(f"{key}.balancing.clusters = {k!r}; expected an integer >= 1")
+    spec.validate(bal, f"{key}.balancing")
+    if spec.impl is None and check_files:
+        plugins.find_callable(bal["callable"], key=f"{key}.balancing.callable")
 
 
 def _check_split(entry: dict, key: str) -> None:
@@ -441,7 +398,7 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
     """Check one (dataset, split, method) run a table or figure asks for: all declared, the
     split runs on the dataset, its minority classes exist in the dataset (when its class
     names are known before reading it), and the method resolves there (its over-sampling
-    scale and cluster count are given)."""
+    scale and cluster count are given, the count no larger than a synthetic graph)."""
     if dataset not in section["datasets"]:
         raise ConfigError(f"{where}: dataset {dataset!r} is not declared under "
                           f"{where}.datasets (declared: {sorted(section['datasets'])})")
@@ -458,6 +415,22 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
         resolve_classes(spec["minority"], names,
                         key=f"{where}.splits.{split}.minority (dataset {dataset!r})")
     resolve_method(section, method, split=split, dataset=dataset, where=where)
+    _check_cluster_count(section, dataset, method, where=where)
+
+
+def _check_cluster_count(section: dict, dataset: str, method: str, *, where: str) -> None:
+    # METIS needs k <= n; a synthetic graph's n is known before it exists
+    entry = section["datasets"][dataset]
+    k = cluster_count(section, dataset, method, where=where)
+    if k is None or entry["source"] != "synthetic":
+        return
+    n = synthetic_num_nodes(entry)
+    if k > n:
+        own = section["methods"][method]["balancing"].get(CLUSTER_PARAM) is not None
+        key = (f"{where}.methods.{method}.balancing.clusters" if own
+               else f"{where}.clusters.k.{dataset}")
+        raise ConfigError(f"{key} = {k} exceeds the {n} nodes of dataset {dataset!r}; expected "
+                          f"at most {n} clusters")
 
 
 def requested_runs(config: dict, catalog: cfg.Catalog) -> list[tuple[str, str, str]]:
@@ -510,7 +483,7 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
 
 
 #: what a run's metrics.json holds that a table or figure may show (kept equal to
-#: :func:`imbgraph.nodecls.methods.run_records` by tests/nodecls/test_methods.py)
+#: :func:`imbgraph.nodecls.job.run_records` by tests/nodecls/test_job.py)
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
            "majority_recall", "best_epoch", "train_size")
 

@@ -20,8 +20,8 @@ from typing import Callable, Iterable
 import torch
 import torch.nn.functional as F
 
-from imbgraph.nodecls.balancing import BalancedModel, Batch
-from imbgraph.nodecls.models import Adjacency
+from imbgraph.nodecls.adjacency import Adjacency
+from imbgraph.nodecls.methods.base import BalancedModel, Batch
 from imbgraph.training import EarlyStopping
 
 log = logging.getLogger(__name__)

@@ -86,7 +86,7 @@ def nodecls_split_files(wc):
 
 
 def nodecls_k(wc):
-    """k of a run's METIS clusters (None: its method reads none)."""
+    """k of a run's METIS clusters (None: its method declares no "clusters" input)."""
     return nccfg.cluster_count(NODECLS, wc.dataset, wc.method)
 
 
@@ -113,6 +113,8 @@ def nodecls_pretrain(wc):
 
 
 def nodecls_run_inputs(wc):
+    """The graph, the splits and the cached inputs the run's method declares (one named
+    input per word of imbgraph.nodecls.methods.CACHED; empty when not needed)."""
     return {**nodecls_graph_files(wc.dataset), "features": nodecls_features(wc.dataset),
             "splits": nodecls_split_files(wc), "clusters": nodecls_clusters(wc),
             "pretrain": nodecls_pretrain(wc)}
@@ -125,15 +127,19 @@ def nodecls_method(wc):
 
 
 def nodecls_run_data(wc):
-    """What a run depended on besides the method, recorded in its settings.json."""
+    """What a run depended on besides the method, recorded in its settings.json; for a
+    method of the user's own, its callable and module file's hash too (so that editing the
+    code reruns its jobs; the job records which code ran)."""
     k = nodecls_k(wc)
     entry = NODECLS["datasets"][wc.dataset]
-    return {"split_spec": nccfg.resolve_split(NODECLS, wc.split, wc.dataset),
+    data = {"split_spec": nccfg.resolve_split(NODECLS, wc.split, wc.dataset),
             "dataset_entry": ({**entry, "deepwalk": nccfg.deepwalk_settings(NODECLS, wc.dataset)}
                               if "deepwalk" in entry else entry),
             "data_root": NODECLS.get("data_root") if entry["source"] != "synthetic" else None,
             "clusters": None if k is None else nccfg.cluster_rule_params(NODECLS, k),
             "cached_pretrain": bool(nodecls_pretrain(wc))}
+    code = nccfg.method_code(NODECLS, wc.method)
+    return data if code is None else {**data, "plugin": code}
 
 
 def nodecls_run_metrics(dataset, split, method):

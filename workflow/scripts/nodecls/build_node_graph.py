@@ -7,8 +7,8 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-from imbgraph.nodecls.datasets import build_graph  # noqa: E402
-from imbgraph.nodecls.graph import write_graph  # noqa: E402
+from imbgraph.nodecls.data.datasets import build_graph  # noqa: E402
+from imbgraph.nodecls.data.graph import write_graph  # noqa: E402
 
 sm = snakemake  # noqa: F821
 g = build_graph(sm.params.entry, data_root=sm.params.data_root,

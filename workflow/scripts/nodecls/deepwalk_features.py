@@ -6,8 +6,8 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-from imbgraph.nodecls.datasets import add_deepwalk  # noqa: E402
-from imbgraph.nodecls.graph import read_graph, write_features  # noqa: E402
+from imbgraph.nodecls.data.datasets import add_deepwalk  # noqa: E402
+from imbgraph.nodecls.data.graph import read_graph, write_features  # noqa: E402
 
 sm = snakemake  # noqa: F821
 g = read_graph(sm.input.features, sm.input.edges, sm.input.nodes)

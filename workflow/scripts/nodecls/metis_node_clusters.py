@@ -6,8 +6,12 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-from imbgraph.nodecls.clusters import cluster_sizes, node_clusters, write_clusters  # noqa: E402
-from imbgraph.nodecls.graph import read_graph  # noqa: E402
+from imbgraph.nodecls.data.graph import read_graph  # noqa: E402
+from imbgraph.nodecls.methods.ecgn.clusters import (  # noqa: E402
+    cluster_sizes,
+    node_clusters,
+    write_clusters,
+)
 
 sm = snakemake  # noqa: F821
 p = sm.params.metis

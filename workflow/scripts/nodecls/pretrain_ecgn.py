@@ -6,12 +6,14 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-from imbgraph.nodecls.clusters import read_clusters  # noqa: E402
-from imbgraph.nodecls.config import pretrain_method  # noqa: E402
-from imbgraph.nodecls.ecgn import pretrain_settings, run_pretrain  # noqa: E402
-from imbgraph.nodecls.ecgn_pretrain import write_pretrain  # noqa: E402
-from imbgraph.nodecls.graph import read_graph  # noqa: E402
-from imbgraph.nodecls.splits import read_split  # noqa: E402
+from imbgraph.nodecls.data.graph import read_graph  # noqa: E402
+from imbgraph.nodecls.data.splits import read_split  # noqa: E402
+from imbgraph.nodecls.methods.ecgn.clusters import read_clusters  # noqa: E402
+from imbgraph.nodecls.methods.ecgn.pretrain import run_pretrain, write_pretrain  # noqa: E402
+from imbgraph.nodecls.methods.ecgn.settings import (  # noqa: E402
+    pretrain_method,
+    pretrain_settings,
+)
 from imbgraph.training import setup_torch  # noqa: E402
 
 sm = snakemake  # noqa: F821

@@ -6,8 +6,8 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 
 import logging  # noqa: E402
 
-from imbgraph.nodecls.graph import read_labels  # noqa: E402
-from imbgraph.nodecls.splits import make_split, write_splits  # noqa: E402
+from imbgraph.nodecls.data.graph import read_labels  # noqa: E402
+from imbgraph.nodecls.data.splits import make_split, write_splits  # noqa: E402
 
 sm = snakemake  # noqa: F821
 y, names = read_labels(sm.input.nodes)

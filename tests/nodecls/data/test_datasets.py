@@ -1,0 +1,48 @@
+"""Tests of imbgraph.nodecls.data.datasets: config entries to graphs, DeepWalk features."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imbgraph.errors import ConfigError, InputError
+from imbgraph.nodecls.data.datasets import add_deepwalk, build_graph, synthetic_class_names
+
+
+def test_synthetic_entries():
+    entry = {"source": "synthetic", "generator": "csbm",
+             "params": {"profile": "cora", "num_nodes": 500, "feature_dim": 8, "seed": 1}}
+    g = build_graph(entry)
+    assert g.num_nodes == 500 and g.class_names == synthetic_class_names(entry)
+    assert g.class_names[0] == "Theory"
+    bots = {"source": "synthetic", "generator": "bots", "params": {"num_nodes": 200}}
+    assert build_graph(bots).class_names == synthetic_class_names(bots) == ("genuine", "bot")
+    with pytest.raises(ConfigError, match="d.generator = 'x'"):
+        build_graph({"source": "synthetic", "generator": "x"}, key="d")
+
+
+def test_add_deepwalk_appends_log_degree():
+    g = build_graph({"source": "synthetic", "generator": "bots",
+                     "params": {"num_nodes": 120, "avg_degree": 4}})
+    h = add_deepwalk(g, {"dim": 4, "walk_length": 5, "walks_per_node": 2, "window": 2,
+                         "seed": 0, "append_degree": True})
+    assert h.x.shape == (120, 5)
+    np.testing.assert_allclose(h.x[:, -1], np.log1p(g.degree()), rtol=1e-6)
+    assert np.array_equal(h.edge_index, g.edge_index)
+
+
+def test_real_entry_missing_file(tmp_path):
+    with pytest.raises(InputError, match="bc.mat: BlogCatalog .mat file not found"):
+        build_graph({"source": "blogcatalog", "path": "bc.mat"}, data_root=tmp_path)
+
+
+def test_real_cora_entry():
+    root = os.environ.get("IMBGRAPH_DATASETS")
+    if not root or not (Path(root) / "planetoid" / "Cora").is_dir():
+        pytest.skip("IMBGRAPH_DATASETS is unset or holds no planetoid/Cora")
+    g = build_graph({"source": "planetoid", "path": "planetoid", "name": "Cora"},
+                    data_root=root)
+    assert (g.num_nodes, g.num_edges, g.num_classes) == (2708, 5278, 7)
