@@ -379,3 +379,16 @@ def test_pretrain_keys_shared_by_the_balance_variants():
     no_pe = {**m, "model": {**m["model"], "pe_mode": "none"}}
     assert pretrain_spec(no_pe, 4)["pe_dim"] == pretrain_spec(no_pe, 7)["pe_dim"] == 0
     assert pretrain_spec(resolve_method(section, "GIN", "nci1_like"), 4) is None
+
+
+def test_trace_method_runs_the_largest_budget_whatever_the_stopping_keys():
+    """A traced run trains every epoch; the stopping keys cannot change it, so they are not
+    part of its settings (setting a budget from the figure does not rerun the figure)."""
+    from imbgraph.graphcls.config import trace_method
+
+    cfg = copy.deepcopy(TINY)
+    m = trace_method(cfg, "UniImb", "toy", 40)
+    assert m["train"] == {"epochs": 40, "stopping": "none", "lr": 0.01, "weight_decay": 0.0005,
+                          "batch_size": 16}
+    cfg["datasets"]["toy"]["training"] = {"patience": 9, "min_epochs": 30, "window": 5}
+    assert trace_method(cfg, "UniImb", "toy", 40) == m

@@ -111,9 +111,12 @@ def _dataset_model(model: dict, dataset: dict) -> dict:
 
 def trace_method(section: dict, name: str, dataset: str, epochs: int) -> dict[str, Any]:
     """:func:`resolve_method` for a convergence trace: ``epochs`` epochs without early stopping
-    (every shorter budget's selection follows from the trace)."""
+    (every shorter budget's selection follows from the trace). The stopping keys are dropped:
+    they do not change a run that never stops, so setting a budget from the figure does not
+    rerun the figure."""
     m = resolve_method(section, name, dataset)
-    m["train"] = {**m["train"], "epochs": int(epochs), "stopping": "none"}
+    train = {k: v for k, v in m["train"].items() if k not in ("patience", "min_epochs", "window")}
+    m["train"] = {**train, "epochs": int(epochs), "stopping": "none"}
     return m
 
 
