@@ -18,7 +18,6 @@ from imbgraph.config import check_outputs
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.augment import AUGMENTATIONS
 from imbgraph.graphcls.config import (
-    KIND_PARAMS,
     catalog,
     check,
     data_path,
@@ -33,13 +32,13 @@ from imbgraph.graphcls.config import (
 from imbgraph.graphcls.datasets import SOURCES
 from imbgraph.graphcls.encodings import PE_METHODS
 from imbgraph.graphcls.features import NODE_FEATURES
-from imbgraph.graphcls.g2gnn import KERNELS
+from imbgraph.graphcls.kernel_knn import KERNELS
 from imbgraph.graphcls.methods import BIAS_MODES, EVAL_ORDERS, METHODS
 from imbgraph.graphcls.models import LAP_BRANCHES, MODELS, PE_MODES, READOUTS
 from imbgraph.graphcls.prototypes import LOADS
 from imbgraph.graphcls.splits import SPLITS
 from imbgraph.graphcls.synthetic import MOTIFS
-from imbgraph.graphcls.train import STOPPING, TrainSettings
+from imbgraph.graphcls.train import STOPPING, TrainConfig
 from imbgraph.losses import CLASS_WEIGHTS
 
 # Every enum of the schema and the registry it must equal.
@@ -103,13 +102,13 @@ ENUMS = {
     "pe_method": "properties/pe/properties/method/enum",
     "kind": "definitions/method/properties/kind/enum",
     "augmentation": "definitions/augment/properties/name/enum",
-    "load": "definitions/method/allOf/3/then/properties/params/properties/load/properties/name"
+    "load": "definitions/method/allOf/4/then/properties/params/properties/load/properties/name"
             "/enum",
     "kernel": "definitions/method/allOf/1/then/properties/params/properties/kernel/properties"
               "/name/enum",
     "class_weights": "definitions/balance/properties/class_weights/enum",
-    "bias_mode": "definitions/method/allOf/3/then/properties/params/properties/bias_mode/enum",
-    "eval_order": "definitions/method/allOf/3/then/properties/params/properties/eval_order/enum",
+    "bias_mode": "definitions/method/allOf/4/then/properties/params/properties/bias_mode/enum",
+    "eval_order": "definitions/method/allOf/4/then/properties/params/properties/eval_order/enum",
     "stopping": "definitions/training/properties/stopping/enum",
     "lap_branch": "definitions/model/allOf/0/then/properties/lap_branch/enum",
 }
@@ -122,6 +121,8 @@ def test_schema_enum_equals_registry(name):
 
 def test_every_registry_has_an_enum():
     assert set(ENUMS) == set(REGISTRIES)
+    assert sorted(at("definitions/pretrain_graphcl/properties/augmentations/items/enum")) == (
+        sorted(AUGMENTATIONS))
     assert at("definitions/dataset/properties/max_degree/maximum") >= 32
 
 
@@ -133,19 +134,7 @@ def test_schema_model_keys_are_the_model_parameters(index, name):
 
 def test_schema_training_keys_are_the_train_settings():
     assert set(at("definitions/training/properties")) == set(
-        inspect.signature(TrainSettings).parameters)
-
-
-@pytest.mark.parametrize("index, kinds", [(0, ["supervised"]), (1, ["g2gnn"]),
-                                          (2, ["infograph", "graphcl"]), (3, ["uniimb"])])
-def test_kind_params_are_the_schema_params(index, kinds):
-    """The per-dataset override check (KIND_PARAMS) knows every kind's params the schema does."""
-    assert at(f"definitions/method/allOf/{index}/if/properties/kind") in (
-        {"const": kinds[0]}, {"enum": kinds})
-    keys = set(at(f"definitions/method/allOf/{index}/then/properties/params/properties"))
-    for kind in kinds:
-        assert set(KIND_PARAMS[kind]) == keys
-    assert set(KIND_PARAMS) == set(METHODS)
+        inspect.signature(TrainConfig).parameters)
 
 
 def test_schema_split_keys_are_the_protocol_parameters():
@@ -238,7 +227,7 @@ def test_schema_rejects_unknown_names(change, where):
     (lambda c: c["methods"]["UniImb"]["params"].update(heads=3),
      r"graphcls\.methods\.UniImb\.params\.heads = 3 must divide models\.gin\.hidden"),
     (lambda c: c["methods"]["UniImb"].update(model="gps"),
-     r"graphcls\.methods\.UniImb\.model = 'gps' is a 'gps'; UniImb's backbone here is 'gin'"),
+     r"graphcls\.methods\.UniImb\.model = 'gps' is a 'gps'; kind 'uniimb' runs on 'gin'"),
     (lambda c: c["methods"]["GIN-up"].update(label="GIN"),
      r"graphcls\.methods\.GIN-up\.label = 'GIN' is also the label of methods\.GIN"),
     (lambda c: c["datasets"]["toy"].update(method_training={"GPS": {"epochs": 1}}),

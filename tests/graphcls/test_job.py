@@ -1,15 +1,17 @@
-"""Tests of imbgraph.graphcls.methods: every method kind beats chance on a tiny synthetic
+"""Tests of imbgraph.graphcls.job: every method kind beats chance on a tiny synthetic
 collection, runs are a function of (config, seed) only (looping seeds in one process equals
-running each alone), and G2GNN's consistency term by hand."""
+running each alone), the run's records, size buckets, the evaluation order, traced runs,
+settings checked before any training, and the cached kNN table used as given."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
+from imbgraph.errors import ConfigError
 from imbgraph.graphcls.encodings import random_walk_pe
-from imbgraph.graphcls.methods import consistency_loss, run_method, run_records
+from imbgraph.graphcls.job import prepare, run_method, run_records
+from imbgraph.graphcls.kernel_knn import kernel_knn
 from imbgraph.graphcls.splits import make_split
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -62,27 +64,26 @@ def test_seed_loop_equals_separate_runs(setup, name):
     assert looped == [alone0, alone1]
 
 
-def test_consistency_loss_by_hand():
-    p1 = torch.tensor([[0.8, 0.2]]).log()
-    p2 = torch.tensor([[0.6, 0.4]]).log()
-    avg = torch.tensor([0.7, 0.3])
-    sharp = avg ** 2 / (avg ** 2).sum()  # temp 0.5
-    want = (((torch.tensor([0.8, 0.2]) - sharp) ** 2).sum()
-            + ((torch.tensor([0.6, 0.4]) - sharp) ** 2).sum()) / 2
-    torch.testing.assert_close(consistency_loss([p1, p2], 0.5), want)
-
-
 def test_run_records(setup):
     coll, pe, split = setup
-    m = {**method("GIN"), "train": {**BASE["train"], "epochs": 2}}
+    m = {**method("GIN-aug"), "train": {**BASE["train"], "epochs": 2}}
     metrics, summary = run_method(coll, pe, split, m, seed=0, device="cpu")
-    rec, timings, settings = run_records(metrics, summary, dataset="tiny", split="class",
-                                         method_name="GIN", method=m, seed=0, pe_dim=3)
-    assert {k: rec[k] for k in ("task", "dataset", "split", "method", "method_label", "seed")} == {
-        "task": "graphcls", "dataset": "tiny", "split": "class", "method": "GIN",
-        "method_label": "GIN", "seed": 0}
-    assert "wall_s" not in rec and rec["macro_f1"] == metrics["macro_f1"]
+    rec, timings, settings = run_records(coll, pe, split, m, seed=0, dataset="tiny",
+                                         split_name="class", method_name="GIN",
+                                         data={"pe_dim": 3}, device="cpu")
+    head = {"task": "graphcls", "dataset": "tiny", "split": "class", "method": "GIN",
+            "method_label": "GIN-aug", "seed": 0}
+    assert {k: rec[k] for k in head} == head and {k: timings[k] for k in head} == head
+    assert rec == {**head, **metrics}  # a function of (config, seed): no timings
+    assert set(timings) == {*head, "wall_s", "train_s", "epochs", "best_epoch"}
     assert timings["epochs"] == summary["epochs"] and settings["pe_dim"] == 3
+    # settings.json: the method with every default of its kind filled in
+    assert settings["resolved"]["params"] == {
+        "head_dropout": 0.5,
+        "augment": {"name": "mask_node", "ratio": 0.1, "views": 2, "temp": 0.5,
+                    "consistency": 1.0}}
+    assert settings["node_features"] == coll.features and settings["split_info"] == split.info
+    assert "plugin" not in settings
 
 
 def test_size_buckets_keep_every_graph_and_order(setup):
@@ -101,50 +102,6 @@ def test_size_buckets_keep_every_graph_and_order(setup):
     assert metrics["n"] == split.test.shape[0]
 
 
-def test_budget_batches_cap_attention():
-    from imbgraph.graphcls.train import budget_batches
-
-    sizes = np.array([2, 3, 3, 10, 10, 40])
-    out = budget_batches(np.arange(6), sizes, 4, budget=250)
-    assert [b.tolist() for b in out] == [[0, 1, 2], [3, 4], [5]]  # 3 x 9, 2 x 100, 1 x 1600
-    plain = budget_batches(np.arange(6), sizes, 4, None)
-    assert [b.tolist() for b in plain] == [[0, 1, 2, 3], [4, 5]]
-
-
-def uniimb(**params) -> dict:
-    m = method("UniImb")
-    return {**m, "params": {**m["params"], **params}, "train": {**BASE["train"], "epochs": 3}}
-
-
-def test_perturb_eval_perturbs_test_graphs(setup):
-    """perturb_eval (the code's behaviour): evaluation perturbs too, so two predictions of
-    the same graphs differ; without it they are equal."""
-    from imbgraph.graphcls.methods import UniImb
-    from imbgraph.graphcls.models import build_encoder
-
-    coll, pe, _ = setup
-    b = coll.batch(np.arange(32), torch.from_numpy(pe))
-    for flag in (False, True):
-        torch.manual_seed(0)
-        enc = build_encoder({"name": "gin", "hidden": 16, "layers": 2}, coll.num_features, 3)
-        learner = UniImb(enc, 2, None, n_prototypes=4, heads=2, top_k2=2, top_k1=4,
-                         perturb_eval=flag, rng=np.random.default_rng(0)).eval()
-        with torch.no_grad():
-            a, c = learner.log_proba(b), learner.log_proba(b)
-        assert torch.equal(a, c) is not flag
-
-
-def test_official_bias_is_shared_and_moved_by_the_last_batch(setup):
-    coll, pe, split = setup
-    _, summary = run_method(coll, pe, split, uniimb(bias_mode="official", bias_step=0.25),
-                            seed=0, device="cpu")
-    bias = np.array(summary["prototype_bias"])
-    assert bias.shape == (2, 4) and np.array_equal(bias[0], bias[1])  # one row for all heads
-    assert np.all(np.abs(bias) % 0.25 == 0) and np.abs(bias).max() <= 0.25 * summary["epochs"]
-    _, ours = run_method(coll, pe, split, uniimb(bias_step=0.25), seed=0, device="cpu")
-    assert not np.array_equal(np.array(ours["prototype_bias"])[0], np.array(ours["prototype_bias"])[1])
-
-
 def test_eval_order_split_changes_only_the_batches(setup):
     """eval_order: split evaluates class by class; a batch-independent learner (GIN) scores
     the same either way, the batch-dependent UniImb need not."""
@@ -153,8 +110,32 @@ def test_eval_order_split_changes_only_the_batches(setup):
     ordered = {**gin, "params": {"eval_order": "split"}}
     assert run_method(coll, pe, split, gin, seed=0)[0] == run_method(coll, pe, split, ordered,
                                                                       seed=0)[0]
-    with pytest.raises(Exception, match="eval_order = 'sorted'"):
-        run_method(coll, pe, split, {**gin, "params": {"eval_order": "sorted"}}, seed=0)
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda m: m["params"].update(eval_order="sorted"),
+     r"method\.params\.eval_order = 'sorted'; expected one of \['random', 'split'\]"),
+    (lambda m: m["params"].update(bias_mode="shared"), r"method\.params\.bias_mode = 'shared'"),
+    (lambda m: m["params"].update(top_k2=5), r"method\.params\.top_k2 = 5 exceeds n_prototypes"),
+    (lambda m: m["params"].update(heads=3), r"method\.params\.heads = 3 must divide "
+                                            r"method\.model\.hidden = 16"),
+    (lambda m: m.update(model={"name": "gps", "hidden": 16}),
+     r"method\.model = 'gps' is a 'gps'; kind 'uniimb' runs on 'gin'"),
+    (lambda m: m.update(kind="smote"), r"method\.kind = 'smote'; expected one of"),
+])
+def test_bad_settings_stop_before_training(setup, change, match):
+    coll, pe, split = setup
+    m = {**method("UniImb"), "params": dict(METHODS["UniImb"]["params"])}
+    change(m)
+    with pytest.raises(ConfigError, match=match):
+        run_method(coll, pe, split, m, seed=0)
+
+
+def test_bad_augment_name_is_named_by_its_key():
+    m = {**method("GIN-aug"), "params": {"augment": {"name": "drop_all"}}}
+    with pytest.raises(ConfigError, match=r"graphcls\.methods\.X\.params\.augment\.name = "
+                                          r"'drop_all'"):
+        prepare(m, key="graphcls.methods.X")
 
 
 def test_trace_holds_the_test_score_at_every_new_best(setup):
@@ -170,14 +151,13 @@ def test_trace_holds_the_test_score_at_every_new_best(setup):
     assert plain == metrics  # tracing a deterministic evaluation changes nothing
 
 
-def test_laplacian_branch_reaches_the_encoder(setup):
-    """A model with lap_branch: official trains with UniImb's Laplacian branch (the batches
-    carry each node's graph's (node count, trace L)) and beats chance."""
+def test_cached_knn_table_is_used_as_given(setup):
+    """G2GNN reads the cached table (as the pipeline passes it); without one it computes the
+    same table from its params."""
     coll, pe, split = setup
-    m = uniimb()
-    m["model"] = {**m["model"], "lap_branch": "official"}
-    m["train"] = {**m["train"], "epochs": 12}
-    metrics, _ = run_method(coll, pe, split, m, seed=0)
-    assert metrics["balanced_acc"] > 0.7
-    with pytest.raises(Exception, match="lap_branch = 'eigen'"):
-        run_method(coll, pe, split, {**m, "model": {**m["model"], "lap_branch": "eigen"}}, seed=0)
+    m = {**method("G2GNN"), "train": {**BASE["train"], "epochs": 2}}
+    inline, _ = run_method(coll, pe, split, m, seed=0)
+    table = kernel_knn(coll, 2, kernel="wl")
+    assert run_method(coll, pe, split, m, seed=0, cached={"knn": table})[0] == inline
+    other = run_method(coll, pe, split, m, seed=0, cached={"knn": np.roll(table, 1, axis=0)})
+    assert other[0] != inline
