@@ -368,3 +368,55 @@ def test_pretrain_keys_shared_by_the_balance_variants():
     no_pe = {**m, "model": {**m["model"], "pe_mode": "none"}}
     assert pretrain_spec(no_pe, 4)["pe_dim"] == pretrain_spec(no_pe, 7)["pe_dim"] == 0
     assert pretrain_spec(resolve_method(section, "GIN", "nci1_like"), 4) is None
+
+
+def test_methods_of_your_own():
+    """kind: plugin validates with params of its own, its module is found at start-up
+    without importing it, its needs are the kind table's words, its kNN table follows its
+    params, a dataset may override its params, and the rules get its code's hash."""
+    cfg = copy.deepcopy(TINY)
+    ref = "imbgraph.graphcls.methods.supervised:build"
+    cfg["methods"]["Own"] = {"label": "Own", "kind": "plugin", "model": "gin",
+                             "params": {"callable": ref, "needs": ["pe", "knn"], "k": 4,
+                                        "tau": 1.5}}
+    cfg["datasets"]["toy"]["method_params"] = {"Own": {"tau": 2.0}}
+    jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+    check(cfg)
+    from imbgraph.graphcls.config import method_code, needs
+
+    assert needs(cfg["methods"]["Own"]) == ("pe", "knn")
+    assert needs(cfg["methods"]["GIN"]) == ("pe",) and needs(cfg["methods"]["G2GNN"]) == (
+        "pe", "knn")
+    assert knn_spec(cfg["methods"]["Own"]) == ("shortest_path", 4, {})
+    assert resolve_method(cfg, "Own", "toy")["params"]["tau"] == 2.0
+    code = method_code(cfg, "Own")
+    assert code["callable"] == ref and len(code["sha256"]) == 64
+    assert method_code(cfg, "GIN") is None
+    no_needs = {**cfg["methods"]["Own"], "params": {"callable": ref}}
+    assert needs(no_needs) == ("pe",)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"callable": "nowhere_at_all:build"},
+     r"graphcls\.methods\.Own\.params\.callable = 'nowhere_at_all:build': no module named "
+     r"'nowhere_at_all'"),
+    ({"callable": "build"}, r"graphcls\.methods\.Own\.params\.callable = 'build'; expected "
+                            r"'package\.module:attribute'"),
+    ({"callable": "imbgraph.graphcls.methods.supervised:build", "needs": ["pretrain"]},
+     r"graphcls\.methods\.Own\.params\.needs: 'pretrain' is not a cached input"),
+])
+def test_methods_of_your_own_are_checked_at_start_up(params, match):
+    cfg = copy.deepcopy(TINY)
+    cfg["methods"]["Own"] = {"label": "Own", "kind": "plugin", "model": "gin", "params": params}
+    with pytest.raises(ConfigError, match=match):
+        check(cfg)
+
+
+def test_schema_of_a_plugin_entry():
+    cfg = copy.deepcopy(TINY)
+    cfg["methods"]["Own"] = {"label": "Own", "kind": "plugin", "model": "gin"}
+    with pytest.raises(jsonschema.ValidationError, match="'params' is a required property"):
+        jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+    cfg["methods"]["Own"]["params"] = {"callable": "m:f", "needs": ["clusters"]}
+    with pytest.raises(jsonschema.ValidationError, match="'clusters' is not one of"):
+        jsonschema.Draft202012Validator(SCHEMA).validate(cfg)

@@ -161,3 +161,88 @@ def test_cached_knn_table_is_used_as_given(setup):
     assert run_method(coll, pe, split, m, seed=0, cached={"knn": table})[0] == inline
     other = run_method(coll, pe, split, m, seed=0, cached={"knn": np.roll(table, 1, axis=0)})
     assert other[0] != inline
+
+
+# --- a method of your own ------------------------------------------------------------------
+OWN = '''
+import torch
+
+from imbgraph.graphcls.methods.supervised import Supervised
+
+
+def reads(inputs):
+    seen.append(inputs)
+    enc, batcher = inputs.backbone()
+    return Supervised(enc, inputs.num_classes, inputs.class_weight), batcher
+
+
+def text(inputs):
+    return "a learner"
+
+
+def wide(inputs):
+    enc, batcher = inputs.backbone()
+    return Supervised(enc, inputs.num_classes + 1, None), batcher
+
+
+seen = []
+'''
+
+
+@pytest.fixture
+def own_module(tmp_path, monkeypatch):
+    (tmp_path / "own_graph_methods.py").write_text(OWN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    mod = importlib.import_module("own_graph_methods")
+    yield mod
+    import sys
+
+    sys.modules.pop("own_graph_methods", None)
+
+
+def plugin(ref: str, **params) -> dict:
+    return {**method("GIN"), "kind": "plugin", "train": {**BASE["train"], "epochs": 3},
+            "params": {"callable": ref, **params}}
+
+
+def test_a_plugin_is_trained_like_a_built_in_kind(setup):
+    """The supervised kind's own build, named as a plugin, gives the built-in's numbers: a
+    plugin gets the same inputs, seeded the same way."""
+    coll, pe, split = setup
+    gin = {**method("GIN"), "train": {**BASE["train"], "epochs": 3}}
+    ref = "imbgraph.graphcls.methods.supervised:build"
+    ours = run_method(coll, pe, split, plugin(ref, head_dropout=0.5), seed=0)
+    assert ours[0] == run_method(coll, pe, split, gin, seed=0)[0]
+    _, _, settings = run_records(coll, pe, split, plugin(ref, head_dropout=0.5), seed=0,
+                                 dataset="tiny", split_name="class", method_name="Own")
+    assert settings["plugin"]["callable"] == ref
+    assert settings["plugin"]["module"] == "imbgraph.graphcls.methods.supervised"
+    assert len(settings["plugin"]["sha256"]) == 64
+
+
+def test_a_plugin_gets_its_own_params_and_needs(setup, own_module):
+    coll, pe, split = setup
+    run_method(coll, pe, split, plugin("own_graph_methods:reads", tau=2.0), seed=0)
+    run_method(coll, pe, split, plugin("own_graph_methods:reads", needs=["knn"], k=2), seed=0)
+    first, second = own_module.seen
+    assert first.params == {"tau": 2.0} and first.pe is pe and first.cached == {}
+    assert second.pe is None and second.cached["knn"].shape == (coll.num_graphs, 2)
+    assert first.settings["params"] == {"callable": "own_graph_methods:reads", "tau": 2.0}
+
+
+@pytest.mark.parametrize("ref, match", [
+    ("own_graph_methods:biuld", r"method\.params\.callable = 'own_graph_methods:biuld': "
+                                r"module 'own_graph_methods' .* has no attribute 'biuld'"),
+    ("own_graph_methods:text", r"method\.params\.callable = 'own_graph_methods:text' returned "
+                               r"str; expected \(Learner, batcher\)"),
+    ("own_graph_methods:wide", r"method\.params\.callable = 'own_graph_methods:wide': the "
+                               r"learner's log_proba\(batcher\(ids\)\) gave \(2, 3\) for 2 "
+                               r"graphs; expected log-probabilities of shape \(2, 2\)"),
+    ("own_graph_methodz:build", r"no module named 'own_graph_methodz'"),
+])
+def test_a_broken_plugin_is_named(setup, own_module, ref, match):
+    coll, pe, split = setup
+    with pytest.raises(ConfigError, match=match):
+        run_method(coll, pe, split, plugin(ref), seed=0)
