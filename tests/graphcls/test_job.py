@@ -9,10 +9,8 @@ import numpy as np
 import pytest
 
 from imbgraph.errors import ConfigError
-from imbgraph.graphcls.encodings import random_walk_pe
 from imbgraph.graphcls.job import prepare, run_method, run_records
 from imbgraph.graphcls.kernel_knn import kernel_knn
-from imbgraph.graphcls.splits import make_split
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -37,12 +35,9 @@ def method(name: str) -> dict:
     return {**BASE, "label": name, **METHODS[name]}
 
 
-@pytest.fixture(scope="module")
-def setup(tiny):
-    pe = random_walk_pe(tiny, 3)
-    split = make_split(tiny.y, tiny.sizes, "class_imbalance",
-                       {"train": 40, "val": 20, "ratio": 0.3}, seed=0)
-    return tiny, pe, split
+@pytest.fixture
+def setup(tiny_run):
+    return tiny_run
 
 
 @pytest.mark.parametrize("name", list(METHODS))

@@ -264,15 +264,9 @@ def pre_method(kind: str, balance: dict | None = None, label: str = "m") -> dict
     return {**PRE_BASE, "label": label, "kind": kind, "balance": balance or {}}
 
 
-@pytest.fixture(scope="module")
-def pre_setup(tiny):
-    from imbgraph.graphcls.encodings import random_walk_pe
-    from imbgraph.graphcls.splits import make_split
-
-    pe = random_walk_pe(tiny, 3)
-    split = make_split(tiny.y, tiny.sizes, "class_imbalance",
-                       {"train": 40, "val": 20, "ratio": 0.3}, seed=0)
-    return tiny, pe, split
+@pytest.fixture
+def pre_setup(tiny_run):
+    return tiny_run
 
 
 @pytest.mark.parametrize("kind", ["infograph", "graphcl"])

@@ -12,9 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import re
-import sys
 
 import polars as pl
 import pytest
@@ -25,6 +22,8 @@ from snakemake_helpers import (
     fails_at_startup,
     fails_in_job,
     job_counts,
+    modules_on_path,
+    readme_python,
     snakemake,
 )
 
@@ -55,9 +54,7 @@ def wrong_width(inputs):
 
 
 def readme_plugin() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    (code,) = re.findall(r"```python\n(# mygin\.py.*?)```", text, flags=re.S)
-    return code
+    return readme_python("# mygin.py")
 
 
 def config(workdir, methods: dict, rows: list[str]):
@@ -87,16 +84,9 @@ WITH_KNN = {"label": "Own, with kNN", "kind": "plugin", "model": "gin",
 def plugin_path(tmp_path_factory):
     """A folder outside the package holding the README's module and the helpers, on the
     Python path of this process (dry runs run in it) and of Snakemake's subprocesses."""
-    folder = tmp_path_factory.mktemp("plugins")
-    (folder / "mygin.py").write_text(readme_plugin())
-    (folder / "mygin_helpers.py").write_text(HELPERS)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(folder))
-        mp.setenv("PYTHONPATH", os.pathsep.join(
-            [str(folder), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    with modules_on_path(tmp_path_factory.mktemp("plugins"),
+                         {"mygin": readme_plugin(), "mygin_helpers": HELPERS}) as folder:
         yield folder
-    for name in ("mygin", "mygin_helpers"):
-        sys.modules.pop(name, None)
 
 
 @pytest.fixture(scope="module")

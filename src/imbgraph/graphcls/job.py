@@ -59,7 +59,8 @@ def prepare(method: dict[str, Any], *, key: str = "method") -> tuple[GraphMethod
 
 def class_weight_of(balance: Mapping[str, Any], counts: np.ndarray) -> torch.Tensor | None:
     """(C,) float32 loss weights of ``balance.class_weights`` (:data:`imbgraph.losses.
-    CLASS_WEIGHTS`, with its ``beta``) from class counts; None for ``none``."""
+    CLASS_WEIGHTS`, with its ``beta``) from class counts; None for ``none``. (The node
+    family's reads its ``loss:`` block; both compute :func:`imbgraph.losses.class_weights`.)"""
     name = balance.get("class_weights", "none")
     if name == "none":
         return None

@@ -24,13 +24,18 @@ from imbgraph.training import EarlyStopping
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainConfig", "STOPPING", "should_stop", "Learner", "FitResult", "fit", "predict_log_proba", "batches",
-           "bucketed_batches", "budget_batches"]
+__all__ = ["FitResult", "Learner", "STOPPING", "TrainConfig", "batches", "bucketed_batches",
+           "budget_batches", "fit", "predict_log_proba", "should_stop"]
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """epochs: at most this many (UniImb / G2GNN: 1000); patience: stop after this many epochs
+    """The ``training:`` settings of a graph method (each family's TrainConfig holds its own
+    loop's: mini-batches of graphs and the UniImb code's stopping rule here, full-batch
+    selection by a validation metric in the node family, L-GCN's SGD schedule in the face
+    family).
+
+    epochs: at most this many (UniImb / G2GNN: 1000); patience: stop after this many epochs
     without a lower validation loss; lr / weight_decay: Adam (UniImb's scripts: 1e-3 / 5e-4);
     batch_size: training graphs per step (UniImb 16-128 by dataset); eval_batch_size: graphs per
     prediction batch (methods whose output depends on the batch, UniImb's prototypes, use

@@ -6,20 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from imbgraph.graphcls.encodings import random_walk_pe
 from imbgraph.graphcls.methods import METHODS
 from imbgraph.graphcls.methods.base import MethodInputs
-from imbgraph.graphcls.splits import make_split
 from imbgraph.graphcls.train import TrainConfig
 
 MODEL = {"name": "gin", "hidden": 8, "layers": 2}
 
 
 @pytest.fixture(scope="module")
-def make_inputs(tiny):
-    pe = random_walk_pe(tiny, 3)
-    split = make_split(tiny.y, tiny.sizes, "class_imbalance",
-                       {"train": 40, "val": 20, "ratio": 0.3}, seed=0)
+def make_inputs(tiny_run):
+    tiny, pe, split = tiny_run
 
     def make(kind: str, params: dict | None = None, *, model: dict | None = None,
              cached: dict | None = None, weight=None, batch_size: int = 16) -> MethodInputs:

@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from imbgraph.graphcls.encodings import random_walk_pe
 from imbgraph.graphcls.job import run_method
 from imbgraph.graphcls.methods.uniimb import UniImb, build
 from imbgraph.graphcls.models import build_encoder
-from imbgraph.graphcls.splits import make_split
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -27,12 +25,9 @@ def uniimb(**params) -> dict:
     return {**METHOD, "params": {**SMALL, **params}}
 
 
-@pytest.fixture(scope="module")
-def setup(tiny):
-    pe = random_walk_pe(tiny, 3)
-    split = make_split(tiny.y, tiny.sizes, "class_imbalance",
-                       {"train": 40, "val": 20, "ratio": 0.3}, seed=0)
-    return tiny, pe, split
+@pytest.fixture
+def setup(tiny_run):
+    return tiny_run
 
 
 def test_perturb_eval_perturbs_test_graphs(setup):
