@@ -420,3 +420,11 @@ def test_schema_of_a_plugin_entry():
     cfg["methods"]["Own"]["params"] = {"callable": "m:f", "needs": ["clusters"]}
     with pytest.raises(jsonschema.ValidationError, match="'clusters' is not one of"):
         jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+
+
+def test_knn_tables_follow_a_datasets_method_params():
+    cfg = copy.deepcopy(TINY)
+    cfg["datasets"]["toy"]["method_params"] = {"G2GNN": {"k": 5}}
+    check(cfg)
+    assert knn_spec(resolve_method(cfg, "G2GNN", "toy")) == ("wl", 5, {})
+    assert knn_tables(cfg) == {"wl-k5": ("wl", 5, {})}

@@ -241,3 +241,10 @@ def test_a_broken_plugin_is_named(setup, own_module, ref, match):
     coll, pe, split = setup
     with pytest.raises(ConfigError, match=match):
         run_method(coll, pe, split, plugin(ref), seed=0)
+
+
+def test_a_knn_table_of_another_k_is_refused(setup):
+    coll, pe, split = setup
+    m = {**method("G2GNN"), "train": {**BASE["train"], "epochs": 1}}
+    with pytest.raises(ValueError, match=r"kNN table of shape \(120, 3\); expected \(120, 2\)"):
+        run_method(coll, pe, split, m, seed=0, cached={"knn": kernel_knn(coll, 3, kernel="wl")})

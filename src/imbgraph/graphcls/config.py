@@ -179,8 +179,10 @@ def knn_name(spec: tuple[str, int, dict]) -> str:
 
 
 def knn_tables(section: dict) -> dict[str, tuple[str, int, dict]]:
-    """Every kNN table the declared methods need, by :func:`knn_name`."""
-    specs = (knn_spec(m) for m in section["methods"].values())
+    """Every kNN table the declared methods need on some dataset (its ``method_params``
+    may set their ``k`` or kernel), by :func:`knn_name`."""
+    specs = (knn_spec(resolve_method(section, m, d)) for d in section["datasets"]
+             for m in section["methods"])
     return {knn_name(s): s for s in specs if s is not None}
 
 

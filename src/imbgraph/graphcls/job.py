@@ -75,10 +75,14 @@ def _cached(spec: GraphMethod, settings: dict, collection: GraphCollection,
     out: dict[str, Any] = {}
     needs = spec.needs_of(settings["params"])
     if "knn" in needs:
+        kernel, k, kernel_params = knn_spec(settings)
         knn = cached.get("knn")
         if knn is None:
-            kernel, k, kernel_params = knn_spec(settings)
             knn = kernel_knn(collection, k, kernel=kernel, **kernel_params)
+        want = (collection.num_graphs, min(k, collection.num_graphs - 1))
+        if knn.shape != want:
+            raise ValueError(f"kNN table of shape {knn.shape}; expected {want}: k = {k} "
+                             f"neighbours of each of the {want[0]} graphs")
         out["knn"] = knn
     if "pretrain" in needs and cached.get("pretrain") is not None:
         out["pretrain"] = cached["pretrain"]

@@ -41,8 +41,9 @@ def graphcls_pe(dataset):
 
 
 def graphcls_knn(dataset, method):
-    """The cached kNN table of graphs of a method with ``knn`` in its needs (G2GNN)."""
-    spec = gcfg.knn_spec(GRAPHCLS["methods"][method])
+    """The cached kNN table of graphs of a method with ``knn`` in its needs (G2GNN), of its
+    params on the dataset."""
+    spec = gcfg.knn_spec(gcfg.resolve_method(GRAPHCLS, method, dataset))
     return [f"{G_RESULTS}/knn/{dataset}/{gcfg.knn_name(spec)}.npy"] if spec else []
 
 
@@ -51,7 +52,7 @@ def graphcls_cached(wc, pretrained=True):
     (imbgraph.graphcls.methods.METHODS): the PE, the kernel kNN table, the pre-training (one
     file per seed of the job; ``pretrained=False``: a traced run pre-trains itself). Every
     name is present, empty when not needed, so that scripts test ``if input.knn``."""
-    needs = gcfg.needs(GRAPHCLS["methods"][wc.method])
+    needs = gcfg.needs(gcfg.resolve_method(GRAPHCLS, wc.method, wc.dataset))
     pretrain = pretrained and "pretrain" in needs
     return {"pe": graphcls_pe(wc.dataset) if "pe" in needs else [],
             "knn": graphcls_knn(wc.dataset, wc.method) if "knn" in needs else [],
@@ -86,7 +87,7 @@ def graphcls_run_data(wc):
     method of the user's own, its callable and module file's hash too (so that editing the
     code reruns its jobs; the job records which code ran)."""
     protocol, params = gcfg.split_params(GRAPHCLS, wc.dataset, wc.split)
-    spec = gcfg.knn_spec(GRAPHCLS["methods"][wc.method])
+    spec = gcfg.knn_spec(gcfg.resolve_method(GRAPHCLS, wc.method, wc.dataset))
     data = {"split_protocol": protocol, "split_params": params,
             "collection": gcfg.collection_params(GRAPHCLS, wc.dataset),
             "pe": {"dim": gcfg.pe_dim(GRAPHCLS, wc.dataset),
