@@ -28,11 +28,11 @@ import torch
 
 from imbgraph.graphcls.encodings import random_walk_pe
 from imbgraph.graphcls.features import collection_from_arrays
-from imbgraph.graphcls.methods import UniImb
+from imbgraph.graphcls.methods.uniimb import UniImb
 from imbgraph.graphcls.models import build_encoder
 from imbgraph.graphcls.splits import make_split, upsample
 from imbgraph.graphcls.synthetic import ClassSpec, SyntheticSpec, synthesize_graphs
-from imbgraph.graphcls.train import TrainSettings, fit
+from imbgraph.graphcls.train import TrainConfig, fit
 
 
 def emit(name: str, value, unit: str, target=None, ok=None) -> None:
@@ -87,7 +87,7 @@ def long_run(epochs: int) -> None:
 
     learner.end_epoch = end_epoch  # type: ignore[method-assign]
     fit(learner, Timed(), upsample(split.train, coll.y, rng), upsample(split.val, coll.y, rng),
-        TrainSettings(epochs=epochs, lr=1e-3, batch_size=32, stopping="none"), rng,
+        TrainConfig(epochs=epochs, lr=1e-3, batch_size=32, stopping="none"), rng,
         progress=False)
     head, tail = statistics.median(times[1:51]), statistics.median(times[-50:])
     emit("denormal_long_run_first50_epoch_s", round(head, 4), "s")

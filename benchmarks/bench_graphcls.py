@@ -34,11 +34,11 @@ import numpy as np
 import torch
 import yaml
 
-from imbgraph.graphcls.config import check, pe_dim, resolve_method, split_params
+from imbgraph.graphcls.config import check, knn_spec, pe_dim, resolve_method, split_params
 from imbgraph.graphcls.datasets import build_collection
 from imbgraph.graphcls.encodings import random_walk_pe
-from imbgraph.graphcls.g2gnn import kernel_knn
-from imbgraph.graphcls.methods import needs_knn, run_method
+from imbgraph.graphcls.job import run_method
+from imbgraph.graphcls.kernel_knn import kernel_knn
 from imbgraph.graphcls.splits import make_split
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def peak_rss_mib() -> float:
 
 def import_seconds() -> float:
     """Wall seconds of a fresh interpreter importing what a graph job imports (median of 3)."""
-    code = ("import torch, torch_geometric, imbgraph.graphcls.methods, "
+    code = ("import torch, torch_geometric, imbgraph.graphcls.job, "
             "imbgraph.graphcls.config, imbgraph.metrics.classification")
     times = []
     for _ in range(3):
@@ -81,7 +81,7 @@ def prepare(section: dict, name: str, methods: list[str], data_root: str | None)
     t_pe = time.perf_counter() - t
     knns, t = {}, time.perf_counter()
     for m in methods:
-        spec = needs_knn(resolve_method(section, m))
+        spec = knn_spec(resolve_method(section, m))
         if spec is not None:
             key = json.dumps(spec, sort_keys=True)
             if key not in knns:
@@ -123,12 +123,12 @@ def bench_default(args) -> None:
             splits = {s: make_split(coll.y, coll.sizes, protocol, params, seed=s) for s in seeds}
             for m in ms:
                 method = resolve_method(section, m, dataset)
-                spec = needs_knn(method)
-                knn = None if spec is None else knns[json.dumps(spec, sort_keys=True)]
+                spec = knn_spec(method)
+                cached = {} if spec is None else {"knn": knns[json.dumps(spec, sort_keys=True)]}
                 t = time.perf_counter()
                 scores = []
                 for s in seeds:
-                    met, _ = run_method(coll, pe, splits[s], method, seed=s, knn=knn)
+                    met, _ = run_method(coll, pe, splits[s], method, seed=s, cached=cached)
                     scores.append(met["macro_f1"])
                 sec = time.perf_counter() - t
                 total_jobs += 1
@@ -162,10 +162,10 @@ def bench_real(args) -> None:
         split = make_split(coll.y, coll.sizes, protocol, params, seed=0)
         for m in methods:
             method = _fixed_epochs(resolve_method(section, m, dataset), args.epochs)
-            spec = needs_knn(method)
-            knn = None if spec is None else knns[json.dumps(spec, sort_keys=True)]
+            spec = knn_spec(method)
+            cached = {} if spec is None else {"knn": knns[json.dumps(spec, sort_keys=True)]}
             t = time.perf_counter()
-            met, summ = run_method(coll, pe, split, method, seed=0, knn=knn)
+            met, summ = run_method(coll, pe, split, method, seed=0, cached=cached)
             sec = time.perf_counter() - t
             emit(f"graphcls_real_{dataset}_{m}", {
                 "run_seconds": round(sec, 2), "epochs": summ["epochs"],
@@ -181,7 +181,7 @@ torch.set_num_threads(1)
 from imbgraph.graphcls.config import pe_dim, resolve_method, split_params
 from imbgraph.graphcls.datasets import build_collection
 from imbgraph.graphcls.encodings import random_walk_pe
-from imbgraph.graphcls.methods import run_method
+from imbgraph.graphcls.job import run_method
 from imbgraph.graphcls.splits import make_split
 cfg_path, dataset, method_name, data_root, split_name = sys.argv[1:6]
 cfg = yaml.safe_load(open(cfg_path)); section = cfg.get("graphcls", cfg)

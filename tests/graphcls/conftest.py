@@ -22,6 +22,17 @@ def tiny():
     return collection_from_arrays(synthesize_graphs(tiny_spec()), name="tiny")
 
 
+@pytest.fixture(scope="session")
+def tiny_run(tiny):
+    """(collection, 3-step random-walk PE, a class-imbalance split) of one tiny run."""
+    from imbgraph.graphcls.encodings import random_walk_pe
+    from imbgraph.graphcls.splits import make_split
+
+    split = make_split(tiny.y, tiny.sizes, "class_imbalance",
+                       {"train": 40, "val": 20, "ratio": 0.3}, seed=0)
+    return tiny, random_walk_pe(tiny, 3), split
+
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     n = torch.get_num_threads()

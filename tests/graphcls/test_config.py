@@ -18,7 +18,6 @@ from imbgraph.config import check_outputs
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.augment import AUGMENTATIONS
 from imbgraph.graphcls.config import (
-    KIND_PARAMS,
     catalog,
     check,
     data_path,
@@ -33,13 +32,13 @@ from imbgraph.graphcls.config import (
 from imbgraph.graphcls.datasets import SOURCES
 from imbgraph.graphcls.encodings import PE_METHODS
 from imbgraph.graphcls.features import NODE_FEATURES
-from imbgraph.graphcls.g2gnn import KERNELS
+from imbgraph.graphcls.kernel_knn import KERNELS
 from imbgraph.graphcls.methods import BIAS_MODES, EVAL_ORDERS, METHODS
 from imbgraph.graphcls.models import LAP_BRANCHES, MODELS, PE_MODES, READOUTS
 from imbgraph.graphcls.prototypes import LOADS
 from imbgraph.graphcls.splits import SPLITS
 from imbgraph.graphcls.synthetic import MOTIFS
-from imbgraph.graphcls.train import STOPPING, TrainSettings
+from imbgraph.graphcls.train import STOPPING, TrainConfig
 from imbgraph.losses import CLASS_WEIGHTS
 
 # Every enum of the schema and the registry it must equal.
@@ -103,13 +102,13 @@ ENUMS = {
     "pe_method": "properties/pe/properties/method/enum",
     "kind": "definitions/method/properties/kind/enum",
     "augmentation": "definitions/augment/properties/name/enum",
-    "load": "definitions/method/allOf/3/then/properties/params/properties/load/properties/name"
+    "load": "definitions/method/allOf/4/then/properties/params/properties/load/properties/name"
             "/enum",
     "kernel": "definitions/method/allOf/1/then/properties/params/properties/kernel/properties"
               "/name/enum",
     "class_weights": "definitions/balance/properties/class_weights/enum",
-    "bias_mode": "definitions/method/allOf/3/then/properties/params/properties/bias_mode/enum",
-    "eval_order": "definitions/method/allOf/3/then/properties/params/properties/eval_order/enum",
+    "bias_mode": "definitions/method/allOf/4/then/properties/params/properties/bias_mode/enum",
+    "eval_order": "definitions/method/allOf/4/then/properties/params/properties/eval_order/enum",
     "stopping": "definitions/training/properties/stopping/enum",
     "lap_branch": "definitions/model/allOf/0/then/properties/lap_branch/enum",
 }
@@ -122,6 +121,8 @@ def test_schema_enum_equals_registry(name):
 
 def test_every_registry_has_an_enum():
     assert set(ENUMS) == set(REGISTRIES)
+    assert sorted(at("definitions/pretrain_graphcl/properties/augmentations/items/enum")) == (
+        sorted(AUGMENTATIONS))
     assert at("definitions/dataset/properties/max_degree/maximum") >= 32
 
 
@@ -133,19 +134,7 @@ def test_schema_model_keys_are_the_model_parameters(index, name):
 
 def test_schema_training_keys_are_the_train_settings():
     assert set(at("definitions/training/properties")) == set(
-        inspect.signature(TrainSettings).parameters)
-
-
-@pytest.mark.parametrize("index, kinds", [(0, ["supervised"]), (1, ["g2gnn"]),
-                                          (2, ["infograph", "graphcl"]), (3, ["uniimb"])])
-def test_kind_params_are_the_schema_params(index, kinds):
-    """The per-dataset override check (KIND_PARAMS) knows every kind's params the schema does."""
-    assert at(f"definitions/method/allOf/{index}/if/properties/kind") in (
-        {"const": kinds[0]}, {"enum": kinds})
-    keys = set(at(f"definitions/method/allOf/{index}/then/properties/params/properties"))
-    for kind in kinds:
-        assert set(KIND_PARAMS[kind]) == keys
-    assert set(KIND_PARAMS) == set(METHODS)
+        inspect.signature(TrainConfig).parameters)
 
 
 def test_schema_split_keys_are_the_protocol_parameters():
@@ -238,7 +227,7 @@ def test_schema_rejects_unknown_names(change, where):
     (lambda c: c["methods"]["UniImb"]["params"].update(heads=3),
      r"graphcls\.methods\.UniImb\.params\.heads = 3 must divide models\.gin\.hidden"),
     (lambda c: c["methods"]["UniImb"].update(model="gps"),
-     r"graphcls\.methods\.UniImb\.model = 'gps' is a 'gps'; UniImb's backbone here is 'gin'"),
+     r"graphcls\.methods\.UniImb\.model = 'gps' is a 'gps'; kind 'uniimb' runs on 'gin'"),
     (lambda c: c["methods"]["GIN-up"].update(label="GIN"),
      r"graphcls\.methods\.GIN-up\.label = 'GIN' is also the label of methods\.GIN"),
     (lambda c: c["datasets"]["toy"].update(method_training={"GPS": {"epochs": 1}}),
@@ -392,3 +381,63 @@ def test_trace_method_runs_the_largest_budget_whatever_the_stopping_keys():
                           "batch_size": 16}
     cfg["datasets"]["toy"]["training"] = {"patience": 9, "min_epochs": 30, "window": 5}
     assert trace_method(cfg, "UniImb", "toy", 40) == m
+
+
+def test_methods_of_your_own():
+    """kind: plugin validates with params of its own, its module is found at start-up
+    without importing it, its needs are the kind table's words, its kNN table follows its
+    params, a dataset may override its params, and the rules get its code's hash."""
+    cfg = copy.deepcopy(TINY)
+    ref = "imbgraph.graphcls.methods.supervised:build"
+    cfg["methods"]["Own"] = {"label": "Own", "kind": "plugin", "model": "gin",
+                             "params": {"callable": ref, "needs": ["pe", "knn"], "k": 4,
+                                        "tau": 1.5}}
+    cfg["datasets"]["toy"]["method_params"] = {"Own": {"tau": 2.0}}
+    jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+    check(cfg)
+    from imbgraph.graphcls.config import method_code, needs
+
+    assert needs(cfg["methods"]["Own"]) == ("pe", "knn")
+    assert needs(cfg["methods"]["GIN"]) == ("pe",) and needs(cfg["methods"]["G2GNN"]) == (
+        "pe", "knn")
+    assert knn_spec(cfg["methods"]["Own"]) == ("shortest_path", 4, {})
+    assert resolve_method(cfg, "Own", "toy")["params"]["tau"] == 2.0
+    code = method_code(cfg, "Own")
+    assert code["callable"] == ref and len(code["sha256"]) == 64
+    assert method_code(cfg, "GIN") is None
+    no_needs = {**cfg["methods"]["Own"], "params": {"callable": ref}}
+    assert needs(no_needs) == ("pe",)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"callable": "nowhere_at_all:build"},
+     r"graphcls\.methods\.Own\.params\.callable = 'nowhere_at_all:build': no module named "
+     r"'nowhere_at_all'"),
+    ({"callable": "build"}, r"graphcls\.methods\.Own\.params\.callable = 'build'; expected "
+                            r"'package\.module:attribute'"),
+    ({"callable": "imbgraph.graphcls.methods.supervised:build", "needs": ["pretrain"]},
+     r"graphcls\.methods\.Own\.params\.needs: 'pretrain' is not a cached input"),
+])
+def test_methods_of_your_own_are_checked_at_start_up(params, match):
+    cfg = copy.deepcopy(TINY)
+    cfg["methods"]["Own"] = {"label": "Own", "kind": "plugin", "model": "gin", "params": params}
+    with pytest.raises(ConfigError, match=match):
+        check(cfg)
+
+
+def test_schema_of_a_plugin_entry():
+    cfg = copy.deepcopy(TINY)
+    cfg["methods"]["Own"] = {"label": "Own", "kind": "plugin", "model": "gin"}
+    with pytest.raises(jsonschema.ValidationError, match="'params' is a required property"):
+        jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+    cfg["methods"]["Own"]["params"] = {"callable": "m:f", "needs": ["clusters"]}
+    with pytest.raises(jsonschema.ValidationError, match="'clusters' is not one of"):
+        jsonschema.Draft202012Validator(SCHEMA).validate(cfg)
+
+
+def test_knn_tables_follow_a_datasets_method_params():
+    cfg = copy.deepcopy(TINY)
+    cfg["datasets"]["toy"]["method_params"] = {"G2GNN": {"k": 5}}
+    check(cfg)
+    assert knn_spec(resolve_method(cfg, "G2GNN", "toy")) == ("wl", 5, {})
+    assert knn_tables(cfg) == {"wl-k5": ("wl", 5, {})}

@@ -264,15 +264,9 @@ def pre_method(kind: str, balance: dict | None = None, label: str = "m") -> dict
     return {**PRE_BASE, "label": label, "kind": kind, "balance": balance or {}}
 
 
-@pytest.fixture(scope="module")
-def pre_setup(tiny):
-    from imbgraph.graphcls.encodings import random_walk_pe
-    from imbgraph.graphcls.splits import make_split
-
-    pe = random_walk_pe(tiny, 3)
-    split = make_split(tiny.y, tiny.sizes, "class_imbalance",
-                       {"train": 40, "val": 20, "ratio": 0.3}, seed=0)
-    return tiny, pe, split
+@pytest.fixture
+def pre_setup(tiny_run):
+    return tiny_run
 
 
 @pytest.mark.parametrize("kind", ["infograph", "graphcl"])
@@ -313,7 +307,7 @@ def test_pretrain_embeddings_reads_only_the_spec(pre_setup):
 @pytest.mark.parametrize("kind, balance", [("infograph", {"upsample": True}),
                                            ("graphcl", {"class_weights": "inverse"})])
 def test_run_with_cached_embeddings_equals_pretraining_inline(pre_setup, kind, balance):
-    from imbgraph.graphcls.methods import run_method
+    from imbgraph.graphcls.job import run_method
     from imbgraph.graphcls.pretrain import pretrain_embeddings
 
     coll, pe, split = pre_setup
@@ -321,7 +315,7 @@ def test_run_with_cached_embeddings_equals_pretraining_inline(pre_setup, kind, b
     inline_m, inline_s = run_method(coll, pe, split, m, seed=1, device="cpu", progress=False)
     emb, pre = pretrain_embeddings(coll, pe, split, m, seed=1, device="cpu")
     cached_m, cached_s = run_method(coll, pe, split, m, seed=1, device="cpu", progress=False,
-                                    embeddings=emb, pretrain_summary=pre)
+                                    cached={"pretrain": (emb, pre)})
     assert cached_m == inline_m
     assert cached_s["val_loss"] == inline_s["val_loss"]
     assert cached_s["train_loss"] == inline_s["train_loss"]
@@ -329,13 +323,13 @@ def test_run_with_cached_embeddings_equals_pretraining_inline(pre_setup, kind, b
     assert cached_s["pretrain_seconds"] == pre["pretrain_seconds"]
     assert cached_s["pretrain_loss"] == inline_s["pretrain_loss"] == pre["pretrain_loss"]
     with pytest.raises(ValueError, match=r"embeddings of shape \(3, 8\)"):
-        run_method(coll, pe, split, m, seed=1, device="cpu", embeddings=emb[:3])
+        run_method(coll, pe, split, m, seed=1, device="cpu", cached={"pretrain": (emb[:3], pre)})
 
 
 def test_pretrain_embeddings_feeds_the_laplacian_branch(pre_setup):
     """A model with UniImb's LapPE branch gets its batch's Laplacian statistics, as in
     run_method: the cached and the inline pre-training agree there too."""
-    from imbgraph.graphcls.methods import run_method
+    from imbgraph.graphcls.job import run_method
     from imbgraph.graphcls.pretrain import pretrain_embeddings
 
     coll, pe, split = pre_setup
@@ -346,5 +340,5 @@ def test_pretrain_embeddings_feeds_the_laplacian_branch(pre_setup):
     assert np.isfinite(emb).all() and not np.array_equal(emb, plain)
     inline, _ = run_method(coll, pe, split, m, seed=0, device="cpu", progress=False)
     cached, _ = run_method(coll, pe, split, m, seed=0, device="cpu", progress=False,
-                           embeddings=emb, pretrain_summary=pre)
+                           cached={"pretrain": (emb, pre)})
     assert cached == inline

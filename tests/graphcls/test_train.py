@@ -5,7 +5,7 @@ features: hand values when the optimiser cannot move (lr = 0: every epoch's trai
 the NLL of the graphs it saw, the validation loss never improves, so it stops after
 ``patience`` epochs at epoch 0), the best epoch's weights restored, weighted validation
 NLL, frozen parameters, size buckets, seeding and progress lines. The coverage and spread of
-size buckets on a real collection and budget_batches' basic case are in test_methods.py."""
+size buckets on a real collection are in test_job.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from torch import nn
 from imbgraph.graphcls.train import (
     FitResult,
     Learner,
-    TrainSettings,
+    TrainConfig,
     batches,
     bucketed_batches,
     budget_batches,
@@ -156,7 +156,7 @@ def test_fit_without_steps_by_hand():
     model = LogReg()
     rec = Batcher(model)
     weight = torch.tensor([1.0, 3.0])
-    res = fit(model, rec, TRAIN, VAL, TrainSettings(epochs=50, patience=3, lr=0.0,
+    res = fit(model, rec, TRAIN, VAL, TrainConfig(epochs=50, patience=3, lr=0.0,
                                                     weight_decay=0.0, batch_size=8),
               np.random.default_rng(4), val_weight=weight, progress=False)
     assert isinstance(res, FitResult)
@@ -181,7 +181,7 @@ def test_fit_without_steps_by_hand():
 def test_fit_restores_the_best_epoch():
     torch.manual_seed(1)
     model = LogReg()
-    settings = TrainSettings(epochs=60, patience=5, lr=0.05, weight_decay=0.0, batch_size=8,
+    settings = TrainConfig(epochs=60, patience=5, lr=0.05, weight_decay=0.0, batch_size=8,
                              eval_batch_size=4)
     res = fit(model, Batcher(model), TRAIN, VAL, settings, np.random.default_rng(0),
               progress=False)
@@ -198,7 +198,7 @@ def test_fit_steps_only_trainable_parameters_and_uses_the_learners_eval_batch():
     model = LogReg(frozen=True)
     model.eval_batch_size = 6
     rec = Batcher(model)
-    fit(model, rec, TRAIN, VAL, TrainSettings(epochs=2, patience=5, lr=0.1, weight_decay=0.5),
+    fit(model, rec, TRAIN, VAL, TrainConfig(epochs=2, patience=5, lr=0.1, weight_decay=0.5),
         np.random.default_rng(0), progress=False)
     assert model.extra.tolist() == [1.0, 1.0]  # no gradient, no weight decay
     assert [len(c) for c in rec.chunks(training=False)] == [6, 6, 3] * 2
@@ -208,7 +208,7 @@ def test_fit_size_buckets():
     torch.manual_seed(0)
     model = LogReg()
     rec = Batcher(model)
-    settings = TrainSettings(epochs=2, patience=5, batch_size=5, size_buckets=True,
+    settings = TrainConfig(epochs=2, patience=5, batch_size=5, size_buckets=True,
                              attention_budget=1500)
     fit(model, rec, TRAIN, VAL, settings, np.random.default_rng(0), sizes=SIZES,
         progress=False)
@@ -231,7 +231,7 @@ def test_fit_is_seeded():
     def run():
         torch.manual_seed(3)
         model = LogReg()
-        res = fit(model, Batcher(model), TRAIN, VAL, TrainSettings(epochs=5, lr=0.05,
+        res = fit(model, Batcher(model), TRAIN, VAL, TrainConfig(epochs=5, lr=0.05,
                                                                    batch_size=6),
                   np.random.default_rng(9), progress=False)
         return res.train_loss, res.val_loss, model.lin.weight.detach().clone()
@@ -244,7 +244,7 @@ def test_fit_logs_one_line_per_epoch(caplog):
     torch.manual_seed(0)
     model = LogReg()
     with caplog.at_level(logging.INFO, logger="imbgraph.graphcls.train"):
-        fit(model, Batcher(model), TRAIN, VAL, TrainSettings(epochs=2), np.random.default_rng(0))
+        fit(model, Batcher(model), TRAIN, VAL, TrainConfig(epochs=2), np.random.default_rng(0))
     lines = [r.getMessage() for r in caplog.records if r.name == "imbgraph.graphcls.train"]
     assert len(lines) == 2 and lines[0].startswith("epoch 1/2: train loss ")
     assert lines[1].startswith("epoch 2/2: train loss ") and ", val loss " in lines[1]
@@ -254,14 +254,14 @@ def test_fit_of_zero_epochs():
     torch.manual_seed(0)
     model = LogReg()
     w = model.lin.weight.detach().clone()
-    res = fit(model, Batcher(model), TRAIN, VAL, TrainSettings(epochs=0),
+    res = fit(model, Batcher(model), TRAIN, VAL, TrainConfig(epochs=0),
               np.random.default_rng(0), progress=False)
     assert res.epochs == 0 and res.best_epoch == -1 and math.isnan(res.best_val_loss)
     assert res.train_loss == [] and torch.equal(model.lin.weight, w)
 
 
-def test_train_settings_defaults_and_frozen():
-    s = TrainSettings()
+def test_train_config_defaults_and_frozen():
+    s = TrainConfig()
     assert (s.epochs, s.patience, s.lr, s.weight_decay, s.batch_size, s.eval_batch_size,
             s.size_buckets, s.attention_budget) == (100, 20, 1e-3, 5e-4, 32, 256, False, None)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -271,8 +271,27 @@ def test_train_settings_defaults_and_frozen():
 def test_learner_defaults():
     learner = Learner()
     assert learner.eval_batch_size is None and learner.end_epoch() is None
+    assert learner.batch_invariant and learner.summary() == {}
     y = torch.tensor([1, 0])
     assert learner.labels(SimpleNamespace(y=y)) is y
+    with pytest.raises(NotImplementedError, match="Learner defines no loss"):
+        learner.loss(None)
+
+
+def test_learner_resets_its_children():
+    learner = Learner()
+    learner.lin = nn.Linear(3, 2)
+    before = learner.lin.weight.detach().clone()
+    learner.reset_parameters()
+    assert not torch.equal(before, learner.lin.weight)
+
+
+def test_budget_batches_cap_attention():
+    sizes = np.array([2, 3, 3, 10, 10, 40])
+    out = budget_batches(np.arange(6), sizes, 4, budget=250)
+    assert [b.tolist() for b in out] == [[0, 1, 2], [3, 4], [5]]  # 3 x 9, 2 x 100, 1 x 1600
+    plain = budget_batches(np.arange(6), sizes, 4, None)
+    assert [b.tolist() for b in plain] == [[0, 1, 2, 3], [4, 5]]
 
 
 @pytest.mark.parametrize("stopping, epoch, losses, over, expected", [
@@ -286,7 +305,7 @@ def test_learner_defaults():
     ("none", 9, [1.0] * 10, True, False),
 ])
 def test_should_stop_by_hand(stopping, epoch, losses, over, expected):
-    s = TrainSettings(epochs=10, min_epochs=4, stopping=stopping, window=3)
+    s = TrainConfig(epochs=10, min_epochs=4, stopping=stopping, window=3)
     assert should_stop(s, epoch, losses, over) is expected
 
 
@@ -296,7 +315,7 @@ def test_fit_official_stopping_and_on_best():
     torch.manual_seed(1)
     model = LogReg()
     seen = []
-    settings = TrainSettings(epochs=40, patience=1, lr=0.05, weight_decay=0.0, batch_size=8,
+    settings = TrainConfig(epochs=40, patience=1, lr=0.05, weight_decay=0.0, batch_size=8,
                              stopping="official", window=5)
     res = fit(model, Batcher(model), TRAIN, VAL, settings, np.random.default_rng(0),
               progress=False, on_best=lambda e, v: seen.append((e, v)))
@@ -308,4 +327,4 @@ def test_fit_official_stopping_and_on_best():
             expected.append((e, v))
     assert seen == expected and seen[-1][0] == res.best_epoch
     with pytest.raises(ValueError, match="stopping = 'early'"):
-        TrainSettings(stopping="early")
+        TrainConfig(stopping="early")

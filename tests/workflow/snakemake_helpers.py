@@ -160,3 +160,29 @@ def job_counts(output: str) -> dict[str, int]:
         if m.group(1) != "total":
             counts[m.group(1)] = int(m.group(2))
     return counts
+
+
+# --- methods of your own (tests/workflow/test_*_plugin.py) -----------------------------------
+def readme_python(first_line: str) -> str:
+    """The README's ```python block that starts with ``first_line`` (a worked example)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    (code,) = re.findall(rf"```python\n({re.escape(first_line)}.*?)```", text, flags=re.S)
+    return code
+
+
+@contextlib.contextmanager
+def modules_on_path(folder: Path, modules: dict[str, str]):
+    """Write ``modules`` (name -> source) into ``folder`` and put it on the Python path of
+    this process (dry runs run in it) and of Snakemake's subprocesses (PYTHONPATH); the
+    modules are forgotten afterwards."""
+    import pytest
+
+    for name, source in modules.items():
+        (folder / f"{name}.py").write_text(source)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(folder))
+        mp.setenv("PYTHONPATH", os.pathsep.join(
+            [str(folder), *filter(None, [os.environ.get("PYTHONPATH")])]))
+        yield folder
+    for name in modules:
+        sys.modules.pop(name, None)

@@ -134,7 +134,9 @@ def test_every_run_records_the_settings_it_used(graphcls_run):
     g2gnn = json.loads((workdir / "results/graphcls/runs/toy/class/G2GNN-mn/seed0/"
                                   "settings.json").read_text())
     assert g2gnn["knn"] == {"kernel": "wl", "k": 2, "iterations": 2}
-    assert g2gnn["resolved"]["params"]["augment"] == {"name": "mask_node", "ratio": 0.1}
+    assert g2gnn["resolved"]["params"]["augment"] == {  # the kind's defaults filled in
+        "name": "mask_node", "ratio": 0.1, "views": 2, "temp": 0.5, "consistency": 1.0}
+    assert g2gnn["resolved"]["params"]["prop_layers"] == 2
     assert json.loads((workdir / "results/graphcls/runs/toy/class/GIN/seed1/settings.json")
                       .read_text())["knn"] is None
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import re
-import sys
 
 import polars as pl
 import pytest
@@ -24,6 +21,8 @@ from snakemake_helpers import (
     fails_at_startup,
     fails_in_job,
     job_counts,
+    modules_on_path,
+    readme_python,
     snakemake,
 )
 
@@ -56,9 +55,7 @@ def wrong_width(inputs):
 
 
 def readme_plugin() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    (code,) = re.findall(r"```python\n(# mylosses\.py.*?)```", text, flags=re.S)
-    return code
+    return readme_python("# mylosses.py")
 
 
 def config(workdir, methods: dict, rows: list[str]):
@@ -92,16 +89,9 @@ CLUSTERED = {"label": "Own, with clusters", "model": "sage",
 def plugin_path(tmp_path_factory):
     """A folder outside the package holding the README's module and the helpers, on the
     Python path of this process (dry runs run in it) and of Snakemake's subprocesses."""
-    folder = tmp_path_factory.mktemp("plugins")
-    (folder / "mylosses.py").write_text(readme_plugin())
-    (folder / "mylosses_helpers.py").write_text(HELPERS)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(folder))
-        mp.setenv("PYTHONPATH", os.pathsep.join(
-            [str(folder), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    with modules_on_path(tmp_path_factory.mktemp("plugins"),
+                         {"mylosses": readme_plugin(), "mylosses_helpers": HELPERS}) as folder:
         yield folder
-    for name in ("mylosses", "mylosses_helpers"):
-        sys.modules.pop(name, None)
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,11 @@ Modules, in pipeline order:
   graphs (synthetic, TU raw, GIN text) in flat arrays, node features, vectorised batching;
 * :mod:`.encodings` - random-walk positional encodings (cached per dataset);
 * :mod:`.splits` - class-imbalance, topology-imbalance and IGL-Bench splits, up-sampling;
-* :mod:`.models`, :mod:`.augment`, :mod:`.prototypes`, :mod:`.g2gnn`, :mod:`.pretrain` -
-  GIN / GraphGPS encoders, augmentations, UniImb's balanced prototypes, G2GNN's graph of
-  graphs, InfoGraph / GraphCL pre-training;
-* :mod:`.train`, :mod:`.methods` - the shared training loop and the job body ``run_method``;
+* :mod:`.kernel_knn` - G2GNN's kernel kNN table of graphs (cached per dataset);
+* :mod:`.models`, :mod:`.augment`, :mod:`.prototypes`, :mod:`.pretrain` - GIN / GraphGPS
+  encoders, augmentations, UniImb's balanced prototypes, InfoGraph / GraphCL pre-training;
+* :mod:`.methods` - the method kinds, one module each, and their table (torch-free);
+* :mod:`.train`, :mod:`.job` - the shared training loop and the job body ``run_method``;
 * :mod:`.config` - cross-key checks, the tables' catalog and method resolution of the
   ``graphcls:`` section (torch-free: Snakemake imports it at every start).
 

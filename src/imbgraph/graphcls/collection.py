@@ -40,6 +40,10 @@ def ranges(lengths: np.ndarray) -> np.ndarray:
 class GraphBatch(NamedTuple):
     """A mini-batch of B graphs with n nodes and e directed edges in total.
 
+    (The face family's :class:`imbgraph.linkage.batching.GraphBatch` is another thing: IPS
+    subgraphs around pivots, merged into one graph with two normalised adjacencies; the node
+    family trains on one graph, :class:`imbgraph.nodecls.methods.base.Batch`.)
+
     x          : Tensor (n, F) float32 node features
     edge_index : Tensor (2, e) int64, batch-local node ids
     batch      : Tensor (n,) int64, graph (0..B-1) of each node

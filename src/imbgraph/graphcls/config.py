@@ -6,7 +6,13 @@ every registry name (its enums equal the registries of this package, which
 tests/graphcls/test_config.py imports to compare). :func:`check` adds what spans keys (a method
 naming an undeclared model, a split override for an undeclared split, K2 above the prototype
 count, a synthetic dataset too small for its split, raw files that are not there, duplicate
-labels) and raises :class:`~imbgraph.errors.ConfigError` naming the key.
+labels, a kind's own rules and a user's method whose module is not on the path) and raises
+:class:`~imbgraph.errors.ConfigError` naming the key.
+
+What a method kind takes, its defaults, its rules and the cached inputs it reads come from
+one declaration, the kind table :data:`imbgraph.graphcls.methods.METHODS`. Entries resolve
+as the config writes them (:func:`resolve_method`: the rules' ``params:``, so caches and
+their paths stay put); the job fills in the kind's defaults and records them.
 
 Snakemake imports this module at every start (and in every SLURM job), so it imports neither
 torch nor PyG: only numpy and the light :mod:`imbgraph.graphcls.splits`.
@@ -17,34 +23,27 @@ from __future__ import annotations
 import inspect
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from imbgraph import plugins
 from imbgraph.config import Catalog, spec_json
 from imbgraph.errors import ConfigError
+from imbgraph.graphcls.methods import KNN_DEFAULTS, METHODS, GraphMethod
 from imbgraph.graphcls.splits import SPLITS, multiclass_train_counts
 
-__all__ = ["check", "catalog", "resolve_method", "trace_method", "check_convergence_seeds", "split_params", "pe_dim",
-           "collection_params", "knn_spec", "knn_name", "knn_tables", "raw_files", "data_path", "METRICS", "TIMINGS",
-           "TU_PARTS", "TU_OPTIONAL", "KIND_PARAMS"]
+__all__ = ["METRICS", "TIMINGS", "TU_OPTIONAL", "TU_PARTS", "catalog", "check",
+           "check_convergence_seeds", "collection_params", "data_path", "knn_name", "knn_spec",
+           "knn_tables", "method_code", "method_spec", "needs", "pe_dim", "pretrain_key",
+           "pretrain_plan", "pretrain_spec", "raw_files", "resolve_method", "split_params",
+           "trace_method"]
 
 # Keys of a graphcls metrics.json a table may show (classification_report + train_size).
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "n", "train_size")
 
 # timings.json keys a rows table may show beside them.
 TIMINGS = ("wall_s", "train_s", "epochs", "best_epoch")
-
-# The params each method kind takes (the schema's per-kind `params` properties; a test keeps
-# the two equal): a per-dataset override (`datasets.<d>.method_params`) is checked against it.
-KIND_PARAMS = {
-    "supervised": ("head_dropout", "augment"),
-    "g2gnn": ("head_dropout", "augment", "k", "prop_layers", "kernel"),
-    "infograph": ("head_dropout", "pretrain"),
-    "graphcl": ("head_dropout", "pretrain"),
-    "uniimb": ("n_prototypes", "heads", "top_k2", "top_k1", "load", "bias_step", "mixup_alpha",
-               "perturb", "perturb_eval", "ib_weight", "dropout", "bias_mode", "eval_order"),
-}
 
 # TU raw files: those a dataset must have, and those read when present.
 TU_PARTS = ("A", "graph_indicator", "graph_labels")
@@ -132,17 +131,46 @@ def collection_params(section: dict, dataset: str) -> dict[str, Any]:
     return {k: entry[k] for k in COLLECTION_KEYS if k in entry}
 
 
+# --- methods: what the kind table declares ---------------------------------------------------
+
+
+def method_spec(method: dict, key: str = "graphcls.methods.<method>") -> GraphMethod:
+    """The kind table's row of a declared or resolved method (ConfigError naming ``key``)."""
+    return METHODS.get_spec(method["kind"], key=f"{key}.kind")
+
+
+def needs(method: dict) -> tuple[str, ...]:
+    """The cached inputs a declared or resolved method's job reads (``pe``, ``knn``,
+    ``pretrain``: :data:`imbgraph.graphcls.methods.CACHED`)."""
+    spec = method_spec(method)
+    return spec.needs_of(spec.settings(method.get("params", {})))
+
+
+def method_code(section: dict, method: str, *, where: str = "graphcls") -> dict | None:
+    """For a method of the user's own (``kind: plugin``): its ``callable`` and the SHA-256 of
+    its module's file, found without importing it (None for a built-in kind). Passed to the
+    run rule's ``params:``, so that editing the code reruns it."""
+    entry = section["methods"][method]
+    if method_spec(entry).impl is not None:
+        return None
+    ref = entry["params"]["callable"]
+    path = plugins.find_callable(ref, key=f"{where}.methods.{method}.params.callable")
+    return {"callable": ref, "sha256": plugins.file_sha256(path) if path is not None else None}
+
+
 # --- G2GNN's graph of graphs: one cached kNN table per (dataset, kernel settings) ---------
 
 
 def knn_spec(method: dict) -> tuple[str, int, dict] | None:
-    """(kernel, k, kernel params) of the graph-of-graphs table a resolved or declared method
-    needs, else None (every kind but ``g2gnn``)."""
-    if method["kind"] != "g2gnn":
+    """(kernel, k, kernel params) of the graph-of-graphs table a declared or resolved method
+    reads (its ``params.kernel`` and ``params.k``, default :data:`~imbgraph.graphcls.methods.
+    KNN_DEFAULTS`), None for a method without ``knn`` in its needs. The kernel's own
+    parameters are the ones the config sets (they name the table's file)."""
+    if "knn" not in needs(method):
         return None
     p = method.get("params", {})
-    kern = dict(p.get("kernel", {"name": "shortest_path"}))
-    return kern.pop("name"), int(p.get("k", 3)), kern
+    kern = dict(p.get("kernel", KNN_DEFAULTS["kernel"]))
+    return kern.pop("name"), int(p.get("k", KNN_DEFAULTS["k"])), kern
 
 
 def knn_name(spec: tuple[str, int, dict]) -> str:
@@ -154,8 +182,10 @@ def knn_name(spec: tuple[str, int, dict]) -> str:
 
 
 def knn_tables(section: dict) -> dict[str, tuple[str, int, dict]]:
-    """Every kNN table the declared methods need, by :func:`knn_name`."""
-    specs = (knn_spec(m) for m in section["methods"].values())
+    """Every kNN table the declared methods need on some dataset (its ``method_params``
+    may set their ``k`` or kernel), by :func:`knn_name`."""
+    specs = (knn_spec(resolve_method(section, m, d)) for d in section["datasets"]
+             for m in section["methods"])
     return {knn_name(s): s for s in specs if s is not None}
 
 
@@ -322,11 +352,11 @@ def check(section: dict, *, where: str = "graphcls") -> None:
             if method not in section["methods"]:
                 fail(f"{key}.method_params.{method}", f": {method!r} is not declared under "
                      f"methods (declared: {sorted(section['methods'])})")
-            kind = section["methods"][method]["kind"]
-            extra = set(over) - set(KIND_PARAMS[kind])
-            if extra:
+            spec = method_spec(section["methods"][method], f"{where}.methods.{method}")
+            extra = set(over) - set(spec.params)
+            if extra and not spec.own_params:
                 fail(f"{key}.method_params.{method}", f": {sorted(extra)} are not params of "
-                     f"kind {kind!r} (expected some of {sorted(KIND_PARAMS[kind])})")
+                     f"kind {spec.name!r} (expected some of {sorted(spec.params)})")
     for name, s in section["splits"].items():
         key = f"splits.{name}"
         allowed = set(inspect.signature(SPLITS[s["protocol"]]).parameters) - {
@@ -359,9 +389,7 @@ def check(section: dict, *, where: str = "graphcls") -> None:
         if m["model"] not in section["models"]:
             fail(f"{key}.model", f" = {m['model']!r} is not declared under models "
                  f"(declared: {sorted(section['models'])})")
-        model = section["models"][m["model"]]
-        for p, pkey in _params_per_dataset(section, name):
-            _check_kind_params(m, model, p, f"{key}.model", pkey, fail)
+        _check_method(section, name, where)
         label = m.get("label", name)
         if label in labels:
             fail(f"{key}.label", f" = {label!r} is also the label of methods.{labels[label]}")
@@ -380,35 +408,34 @@ def _params_per_dataset(section: dict, name: str) -> list[tuple[dict, str]]:
     return out
 
 
-def _check_kind_params(m: dict, model: dict, p: dict, model_key: str, key: str,
-                       fail: Callable[[str, str], None]) -> None:
-    """Cross-key rules of one method's params ``p`` (set at ``key``)."""
-    if m["kind"] != "uniimb":
-        return
-    if model["name"] != "gin":
-        fail(model_key, f" = {m['model']!r} is a {model['name']!r}; UniImb's backbone here is "
-             "'gin'")
-    k, k2 = p.get("n_prototypes", 16), p.get("top_k2", 8)
-    if k2 > k:
-        fail(f"{key}.top_k2", f" = {k2} exceeds n_prototypes = {k}")
-    heads = p.get("heads", 4)
-    if model.get("hidden", 64) % heads:
-        fail(f"{key}.heads", f" = {heads} must divide models.{m['model']}.hidden = "
-             f"{model.get('hidden', 64)}")
+def _check_method(section: dict, name: str, where: str) -> None:
+    """The kind's own rules (the kind table's ``check`` and backbone rules, defaults filled
+    in) on the method's params and on every dataset's override of them; for a method of the
+    user's own, that its module is on the path."""
+    m = section["methods"][name]
+    spec, model = method_spec(m, f"{where}.methods.{name}"), section["models"][m["model"]]
+    for p, pkey in _params_per_dataset(section, name):
+        params = spec.settings(p)
+        spec.validate(params, f"{where}.{pkey}")
+        spec.check_backbone(params, model, key=f"{where}.{pkey}",
+                            model_key=f"{where}.methods.{name}.model", model_ref=m["model"],
+                            hidden_key=f"models.{m['model']}.hidden")
+        if spec.impl is None:
+            plugins.find_callable(params["callable"], key=f"{where}.{pkey}.callable")
 
 
 # --- InfoGraph / GraphCL: one cached pre-training per (dataset, split, seed, spec) -----------
-
-PRETRAIN_KINDS = ("infograph", "graphcl")
 
 
 def pretrain_spec(method: dict, pe_dim: int) -> dict[str, Any] | None:
     """What the self-supervised pre-training of a resolved method depends on (kind, model
     entry, ``params.pretrain`` and the PE width it reads: 0 when the model ignores the PE),
     shaped as a resolved method (:func:`imbgraph.graphcls.pretrain.pretrain_embeddings` takes
-    either); None for the kinds without pre-training. The balance (-up / -rw rows) and the
-    head's training are not part of it: those rows share one pre-training."""
-    if method["kind"] not in PRETRAIN_KINDS:
+    either); None for a method without ``pretrain`` in its needs. The balance (-up / -rw
+    rows) and the head's training are not part of it: those rows share one pre-training.
+    ``params.pretrain`` enters as the config sets it (its defaults are filled in by the
+    pre-training: the key names the cached files, which stay where they are)."""
+    if "pretrain" not in needs(method):
         return None
     model = dict(method["model"])
     width = 0 if model.get("pe_mode") == "none" else int(pe_dim)

@@ -1,7 +1,7 @@
 """Convergence of a training budget: the test score at the best validation epoch against the
 epoch budget, from one long run per (method, dataset, split, seed).
 
-A traced run (:func:`imbgraph.graphcls.methods.run_method` with ``trace=True`` and
+A traced run (:func:`imbgraph.graphcls.job.run_method` with ``trace=True`` and
 ``stopping: none``) tests the model at every epoch that sets a new lowest validation loss. The
 run with budget B would have selected the last of those epochs below B, so every budget's
 score comes from the same run: rows ``(epoch, val_loss, macro_f1, micro_f1)``, epochs

@@ -16,7 +16,7 @@ classifier is trained on its graph embeddings (with up-sampling or re-weighting 
 the frozen encoder's embedding of every graph, a function of (collection, split, pre-training
 spec, seed) only. The pipeline caches it once per (dataset, split, spec, seed)
 (``pretrain_graphcls``), so the rows that differ only in the head's balance (-up, -rw) share it;
-:func:`imbgraph.graphcls.methods.run_method` computes it inline when not given.
+:mod:`imbgraph.graphcls.methods.pretrained` computes it inline when not given.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from torch import nn
 
 from imbgraph.graphcls.augment import AUGMENTATIONS
 from imbgraph.graphcls.collection import GraphBatch, GraphCollection
+from imbgraph.graphcls.methods import METHODS
 from imbgraph.graphcls.models import encoder_and_batcher
 from imbgraph.graphcls.splits import GraphSplit
 from imbgraph.graphcls.train import batches
@@ -42,12 +43,26 @@ __all__ = ["PRETRAINERS", "InfoGraphLoss", "GraphCLLoss", "pretrain_encoder", "j
            "nt_xent", "pretrain_embeddings"]
 
 
+def _reset_children(module: nn.Module) -> None:
+    for m in module.modules():
+        if m is not module and isinstance(m, nn.Linear):
+            m.reset_parameters()
+
+
 class _FF(nn.Module):
+    """InfoGraph's FF: three Linear-ReLU layers plus a linear shortcut.
+
+    Shapes: (n, dim) -> (n, dim).
+    """
+
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.block = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim), nn.ReLU(),
                                    nn.Linear(dim, dim), nn.ReLU())
         self.shortcut = nn.Linear(dim, dim)
+
+    def reset_parameters(self) -> None:
+        _reset_children(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.block(x) + self.shortcut(x)
@@ -78,9 +93,19 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, tau: float) -> torch.Tensor:
 
 
 class InfoGraphLoss(nn.Module):
+    """InfoGraph's objective on an encoder's node and graph embeddings, through their own
+    feed-forward nets (:func:`jsd_mi_loss`).
+
+    Shapes: (encoder, GraphBatch) -> scalar.
+    """
+
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.local, self.glob = _FF(dim), _FF(dim)
+
+    def reset_parameters(self) -> None:
+        self.local.reset_parameters()
+        self.glob.reset_parameters()
 
     def forward(self, encoder: nn.Module, b: GraphBatch) -> torch.Tensor:
         g, h = encoder(b)
@@ -88,6 +113,12 @@ class InfoGraphLoss(nn.Module):
 
 
 class GraphCLLoss(nn.Module):
+    """GraphCL's objective: two augmented views of the batch through the encoder and a
+    2-layer projection head, NT-Xent at temperature ``tau`` (:func:`nt_xent`).
+
+    Shapes: (encoder, GraphBatch) -> scalar.
+    """
+
     def __init__(self, dim: int, *, augmentations: tuple[str, ...] = ("mask_node", "remove_edge"),
                  ratio: float = 0.2, tau: float = 0.2) -> None:
         super().__init__()
@@ -96,6 +127,9 @@ class GraphCLLoss(nn.Module):
                 raise ValueError(f"augmentation {a!r}; expected one of {sorted(AUGMENTATIONS)}")
         self.augmentations, self.ratio, self.tau = tuple(augmentations), ratio, tau
         self.proj = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+
+    def reset_parameters(self) -> None:
+        _reset_children(self)
 
     def _view(self, encoder: nn.Module, b: GraphBatch) -> torch.Tensor:
         name = self.augmentations[int(torch.randint(len(self.augmentations), ()))]
@@ -164,12 +198,13 @@ def pretrain_embeddings(collection: GraphCollection, pe: np.ndarray | None, spli
         raise ValueError(f"method kind = {kind!r} has no pre-training; expected one of "
                          f"{sorted(PRETRAINERS)}")
     encoder, graph_batch = encoder_and_batcher(dict(method["model"]), collection, pe, device)
-    pre = dict(method.get("params", {}).get("pretrain", {}))
-    pool = pre.pop("graphs", "trainval")
+    # the kind's declared defaults (the method table's ``pretrain`` block) filled in
+    pre = dict(METHODS[kind].settings(method.get("params", {}))["pretrain"])
+    pool = pre.pop("graphs")
     pre_ids = (np.arange(collection.num_graphs) if pool == "all"
                else np.unique(np.concatenate([split.train, split.val])))
-    epochs, lr = int(pre.pop("epochs", 20)), float(pre.pop("lr", 1e-3))
-    batch_size = int(pre.pop("batch_size", 128))
+    epochs, lr = int(pre.pop("epochs")), float(pre.pop("lr"))
+    batch_size = int(pre.pop("batch_size"))
     objective = PRETRAINERS[kind](encoder.hidden, **pre)
     encoder.to(device)
     objective.to(device)

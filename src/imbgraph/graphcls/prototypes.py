@@ -78,7 +78,10 @@ def target_load(name: str, n_prototypes: int, **params: float) -> np.ndarray:
 
 
 class SwiGLU(nn.Module):
-    """W3 dropout(silu(W1 x) * W2 x), expansion 4 (UniImb's FFN). Shapes: (n, i) -> (n, o)."""
+    """W3 dropout(silu(W1 x) * W2 x), expansion 4 (UniImb's FFN).
+
+    Shapes: (n, dim_in) -> (n, dim_out).
+    """
 
     def __init__(self, dim_in: int, dim_out: int, expand: int = 4, dropout: float = 0.3) -> None:
         super().__init__()
@@ -86,6 +89,10 @@ class SwiGLU(nn.Module):
         self.w2 = nn.Linear(dim_in, expand * dim_in)
         self.w3 = nn.Linear(expand * dim_in, dim_out)
         self.dropout = nn.Dropout(dropout)
+
+    def reset_parameters(self) -> None:
+        for lin in (self.w1, self.w2, self.w3):
+            lin.reset_parameters()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.w3(self.dropout(F.silu(self.w1(x)) * self.w2(x)))
@@ -179,7 +186,9 @@ class PrototypeBlock(nn.Module):
     """UniImb's head on graph embeddings: SwiGLU encoder, RMS norm, prototypes with a gated
     SwiGLU branch, a learned scale, SwiGLU decoder to class logits.
 
-    Shapes: (n, dim) embeddings, bias (heads, K) -> logits (n, C), routes, soft routing.
+    Shapes:
+        - **input:** graph embeddings (n, dim), bias (heads, K)
+        - **output:** logits (n, C), routes (n, heads, top_k2), soft routing (n, heads, K)
     """
 
     def __init__(self, dim: int, n_classes: int, *, n_prototypes: int = 16, heads: int = 4,
@@ -194,6 +203,15 @@ class PrototypeBlock(nn.Module):
         self.g_ffn = nn.Parameter(torch.tensor(math.log(9)))
         self.g_proto = nn.Parameter(torch.tensor(math.log(math.sqrt(2) + 1)))
         self.g_out = nn.Parameter(torch.tensor(0.0))
+
+    def reset_parameters(self) -> None:
+        for m in (self.encoder, self.norm, self.prototypes, self.ffn, self.decoder):
+            m.reset_parameters()
+        with torch.no_grad():  # the gates' initial values, as in __init__
+            self.g_in.fill_(math.log(9))
+            self.g_ffn.fill_(math.log(9))
+            self.g_proto.fill_(math.log(math.sqrt(2) + 1))
+            self.g_out.fill_(0.0)
 
     def forward(self, h: torch.Tensor, bias: torch.Tensor):
         z = self.norm(torch.sigmoid(self.g_in) * self.encoder(h))

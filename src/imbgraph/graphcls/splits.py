@@ -61,7 +61,9 @@ def write_graph_split(split: GraphSplit, path: str | os.PathLike) -> None:
 
 
 def read_graph_split(path: str | os.PathLike, n_graphs: int | None = None) -> GraphSplit:
-    """Read a split written by :func:`write_graph_split`; ids are checked against ``n_graphs``."""
+    """Read a split written by :func:`write_graph_split`; ids are checked against ``n_graphs``.
+    (Graph ids in JSON: the node family's ``read_split`` reads node ids of every seed from one
+    Parquet file, the face family's a features / labels pair.)"""
     try:
         obj = read_json(path)
     except FileNotFoundError:

@@ -24,13 +24,18 @@ from imbgraph.training import EarlyStopping
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainSettings", "STOPPING", "should_stop", "Learner", "FitResult", "fit", "predict_log_proba", "batches",
-           "bucketed_batches", "budget_batches"]
+__all__ = ["FitResult", "Learner", "STOPPING", "TrainConfig", "batches", "bucketed_batches",
+           "budget_batches", "fit", "predict_log_proba", "should_stop"]
 
 
 @dataclass(frozen=True)
-class TrainSettings:
-    """epochs: at most this many (UniImb / G2GNN: 1000); patience: stop after this many epochs
+class TrainConfig:
+    """The ``training:`` settings of a graph method (each family's TrainConfig holds its own
+    loop's: mini-batches of graphs and the UniImb code's stopping rule here, full-batch
+    selection by a validation metric in the node family, L-GCN's SGD schedule in the face
+    family).
+
+    epochs: at most this many (UniImb / G2GNN: 1000); patience: stop after this many epochs
     without a lower validation loss; lr / weight_decay: Adam (UniImb's scripts: 1e-3 / 5e-4);
     batch_size: training graphs per step (UniImb 16-128 by dataset); eval_batch_size: graphs per
     prediction batch (methods whose output depends on the batch, UniImb's prototypes, use
@@ -69,9 +74,9 @@ class TrainSettings:
 STOPPING = ("patience", "official", "none")
 
 
-def should_stop(settings: TrainSettings, epoch: int, val_loss: list[float],
+def should_stop(settings: TrainConfig, epoch: int, val_loss: list[float],
                 patience_over: bool) -> bool:
-    """Whether training ends after 0-based ``epoch`` (see :class:`TrainSettings`);
+    """Whether training ends after 0-based ``epoch`` (see :class:`TrainConfig`);
     ``val_loss``: every epoch's validation loss so far; ``patience_over``: the early stopper's
     verdict."""
     if settings.stopping == "none":
@@ -86,21 +91,51 @@ def should_stop(settings: TrainSettings, epoch: int, val_loss: list[float],
 
 
 class Learner(nn.Module):
-    """Base class: subclasses define ``loss`` and ``log_proba``."""
+    """What every graph method trains (the contract; subclasses define :meth:`loss` and
+    :meth:`log_proba`).
 
-    eval_batch_size: int | None = None  # None: TrainSettings.eval_batch_size
+    * ``loss(batch)``: one training step's scalar loss (training mode);
+    * ``log_proba(batch)``: log-probabilities (B, C) of the batch's graphs (evaluation mode);
+    * ``labels(batch)``: their labels (B,) (default ``batch.y``);
+    * ``end_epoch()``: called after every training epoch (UniImb moves its prototype bias);
+    * ``summary()``: entries the learner adds to the run's summary after training;
+    * :meth:`reset_parameters`: every child that has one.
 
-    def loss(self, batch: Any) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    A batch is whatever the method's batcher makes of an int64 array of graph ids (a
+    :class:`~imbgraph.graphcls.collection.GraphBatch`, rows of pre-computed embeddings, ...).
 
-    def log_proba(self, batch: Any) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    Shapes:
+        - **loss:** a batch of B graphs -> scalar
+        - **log_proba:** a batch of B graphs -> (B, C)
+    """
+
+    #: graphs per prediction batch; None: TrainConfig.eval_batch_size
+    eval_batch_size: int | None = None
+    #: whether the prediction of a graph is independent of the other graphs of its batch; only
+    #: such learners get batches of graphs of similar size (``size_buckets``)
+    batch_invariant: bool = True
+
+    def reset_parameters(self) -> None:
+        for child in self.children():
+            if hasattr(child, "reset_parameters"):
+                child.reset_parameters()
+
+    def loss(self, batch: Any) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} defines no loss(batch)")
+
+    def log_proba(self, batch: Any) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} defines no log_proba(batch)")
 
     def labels(self, batch: Any) -> torch.Tensor:
         return batch.y
 
     def end_epoch(self) -> None:
         """Called after every training epoch (UniImb updates its prototype bias here)."""
+
+    def summary(self) -> dict[str, Any]:
+        """Entries of the run's summary this learner adds after training (UniImb: its
+        prototype bias; the pre-trained kinds: their pre-training's loss and time)."""
+        return {}
 
 
 @dataclass
@@ -180,7 +215,7 @@ def _val_loss(logp: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) 
 
 
 def fit(learner: Learner, batcher: Callable[[np.ndarray], Any], train_ids: np.ndarray,
-        val_ids: np.ndarray, settings: TrainSettings, rng: np.random.Generator, *,
+        val_ids: np.ndarray, settings: TrainConfig, rng: np.random.Generator, *,
         val_weight: torch.Tensor | None = None, sizes: np.ndarray | None = None,
         progress: bool = True, on_best: Callable[[int, float], None] | None = None) -> FitResult:
     """Train ``learner`` on ``train_ids``, keep the weights of the epoch with the lowest

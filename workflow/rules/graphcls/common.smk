@@ -41,9 +41,23 @@ def graphcls_pe(dataset):
 
 
 def graphcls_knn(dataset, method):
-    """The cached kNN table of graphs a G2GNN method needs (none for other kinds)."""
-    spec = gcfg.knn_spec(GRAPHCLS["methods"][method])
+    """The cached kNN table of graphs of a method with ``knn`` in its needs (G2GNN), of its
+    params on the dataset."""
+    spec = gcfg.knn_spec(gcfg.resolve_method(GRAPHCLS, method, dataset))
     return [f"{G_RESULTS}/knn/{dataset}/{gcfg.knn_name(spec)}.npy"] if spec else []
+
+
+def graphcls_cached(wc, pretrained=True):
+    """The cached inputs a run of the method reads, by the needs its kind declares
+    (imbgraph.graphcls.methods.METHODS): the PE, the kernel kNN table, the pre-training (one
+    file per seed of the job; ``pretrained=False``: a traced run pre-trains itself). Every
+    name is present, empty when not needed, so that scripts test ``if input.knn``."""
+    needs = gcfg.needs(gcfg.resolve_method(GRAPHCLS, wc.method, wc.dataset))
+    pretrain = pretrained and "pretrain" in needs
+    return {"pe": graphcls_pe(wc.dataset) if "pe" in needs else [],
+            "knn": graphcls_knn(wc.dataset, wc.method) if "knn" in needs else [],
+            "embeddings": graphcls_pretrain_files(wc, "npy") if pretrain else [],
+            "pretrain_summaries": graphcls_pretrain_files(wc, "json") if pretrain else []}
 
 
 def graphcls_paths(pattern):
@@ -64,20 +78,23 @@ def graphcls_split_files(wc):
 
 
 def graphcls_run_inputs(wc):
-    return {"collection": graphcls_collection(wc.dataset), "pe": graphcls_pe(wc.dataset),
-            "splits": graphcls_split_files(wc), "knn": graphcls_knn(wc.dataset, wc.method),
-            **graphcls_pretrained(wc)}
+    return {"collection": graphcls_collection(wc.dataset), "splits": graphcls_split_files(wc),
+            **graphcls_cached(wc)}
 
 
 def graphcls_run_data(wc):
-    """What a run depended on besides the method, recorded in its settings.json."""
+    """What a run depended on besides the method, recorded in its settings.json; for a
+    method of the user's own, its callable and module file's hash too (so that editing the
+    code reruns its jobs; the job records which code ran)."""
     protocol, params = gcfg.split_params(GRAPHCLS, wc.dataset, wc.split)
-    spec = gcfg.knn_spec(GRAPHCLS["methods"][wc.method])
-    return {"split_protocol": protocol, "split_params": params,
+    spec = gcfg.knn_spec(gcfg.resolve_method(GRAPHCLS, wc.method, wc.dataset))
+    data = {"split_protocol": protocol, "split_params": params,
             "collection": gcfg.collection_params(GRAPHCLS, wc.dataset),
             "pe": {"dim": gcfg.pe_dim(GRAPHCLS, wc.dataset),
                    "method": GRAPHCLS.get("pe", {}).get("method", "half")},
             "knn": None if spec is None else {"kernel": spec[0], "k": spec[1], **spec[2]}}
+    code = gcfg.method_code(GRAPHCLS, wc.method)
+    return data if code is None else {**data, "plugin": code}
 
 
 def graphcls_run_metrics(dataset, split, method):
@@ -115,9 +132,9 @@ def convergence_outputs(name):
 
 
 def graphcls_trace_inputs(wc):
-    return {"collection": graphcls_collection(wc.dataset), "pe": graphcls_pe(wc.dataset),
+    return {"collection": graphcls_collection(wc.dataset),
             "split": f"{G_RESULTS}/splits/{wc.dataset}/{wc.split}/seed{wc.seed}.json",
-            "knn": graphcls_knn(wc.dataset, wc.method)}
+            **graphcls_cached(wc, pretrained=False)}
 
 
 # --- InfoGraph / GraphCL: one cached pre-training per (dataset, split, spec, seed) -----------
@@ -132,18 +149,11 @@ GRAPHCLS_PRETRAIN_WILDCARDS = dict(
 
 
 def graphcls_pretrain_files(wc, ext):
-    """The cached pre-training a run of an InfoGraph / GraphCL method reads, one file per seed
-    of the job (``ext``: npy, the embeddings; json, their summary); none for other kinds."""
-    p = G_PRETRAIN.get((wc.dataset, wc.method))
-    if p is None:
-        return []
+    """The cached pre-training a run of a method with ``pretrain`` in its needs reads, one
+    file per seed of the job (``ext``: npy, the embeddings; json, their summary)."""
+    p = G_PRETRAIN[(wc.dataset, wc.method)]
     return expand(f"{G_RESULTS}/pretrain/{wc.dataset}/{wc.split}/{p['key']}/seed{{seed}}.{ext}",
                   seed=job_seeds(wc, GRAPHCLS_SEEDS, GRAPHCLS_PER_SEED))
-
-
-def graphcls_pretrained(wc):
-    return {"embeddings": graphcls_pretrain_files(wc, "npy"),
-            "pretrain_summaries": graphcls_pretrain_files(wc, "json")}
 
 
 def graphcls_pretrain_inputs(wc):

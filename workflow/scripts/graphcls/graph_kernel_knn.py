@@ -7,7 +7,7 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 import logging  # noqa: E402
 
 from imbgraph.graphcls.collection import GraphCollection, save_array  # noqa: E402
-from imbgraph.graphcls.g2gnn import kernel_knn  # noqa: E402
+from imbgraph.graphcls.kernel_knn import kernel_knn  # noqa: E402
 
 sm = snakemake  # noqa: F821
 p = sm.params

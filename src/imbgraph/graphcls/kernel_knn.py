@@ -1,5 +1,6 @@
 """G2GNN's graph of graphs (Wang et al., CIKM 2022): a kNN graph over the whole collection by a
-normalised graph kernel, computed once per dataset, and propagation over it.
+normalised graph kernel, computed once per dataset (rule ``graph_kernel_knn``); the method
+that propagates over it is :mod:`imbgraph.graphcls.methods.g2gnn`.
 
 Facts from the public code (yuwvandy/G2GNN): the kernel is GraKel's shortest-path kernel,
 normalised (node labels used when the dataset has them); every graph links to its top-k most
@@ -21,7 +22,7 @@ the two feature vectors, so both kernels here are sparse count vectors (``KERNEL
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,10 +30,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from imbgraph.graphcls.collection import GraphCollection
 
-if TYPE_CHECKING:  # the kernel kNN job (numpy / scipy only) skips torch's import
-    import torch
-
-__all__ = ["KERNELS", "kernel_features", "kernel_knn", "gog_adjacency", "propagate"]
+__all__ = ["KERNELS", "kernel_features", "kernel_knn", "shortest_path_features", "wl_features"]
 
 
 def _node_labels(c: GraphCollection, use_labels: bool) -> np.ndarray:
@@ -120,39 +118,3 @@ def kernel_knn(c: GraphCollection, k: int, *, kernel: str = "shortest_path",
         order = np.lexsort((np.broadcast_to(np.arange(g), sim.shape), -sim), axis=1)
         out[lo:lo + block] = order[:, :k]
     return out
-
-
-def gog_adjacency(ids: np.ndarray, knn: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """Pad graphs ``ids`` with their kNN neighbours and build the normalised graph-of-graphs
-    adjacency of the padded set.
-
-    Returns ``members`` (the padded graph ids, unique, sorted), the position of every id of
-    ``ids`` in ``members`` is ``np.searchsorted(members, ids)``, and the (m, m) sparse tensor
-    D^-1/2 (A + I) D^-1/2 of the kNN edges among ``members`` (both directions).
-    """
-    members = np.unique(np.concatenate([ids, knn[ids].reshape(-1)]))
-    m = members.shape[0]
-    src = np.repeat(members, knn.shape[1])
-    dst = knn[members].reshape(-1)
-    pos = np.searchsorted(members, dst)
-    inside = (pos < m) & (members[np.minimum(pos, m - 1)] == dst)
-    a = np.searchsorted(members, src[inside])
-    b = pos[inside]
-    r = np.concatenate([a, b, np.arange(m)])
-    c = np.concatenate([b, a, np.arange(m)])
-    key = np.unique(r * m + c)
-    r, c = key // m, key % m
-    deg = np.bincount(r, minlength=m).astype(np.float32)
-    w = 1.0 / np.sqrt(deg[r] * deg[c])
-    import torch  # a training job's: loaded already
-
-    return members, (torch.from_numpy(np.stack([r, c])), torch.from_numpy(w))
-
-
-def propagate(h: torch.Tensor, adj: tuple[torch.Tensor, torch.Tensor], layers: int) -> torch.Tensor:
-    """``layers`` rounds of h <- A_hat h (no weights, as G2GNN's propagation); ``adj`` is the
-    (edge_index (2, e), weight (e,)) pair of :func:`gog_adjacency`."""
-    (r, c), w = adj
-    for _ in range(layers):
-        h = h.new_zeros(h.shape).index_add_(0, r, w[:, None] * h[c])
-    return h

@@ -1,19 +1,12 @@
-"""Tests of imbgraph.graphcls.g2gnn: kernel features by hand, kNN without self and by
-similarity, and the padded, normalised graph-of-graphs adjacency."""
+"""Tests of imbgraph.graphcls.kernel_knn: kernel features by hand, kNN without self and by
+similarity."""
 
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from imbgraph.graphcls.collection import GraphCollection
-from imbgraph.graphcls.g2gnn import (
-    gog_adjacency,
-    kernel_knn,
-    propagate,
-    shortest_path_features,
-    wl_features,
-)
+from imbgraph.graphcls.kernel_knn import kernel_knn, shortest_path_features, wl_features
 
 
 def paths_and_triangle() -> GraphCollection:
@@ -38,15 +31,3 @@ def test_identical_graphs_are_nearest():
         assert (knn[:, 0] != np.arange(4)).all()
     f = wl_features(c, iterations=2).toarray()
     assert (f[0] == f[1]).all() and not (f[0] == f[2]).all()
-
-
-def test_gog_adjacency_and_propagation():
-    knn = np.array([[1], [2], [1], [0]])
-    members, (ei, w) = gog_adjacency(np.array([0]), knn)
-    assert members.tolist() == [0, 1]  # graph 0 padded with its neighbour 1
-    dense = torch.zeros(2, 2)
-    dense[ei[0], ei[1]] = w
-    # A + I = [[1, 1], [1, 1]], degrees 2: every entry 1/2
-    torch.testing.assert_close(dense, torch.full((2, 2), 0.5))
-    h = torch.tensor([[1.0], [3.0]])
-    torch.testing.assert_close(propagate(h, (ei, w), 1), torch.tensor([[2.0], [2.0]]))
