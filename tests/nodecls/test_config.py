@@ -82,6 +82,12 @@ SECTION = {
         "CGCN": {"label": "ClusterGCN", "model": "sage",
                  "balancing": {"name": "cluster_gcn", "clusters": 4}},
         "CB": {"label": "CB-Sampling", "model": "sage", "balancing": {"name": "cb_sampling"}},
+        "BS": {"label": "Balanced Softmax", "model": "gcn",
+               "balancing": {"name": "balanced_softmax"}},
+        "RN": {"label": "ReNode", "model": "gcn", "balancing": {"name": "renode"},
+               "loss": {"name": "ce", "class_weights": "inverse"}},
+        "TAM": {"label": "BS + TAM", "model": "gcn", "balancing": {"name": "balanced_softmax"},
+                "addons": ["tam"]},
     },
 }
 
@@ -145,6 +151,14 @@ def test_sample_section_validates_and_checks(schema):
     (("clusters", "k", "bots"), 0, False),
     (("splits", "ecgn", "per_dataset"), {"bots": {"rho": 3}}, False),
     (("methods", "Origin", "label"), "", True),
+    (("methods", "RN", "balancing"), {"name": "renode", "ppr_alpha": 1.0}, False),
+    (("methods", "RN", "balancing"), {"name": "renode", "ppr_topk": 64, "ppr_max_mb": 100},
+     True),
+    (("methods", "BS", "balancing"), {"name": "balanced_softmax", "tau": 1.0}, False),
+    (("methods", "TAM", "addons"), [{"name": "tam", "alpha": 1.0, "warmup": 10}], True),
+    (("methods", "TAM", "addons"), [{"name": "tam", "warmup": 0}], False),
+    (("methods", "TAM", "addons"), [{"name": "tam", "gamma": 1}], False),
+    (("methods", "TAM", "addons"), ["mixup"], False),
 ])
 def test_schema(schema, path, value, ok):
     s = section()
@@ -203,6 +217,13 @@ def test_schema_needs_minority_or_per_dataset(schema):
      r"nodecls.methods.CGCN.balancing.clusters = 0; expected an integer >= 1"),
     (lambda s: s["methods"]["ECGN"]["balancing"].update(clusters=2.5),
      r"nodecls.methods.ECGN.balancing.clusters = 2.5; expected an integer >= 1"),
+    (lambda s: s["methods"]["GS_O"].update(addons=["tam"]),
+     r"nodecls.methods.GS_O.addons\[0\] = 'tam' cannot be combined with balancing "
+     r"'graphsmote'"),
+    (lambda s: s["methods"]["ECGN"].update(addons=["tam"]),
+     r"nodecls.methods.ECGN.addons\[0\] = 'tam' cannot be combined with balancing 'ecgn'"),
+    (lambda s: s["methods"]["TAM"].update(addons=["tam", "tam"]),
+     r"nodecls.methods.TAM.addons: 'tam' is listed twice"),
 ])
 def test_check_names_the_key(edit, message):
     s = section()
@@ -233,6 +254,20 @@ def test_resolve_method_fills_defaults_and_scale():
     assert "scale" not in nc.resolve_method(s, "Origin", split="lt20")["balancing"]
     # per-dataset overrides give the scale of the dataset's own split
     assert nc.resolve_method(s, "GS_O", split="ecgn", dataset="bots")["balancing"]["scale"] == 1.0
+
+
+def test_resolve_method_fills_addon_and_renode_defaults():
+    s = section()
+    tam = nc.resolve_method(s, "TAM", split="im05")
+    assert tam["balancing"] == {"name": "balanced_softmax"}
+    assert tam["addons"] == [{"name": "tam", "alpha": 2.5, "beta": 0.5, "temperature": 1.2,
+                              "temperature_gamma": 0.4, "warmup": 5}]
+    assert "addons" not in nc.resolve_method(s, "Origin", split="im05")  # params unchanged
+    rn = nc.resolve_method(s, "RN", split="im05")
+    assert rn["balancing"] == {"name": "renode", "base_weight": 0.5, "scale_weight": 1.0,
+                               "ppr_alpha": 0.15, "ppr_tol": 1e-10, "ppr_topk": None,
+                               "ppr_max_mb": 2048}
+    assert rn["loss"]["class_weights"] == "inverse"
 
 
 def _ecgn(**over):

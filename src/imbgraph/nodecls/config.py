@@ -44,7 +44,7 @@ from imbgraph.nodecls.data.datasets import (
     synthetic_num_nodes,
 )
 from imbgraph.nodecls.data.splits import resolve_classes, resolve_spec
-from imbgraph.nodecls.methods import METHODS, OVERSAMPLING, NodeMethod
+from imbgraph.nodecls.methods import METHODS, OVERSAMPLING, NodeMethod, resolve_addons
 from imbgraph.nodecls.methods.ecgn.settings import pretrain_key
 
 __all__ = ["CLUSTER_PARAM", "LOSS_DEFAULTS", "MODEL_DEFAULTS", "SCALE_PARAM",
@@ -194,8 +194,11 @@ def resolve_method(section: dict, name: str, *, split: str | None = None,
         bal["scale"] = split_scale
     loss = {**LOSS_DEFAULTS, **m.get("loss", {})}
     train = {**TRAIN_DEFAULTS, **section.get("training", {}), **m.get("train", {})}
-    return copy.deepcopy({"label": m.get("label", name), "model": model, "balancing": bal,
-                          "loss": loss, "train": train})
+    out = {"label": m.get("label", name), "model": model, "balancing": bal, "loss": loss,
+           "train": train}
+    if m.get("addons"):  # absent, not empty, without add-ons: older runs' params unchanged
+        out["addons"] = resolve_addons(m, f"{where}.methods.{name}")
+    return copy.deepcopy(out)
 
 
 def vary(entry: dict, param: str, value: float) -> dict:
@@ -347,7 +350,8 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
 
 def _check_method(entry: dict, key: str, *, check_files: bool) -> None:
     """The method's settings (table defaults filled in): a cluster count, the method's own
-    cross-key rules, and, for a method of the user's own, that its module is on the path."""
+    cross-key rules, its add-ons, and, for a method of the user's own, that its module is on
+    the path."""
     spec = method_spec(entry, key)
     bal = spec.settings(entry["balancing"])
     k = bal.get(CLUSTER_PARAM)
@@ -355,6 +359,7 @@ def _check_method(entry: dict, key: str, *, check_files: bool) -> None:
             isinstance(k, bool) or int(k) != k or k < 1):
         raise ConfigError(f"{key}.balancing.clusters = {k!r}; expected an integer >= 1")
     spec.validate(bal, f"{key}.balancing")
+    resolve_addons(entry, key)  # known, not twice, and the balancing can carry them
     if spec.impl is None and check_files:
         plugins.find_callable(bal["callable"], key=f"{key}.balancing.callable")
 
