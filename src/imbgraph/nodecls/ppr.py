@@ -1,8 +1,9 @@
 """Personalised PageRank (PPR) columns of a graph, without the dense N x N inverse.
 
 ReNode's code builds ``Pi = alpha (I - (1 - alpha) Â)^-1`` densely, ``Â = D^-1/2 (A + I)
-D^-1/2`` (GCN's normalisation, self loops added; symmetric, so ``Pi`` is too): N^2 floats, 2.7
-GB at Coauthor CS's 18,333 nodes. ReNode reads only the training nodes' columns (and, by
+D^-1/2`` (GCN's normalisation, self loops added; symmetric, so ``Pi`` is too): N^2 floats, 1.3
+GB per float32 N x N matrix at Coauthor CS's 18,333 nodes, and the code holds several (the
+adjacency, the normalised one, the identity, the inverse). ReNode reads only the training nodes' columns (and, by
 symmetry, rows), so :func:`ppr_columns` computes ``Pi[:, cols]`` (N x L) by power iteration on
 the sparse ``Â``::
 
