@@ -26,7 +26,13 @@ from imbgraph.losses import CLASS_WEIGHTS
 from imbgraph.nodecls import config as nc
 from imbgraph.nodecls.data.datasets import DEEPWALK_DEFAULTS, GENERATORS, READERS
 from imbgraph.nodecls.data.deepwalk import deepwalk
-from imbgraph.nodecls.data.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, SPLITS, make_split
+from imbgraph.nodecls.data.splits import (
+    BASES,
+    PROTOCOL_DEFAULTS,
+    SPLIT_DEFAULTS,
+    SPLITS,
+    make_split,
+)
 from imbgraph.nodecls.data.synthetic import bot_graph
 from imbgraph.nodecls.methods import METHODS
 from imbgraph.nodecls.methods.base import LOSSES
@@ -115,6 +121,7 @@ def test_schema_enums_equal_registries(schema):
     assert sorted(models["name"]["enum"]) == sorted(MODELS)
     splits = d["splits"]["additionalProperties"]["properties"]
     assert sorted(splits["protocol"]["enum"]) == sorted(SPLITS)
+    assert schema["definitions"]["step_base"]["enum"] == list(BASES)
     assert sorted(schema["definitions"]["train"]["properties"]["select"]["enum"]) == sorted(SELECT)
     ds = d["datasets"]["additionalProperties"]
     assert sorted(ds["properties"]["source"]["enum"]) == sorted(["synthetic", *READERS])
