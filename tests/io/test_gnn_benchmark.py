@@ -76,3 +76,44 @@ def test_real_photo():
     assert x.shape == (7650, 745) and ei.shape == (2, 238162)
     assert np.bincount(y).tolist() == [369, 1686, 703, 915, 882, 823, 1941, 331]
     assert names[1] == "Digital Cameras"
+
+
+def test_object_array_class_names_are_decoded_without_unpickling(tmp_path):
+    # Coauthor CS / Physics store class_names as an object array (a pickle inside the .npy)
+    a = arrays(with_names=False)
+    a["class_names"] = np.array(["Cameras", "Lenses"], dtype=object)
+    np.savez(tmp_path / "g.npz", **a)
+    with pytest.raises(ValueError, match="Object arrays cannot be loaded"):
+        np.load(tmp_path / "g.npz")["class_names"]  # what the reader used to do
+    _, _, _, names = read_gnn_benchmark(tmp_path / "g.npz")
+    assert names == ("Cameras", "Lenses")
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_a_pickle_naming_other_globals_is_refused(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    a = arrays(with_names=False)
+    a["class_names"] = np.array([_Evil(), "Lenses"], dtype=object)
+    np.savez(tmp_path / "g.npz", **a)
+    _, _, _, names = read_gnn_benchmark(tmp_path / "g.npz")
+    assert names == ("class_0", "class_1") and not (tmp_path / "pwned").exists()
+    assert "system is not allowed" in caplog.text
+    a["class_names"] = np.array([1, 2], dtype=object)  # not strings: default names
+    np.savez(tmp_path / "g.npz", **a)
+    assert read_gnn_benchmark(tmp_path / "g.npz")[3] == ("class_0", "class_1")
+
+
+def test_real_coauthor_cs():
+    root = os.environ.get("IMBGRAPH_DATASETS")
+    path = Path(root or "") / "npz" / "ms_academic_cs.zip"
+    if not root or not path.is_file():
+        pytest.skip("IMBGRAPH_DATASETS is unset or holds no npz/ms_academic_cs.zip")
+    x, ei, y, names = read_gnn_benchmark(path)
+    assert x.shape == (18333, 6805) and ei.shape == (2, 163788)
+    assert len(names) == 15 and names[:3] == ("bioinformatics", "machine_learning",
+                                              "computer_vision")
+    assert np.bincount(y).sum() == 18333 and np.bincount(y).shape == (15,)

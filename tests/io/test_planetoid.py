@@ -55,6 +55,17 @@ def test_tiny_files(tmp_path):
     assert not (tmp_path / "Tiny" / "processed").exists()  # nothing written
 
 
+def test_tiny_public_split(tmp_path):
+    write_tiny(tmp_path)
+    *_, public = read_planetoid(tmp_path, "Tiny", public=True)
+    # PyG: train = the x/y rows (2), validation = the next 500, test = test.index (10)
+    assert public.dtype == np.int8 and public.shape == (N,)
+    assert np.flatnonzero(public == 1).tolist() == [0, 1]
+    assert np.flatnonzero(public == 2).tolist() == list(range(2, 502))
+    assert np.flatnonzero(public == 3).tolist() == list(range(N - N_TEST, N))
+    assert (public == 0).sum() == N - 2 - 500 - N_TEST
+
+
 @pytest.mark.parametrize("part", ["graph", "allx", "test.index"])
 def test_missing_file_named(tmp_path, part):
     raw = write_tiny(tmp_path)[0]
@@ -95,6 +106,11 @@ def test_real_cora(tmp_path):
     assert np.bincount(y).tolist() == [351, 217, 418, 818, 426, 298, 180]
     assert names[0] == "Theory" and names[6] == "Rule_Learning" and names[2] == "Genetic_Algorithms"
     assert sorted(p.name for p in (root / "Cora").iterdir()) == before  # read-only use
+    *_, public = read_planetoid(root, "Cora", public=True)
+    # the public split: 20 per class (the first 140 nodes), 500 validation, 1000 test
+    assert np.bincount(y[public == 1]).tolist() == [20] * 7
+    assert np.flatnonzero(public == 1).tolist() == list(range(140))
+    assert (public == 2).sum() == 500 and (public == 3).sum() == 1000
 
 
 def test_real_citeseer_truncated_copy(tmp_path):

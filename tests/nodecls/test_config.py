@@ -26,7 +26,13 @@ from imbgraph.losses import CLASS_WEIGHTS
 from imbgraph.nodecls import config as nc
 from imbgraph.nodecls.data.datasets import DEEPWALK_DEFAULTS, GENERATORS, READERS
 from imbgraph.nodecls.data.deepwalk import deepwalk
-from imbgraph.nodecls.data.splits import PROTOCOL_DEFAULTS, SPLIT_DEFAULTS, SPLITS, make_split
+from imbgraph.nodecls.data.splits import (
+    BASES,
+    PROTOCOL_DEFAULTS,
+    SPLIT_DEFAULTS,
+    SPLITS,
+    make_split,
+)
 from imbgraph.nodecls.data.synthetic import bot_graph
 from imbgraph.nodecls.methods import METHODS
 from imbgraph.nodecls.methods.base import LOSSES
@@ -55,6 +61,8 @@ SECTION = {
                  "imbalance_ratio": 0.5, "oversampling_scale": 2.0},
         "genuine": {"protocol": "genuine", "oversampling_scale": "balance"},
         "lt20": {"protocol": "longtail", "rho": 20, "per_run": False},
+        "step10": {"protocol": "step", "rho": 10},
+        "nat100": {"protocol": "natural", "rho": 100, "test_fraction": 0.5},
         "ecgn": {"protocol": "artificial", "val_fraction": 0.3,
                  "per_dataset": {
                      "cora_like": {"minority": ["Theory"], "imbalance_ratio": 0.1,
@@ -82,6 +90,12 @@ SECTION = {
         "CGCN": {"label": "ClusterGCN", "model": "sage",
                  "balancing": {"name": "cluster_gcn", "clusters": 4}},
         "CB": {"label": "CB-Sampling", "model": "sage", "balancing": {"name": "cb_sampling"}},
+        "BS": {"label": "Balanced Softmax", "model": "gcn",
+               "balancing": {"name": "balanced_softmax"}},
+        "RN": {"label": "ReNode", "model": "gcn", "balancing": {"name": "renode"},
+               "loss": {"name": "ce", "class_weights": "inverse"}},
+        "TAM": {"label": "BS + TAM", "model": "gcn", "balancing": {"name": "balanced_softmax"},
+                "addons": ["tam"]},
     },
 }
 
@@ -107,6 +121,7 @@ def test_schema_enums_equal_registries(schema):
     assert sorted(models["name"]["enum"]) == sorted(MODELS)
     splits = d["splits"]["additionalProperties"]["properties"]
     assert sorted(splits["protocol"]["enum"]) == sorted(SPLITS)
+    assert schema["definitions"]["step_base"]["enum"] == list(BASES)
     assert sorted(schema["definitions"]["train"]["properties"]["select"]["enum"]) == sorted(SELECT)
     ds = d["datasets"]["additionalProperties"]
     assert sorted(ds["properties"]["source"]["enum"]) == sorted(["synthetic", *READERS])
@@ -145,6 +160,20 @@ def test_sample_section_validates_and_checks(schema):
     (("clusters", "k", "bots"), 0, False),
     (("splits", "ecgn", "per_dataset"), {"bots": {"rho": 3}}, False),
     (("methods", "Origin", "label"), "", True),
+    (("methods", "RN", "balancing"), {"name": "renode", "ppr_alpha": 1.0}, False),
+    (("splits", "step10", "base"), "public", True),
+    (("splits", "step10", "base"), "planetoid", False),
+    (("splits", "step10", "rho"), 0.5, False),
+    (("splits", "step10", "tail_classes"), 0, False),
+    (("splits", "nat100", "minority_max_size"), 50, True),
+    (("splits", "nat100", "tail_classes"), 2, False),
+    (("methods", "RN", "balancing"), {"name": "renode", "ppr_topk": 64, "ppr_max_mb": 100},
+     True),
+    (("methods", "BS", "balancing"), {"name": "balanced_softmax", "tau": 1.0}, False),
+    (("methods", "TAM", "addons"), [{"name": "tam", "alpha": 1.0, "warmup": 10}], True),
+    (("methods", "TAM", "addons"), [{"name": "tam", "warmup": 0}], False),
+    (("methods", "TAM", "addons"), [{"name": "tam", "gamma": 1}], False),
+    (("methods", "TAM", "addons"), ["mixup"], False),
 ])
 def test_schema(schema, path, value, ok):
     s = section()
@@ -203,6 +232,17 @@ def test_schema_needs_minority_or_per_dataset(schema):
      r"nodecls.methods.CGCN.balancing.clusters = 0; expected an integer >= 1"),
     (lambda s: s["methods"]["ECGN"]["balancing"].update(clusters=2.5),
      r"nodecls.methods.ECGN.balancing.clusters = 2.5; expected an integer >= 1"),
+    (lambda s: s["splits"]["step10"].update(rho=25),
+     r"nodecls.splits.step10.rho = 25: 20 // 25 = 0 training nodes per tail class"),
+    (lambda s: s["splits"]["nat100"].pop("rho"),
+     r"nodecls.splits.nat100.rho is required by protocol 'natural'"),
+    (lambda s: s["methods"]["GS_O"].update(addons=["tam"]),
+     r"nodecls.methods.GS_O.addons\[0\] = 'tam' cannot be combined with balancing "
+     r"'graphsmote'"),
+    (lambda s: s["methods"]["ECGN"].update(addons=["tam"]),
+     r"nodecls.methods.ECGN.addons\[0\] = 'tam' cannot be combined with balancing 'ecgn'"),
+    (lambda s: s["methods"]["TAM"].update(addons=["tam", "tam"]),
+     r"nodecls.methods.TAM.addons: 'tam' is listed twice"),
 ])
 def test_check_names_the_key(edit, message):
     s = section()
@@ -233,6 +273,20 @@ def test_resolve_method_fills_defaults_and_scale():
     assert "scale" not in nc.resolve_method(s, "Origin", split="lt20")["balancing"]
     # per-dataset overrides give the scale of the dataset's own split
     assert nc.resolve_method(s, "GS_O", split="ecgn", dataset="bots")["balancing"]["scale"] == 1.0
+
+
+def test_resolve_method_fills_addon_and_renode_defaults():
+    s = section()
+    tam = nc.resolve_method(s, "TAM", split="im05")
+    assert tam["balancing"] == {"name": "balanced_softmax"}
+    assert tam["addons"] == [{"name": "tam", "alpha": 2.5, "beta": 0.5, "temperature": 1.2,
+                              "temperature_gamma": 0.4, "warmup": 5}]
+    assert "addons" not in nc.resolve_method(s, "Origin", split="im05")  # params unchanged
+    rn = nc.resolve_method(s, "RN", split="im05")
+    assert rn["balancing"] == {"name": "renode", "base_weight": 0.5, "scale_weight": 1.0,
+                               "ppr_alpha": 0.15, "ppr_tol": 1e-10, "ppr_topk": None,
+                               "ppr_max_mb": 2048}
+    assert rn["loss"]["class_weights"] == "inverse"
 
 
 def _ecgn(**over):
@@ -314,9 +368,9 @@ def test_cluster_count_and_its_errors():
 
 def test_per_dataset_splits():
     s = section()
-    assert nc.run_splits(s, "bots") == ["im05", "genuine", "lt20", "ecgn"]
+    assert nc.run_splits(s, "bots") == ["im05", "genuine", "lt20", "step10", "nat100", "ecgn"]
     del s["splits"]["ecgn"]["per_dataset"]["bots"]
-    assert nc.run_splits(s, "bots") == ["im05", "genuine", "lt20"]
+    assert nc.run_splits(s, "bots") == ["im05", "genuine", "lt20", "step10", "nat100"]
     s = section()
     spec = nc.resolve_split(s, "ecgn", "cora_like")
     # the val fraction replaces the count; the other defaults are the splits module's
@@ -328,7 +382,7 @@ def test_per_dataset_splits():
     assert s["splits"]["ecgn"]["per_dataset"]["cora_like"]["minority"] == ["Theory"]
 
 
-@pytest.mark.parametrize("split", ["im05", "genuine", "lt20", "ecgn"])
+@pytest.mark.parametrize("split", ["im05", "genuine", "lt20", "step10", "nat100", "ecgn"])
 def test_resolved_splits_hold_every_default(split):
     s = section()
     dataset = "bots" if split == "ecgn" else None
@@ -341,7 +395,7 @@ def test_resolved_splits_hold_every_default(split):
     assert spec["per_run"] is (split != "lt20")
     assert spec["seed"] == 0
     # the resolved entry draws the split the entry as written draws
-    g = bot_graph(num_nodes=300)
+    g = bot_graph(num_nodes=300, bot_fraction=0.2)  # 60 bots: room for 20 per class
     if split != "im05":  # im05's minority classes are Cora's
         a = make_split(g.y, g.class_names, written, seed=3)
         assert a == make_split(g.y, g.class_names, spec, seed=3)
@@ -495,7 +549,7 @@ def test_pretrain_settings_equal_ecgns():
 def test_catalog_spec_and_splits():
     s = section()
     cat = nc.catalog(s, [0, 1])
-    assert cat.splits("cora_like") == ["im05", "genuine", "lt20", "ecgn"]
+    assert cat.splits("cora_like") == ["im05", "genuine", "lt20", "step10", "nat100", "ecgn"]
     assert cat.label("GS_O") == "GraphSMOTE_O"
     same = {**s["methods"]["Origin"], "label": "other", "train": {"lr": 0.01}}
     assert cat.spec(same) == cat.spec(s["methods"]["Origin"])  # lr 0.01 is the default here
@@ -572,3 +626,34 @@ def test_cluster_count_above_a_synthetic_graph_is_named():
                                  "params": {"num_nodes": 3}}
         nc.check_run(s, "tiny", "lt20", "CGCN")
     nc.check_run(s, "small", "lt20", "CGCN")  # 4 <= 30
+
+
+def test_check_run_step_and_renode_at_start_up():
+    s = section()
+    nc.check_run(s, "cora_like", "step10", "RN")
+    nc.check_run(s, "cora_like", "nat100", "TAM")
+    s["splits"]["step10"]["base"] = "public"
+    with pytest.raises(ConfigError, match=r"nodecls.splits.step10.base = 'public': dataset "
+                                          r"'cora_like' \(synthetic\) publishes no split"):
+        nc.check_run(s, "cora_like", "step10", "Origin")
+    s["splits"]["step10"].update(base="auto", tail_classes=7)
+    with pytest.raises(ConfigError, match=r"step10.tail_classes = 7: dataset 'cora_like' has 7 "
+                                          r"classes; expected 1 .. 6"):
+        nc.check_run(s, "cora_like", "step10", "Origin")
+    # ReNode's PPR memory, known before the graph exists for a csbm stand-in: 2708 nodes x
+    # (4 x 20 + 3 x 2) training nodes x 2 float64 buffers = 3.55 MB
+    s = section()
+    s["methods"]["RN"]["balancing"]["ppr_max_mb"] = 3
+    with pytest.raises(ConfigError, match=r"nodecls.methods.RN.balancing \(dataset 'cora_like'\):"
+                                          r" the personalised PageRank of 86 training nodes on "
+                                          r"2708 nodes needs 3.6 MB, above ppr_max_mb = 3"):
+        nc.check_run(s, "cora_like", "step10", "RN")
+    s["methods"]["RN"]["balancing"]["ppr_topk"] = 64
+    nc.check_run(s, "cora_like", "step10", "RN")
+    # natural rho 100 asks 100 training nodes of the largest class: more than a small graph has
+    s = section()
+    s["datasets"]["small"] = {"source": "synthetic", "generator": "csbm",
+                              "params": {"profile": "cora", "num_nodes": 300, "feature_dim": 4}}
+    with pytest.raises(ConfigError, match=r"nodecls.splits.nat100: 100 training nodes asked of "
+                                          r"class 3 of dataset 'small', which has"):
+        nc.check_run(s, "small", "nat100", "RN")

@@ -32,6 +32,7 @@ from imbgraph.nodecls.job import (
     score_test,
     setup_run,
 )
+from imbgraph.nodecls.methods import OVERSAMPLING
 from imbgraph.nodecls.methods.base import MethodInputs, weighted_ce
 from imbgraph.nodecls.train import TrainConfig
 
@@ -149,13 +150,21 @@ METHODS = {
     "GraphSMOTE_T": ({"name": "graphsmote", "scale": 1.0, "edges": "threshold"}, "none"),
     "GraphSMOTE_O": ({"name": "graphsmote", "scale": "balance", "edges": "soft"}, "none"),
     "GraphSMOTE_preO": ({"name": "graphsmote", "scale": 1.0, "pretrain_epochs": 5}, "none"),
+    "Balanced Softmax": ({"name": "balanced_softmax"}, "none"),
+    "ReNode": ({"name": "renode"}, "inverse"),
+    "ReNode top-k": ({"name": "renode", "ppr_topk": 16}, "none"),
+    "TAM (CE)": ({"name": "none"}, "none", ["tam"]),
+    "TAM (BS)": ({"name": "balanced_softmax"}, "none", [{"name": "tam", "warmup": 10}]),
+    "TAM (ReNode)": ({"name": "renode"}, "inverse", ["tam"]),
 }
 
 
 @pytest.mark.parametrize("label", sorted(METHODS))
 def test_each_method_beats_chance(label, tiny_graph, tiny_split, make_method):
-    bal, weights = METHODS[label]
+    bal, weights, *addons = METHODS[label]
     m = make_method(bal, weights=weights)
+    if addons:
+        m["addons"] = addons[0]
     if weights == "effective_number":
         m["loss"]["class_weight_params"] = {"beta": 0.99}
     metrics, summary = run_method(tiny_graph, tiny_split, m, seed=0, device="cpu")
@@ -164,7 +173,7 @@ def test_each_method_beats_chance(label, tiny_graph, tiny_split, make_method):
     assert set(metrics) >= {"acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc",
                             "minority_recall", "majority_recall", "train_size", "best_epoch"}
     assert summary["epochs"] >= 1 and summary["seconds"] > 0
-    if bal["name"] != "none":
+    if bal["name"] in OVERSAMPLING:
         assert summary["synthetic_per_step"] > 0
 
 
@@ -242,3 +251,33 @@ def test_prepare_fills_defaults_and_checks(make_method):
         prepare(make_method({"name": "smote"}), key="nodecls.methods.X")
     with pytest.raises(ConfigError, match="need pretrain: true"):
         prepare(make_method({"name": "ecgn", "pretrain": False, "inference": "local"}))
+
+
+def test_prepare_fills_addon_defaults_and_refuses_impossible_combinations(make_method):
+    m = make_method({"name": "balanced_softmax"})
+    _, out = prepare({**m, "addons": ["tam"]})
+    assert out["addons"] == [{"name": "tam", "alpha": 2.5, "beta": 0.5, "temperature": 1.2,
+                              "temperature_gamma": 0.4, "warmup": 5}]
+    _, out = prepare({**m, "addons": [{"name": "tam", "alpha": 1.0}]})
+    assert out["addons"][0]["alpha"] == 1.0 and out["addons"][0]["beta"] == 0.5
+    assert "addons" not in prepare(m)[1]  # none: the key stays absent
+    with pytest.raises(ConfigError, match=r"nodecls\.methods\.X\.addons\[0\] = 'tam' cannot "
+                                          r"be combined with balancing 'smote'.*"
+                                          r"\['balanced_softmax', 'none', 'renode'\]"):
+        prepare({**make_method({"name": "smote", "scale": 1.0}), "addons": ["tam"]},
+                key="nodecls.methods.X")
+    with pytest.raises(ConfigError, match=r"X\.addons\[0\]\.name = 'mixup'; expected one of "
+                                          r"\['tam'\]"):
+        prepare({**m, "addons": ["mixup"]}, key="X")
+    with pytest.raises(ConfigError, match=r"X\.addons: 'tam' is listed twice"):
+        prepare({**m, "addons": ["tam", {"name": "tam"}]}, key="X")
+    with pytest.raises(ConfigError, match=r"X\.addons\[0\] \(tam\): unknown settings \['gamma'\]"):
+        prepare({**m, "addons": [{"name": "tam", "gamma": 1}]}, key="X")
+
+
+def test_renode_memory_bound_stops_the_job_naming_the_method(tiny_graph, tiny_split,
+                                                             make_method):
+    m = make_method({"name": "renode", "ppr_max_mb": 0.001})
+    with pytest.raises(ConfigError, match=r"nodecls\.methods\.RN\.balancing: the personalised "
+                                          r"PageRank of 30 training nodes on 180 nodes"):
+        run_method(tiny_graph, tiny_split, m, seed=0, device="cpu", key="nodecls.methods.RN")

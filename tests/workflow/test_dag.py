@@ -40,23 +40,24 @@ def test_default_dag_jobs_per_rule(tmp_path):
         "cluster_baseline": 18,
     }
     # Node classification. Data: 6 generated graphs, DeepWalk for the 2 featureless ones;
-    # a split file set per (graph, split): 8 on the Cora stand-in, 5 others; METIS at 7 k on
-    # each of ECGN's 3 graphs.
+    # a split file set per (graph, split): 9 on the Cora stand-in (BAT's step split the 9th),
+    # 5 others; METIS at 7 k on each of ECGN's 3 graphs.
     # GraphSMOTE's 9 methods (each job runs the 3 seeds): Table 1 on 3 graphs (27), Table 2's
     # 4 imbalance ratios (36), Table 3's GCN rows (9), the long-tail table's 3 rho (27) and
     # Figure 3's 4 methods x 6 scales (24): 123. ECGN on its 3 graphs: Table 2's 12 methods,
     # Figure 2's 7 cluster counts (a point sets k explicitly, so it does not reuse ECGN's
     # run), Table 4's 3 transfer strategies, Table 3's local inference on Cora and CiteSeer
     # only: 3 x 22 + 2 = 68. Pre-training is cached once per graph (3 jobs, shared by ECGN,
-    # its variants and "without SMOTE").
+    # its variants and "without SMOTE"). The node-baselines table: 5 GCN methods on the Cora
+    # stand-in's step split (ERM and Re-weight there too).
     nodecls = {rule: counts.pop(rule) for rule in NODECLS_RULES if rule in counts}
     assert nodecls == {
         "build_node_graph": 6,
         "deepwalk_features": 2,
-        "split_nodes": 13,
+        "split_nodes": 14,
         "metis_node_clusters": 21,
         "pretrain_ecgn": 3,
-        "run_nodecls": 123 + 68,
+        "run_nodecls": 123 + 68 + 5,
     }
     # Graph classification: 3 generated collections, each with its random-walk encodings
     # and its kernel kNN graph (G2GNN); a class and a topology split per collection; the
@@ -74,8 +75,9 @@ def test_default_dag_jobs_per_rule(tmp_path):
         "trace_graphcls": 9,
         "render_convergence": 1,
     }
-    # 15 tables (uniimb_ablation the 15th), 3 sweep figures, UniImb's claims study
-    assert counts == {"render_table": 15, "render_figure": 3, "render_claims": 1, "all": 1}
+    # 16 tables (uniimb_ablation the 15th, node_baselines the 16th), 3 sweep figures,
+    # UniImb's claims study
+    assert counts == {"render_table": 16, "render_figure": 3, "render_claims": 1, "all": 1}
 
 
 def test_one_job_per_seed_when_asked(tmp_path):

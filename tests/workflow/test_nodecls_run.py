@@ -29,6 +29,8 @@ RUNS = sorted(
     + [("tiny_bots", "genuine", m) for m in ("Origin", "GraphSMOTE_preO")]
     + [("tiny_cora", "im02", m) for m in ("Origin", "GraphSMOTE_preO")]
     + [("tiny_cora", "lt20", m) for m in ("Origin", "Reweight")]
+    + [("tiny_cora", "step10", m) for m in ("Origin_GCN", "ReNode_GCN", "BalancedSoftmax_GCN",
+                                            "TAM_GCN")]
     + [("tiny_cora", "ecgn", m) for m in ("Origin", "ECGN_ClusterFeatures", "ECGN_CBSampling",
                                           "ECGN_ClusterGCN", "ECGN", "ECGN_Local",
                                           "ECGN_TransferBest", "ECGN-clusters2")]
@@ -49,8 +51,8 @@ def test_every_cached_step_runs_once(nodecls_run):
     # (dataset, split) for both seeds, one METIS partition per (dataset, k) whatever the
     # number of methods reading it, ECGN's pre-training once for the three runs sharing it.
     assert job_counts(out) == {"build_node_graph": 2, "deepwalk_features": 1,
-                               "split_nodes": 6, "metis_node_clusters": 4, "pretrain_ecgn": 1,
-                               "run_nodecls": len(RUNS), "render_table": 7,
+                               "split_nodes": 7, "metis_node_clusters": 4, "pretrain_ecgn": 1,
+                               "run_nodecls": len(RUNS), "render_table": 8,
                                "render_figure": 2, "all": 1}
     done = sorted((workdir / "results/logs/metis_node_clusters").rglob("*.log"))
     assert [p.relative_to(workdir / "results/logs/metis_node_clusters").as_posix()
@@ -71,6 +73,10 @@ TABLES = {
                           {"acc", "macro_auroc", "macro_f1"},
                           {("GraphSMOTE_O (GCN)", "macro_f1", "tiny_cora"): 0.707}),
     "longtail": (["Origin", "Re-weight"], {"balanced_acc", "macro_f1"}, {}),
+    "node_baselines": (["Origin (GCN)", "ReNode (GCN)", "Balanced Softmax (GCN)",
+                        "BS + TAM (GCN)"], {"balanced_acc", "macro_f1"},
+                       {("Origin (GCN)", "balanced_acc", "tiny_cora"): 0.6156,
+                        ("ReNode (GCN)", "balanced_acc", "tiny_cora"): 0.666}),
     "ecgn_table2": (["Origin", "GraphSAGE (Cluster Features)", "CB-Sampling", "ClusterGCN",
                      "ECGN (With SMOTE)"], {"macro_f1", "acc"},
                     {("ECGN (With SMOTE)", "macro_f1", "tiny_cora"): 0.74}),
@@ -138,7 +144,8 @@ def test_every_run_records_the_settings_it_used(nodecls_run):
         assert {"label", "model", "balancing", "loss", "train"} <= set(resolved)
         assert resolved["label"] == metrics["method_label"]
         assert resolved["train"]["max_epochs"] == 60 and resolved["model"]["hidden"] == 16
-        assert settings["split_spec"]["protocol"] in ("artificial", "genuine", "longtail")
+        assert settings["split_spec"]["protocol"] in ("artificial", "genuine", "longtail",
+                                                      "step")
         assert settings["graph"]["nodes"] == {"tiny_cora": 500, "tiny_bots": 400}[run["dataset"]]
         assert sum(settings["split_counts"]["train"]) == metrics["train_size"]
         assert settings["versions"]["imbgraph"]
@@ -159,6 +166,13 @@ def test_every_run_records_the_settings_it_used(nodecls_run):
     cached = json.loads((workdir / "results/nodecls/runs/tiny_cora/ecgn/ECGN_Local/seed1/"
                                    "settings.json").read_text())
     assert cached["cached_pretrain"] is True and cached["clusters"] == {"k": 3, "seed": 0}
+    tam = json.loads((workdir / "results/nodecls/runs/tiny_cora/step10/TAM_GCN/seed0/"
+                                "settings.json").read_text())
+    assert tam["resolved"]["addons"] == [{"name": "tam", "alpha": 2.5, "beta": 0.5,
+                                          "temperature": 1.2, "temperature_gamma": 0.4,
+                                          "warmup": 3}]
+    assert tam["split_counts"]["train"] == [20, 20, 20, 20, 2, 2, 2]
+    assert tam["minority"] == ["Probabilistic_Methods", "Case_Based", "Rule_Learning"]  # ids 4-6
     gs = json.loads((workdir / "results/nodecls/runs/tiny_cora/im05/GraphSMOTE_preO-scale3/"
                                "seed0/settings.json").read_text())
     assert gs["resolved"]["balancing"]["scale"] == 3.0

@@ -6,11 +6,21 @@ and ``Coauthor`` call: binary bag-of-words features, edges made undirected, self
 removed), in place, so nothing is written beside the file. A ``.zip`` holding exactly one
 ``.npz`` (how the shared data folder ships them) is extracted into a temporary directory
 first. Class names come from the file's ``class_names`` array when present.
+
+Coauthor CS and Physics store ``class_names`` as a numpy *object* array, i.e. a pickle, which
+``np.load(allow_pickle=False)`` refuses. Nothing is unpickled with the general machinery: the
+member is decoded by an unpickler that may build nothing but a one-dimensional numpy array of
+strings (:func:`_decode_names`); anything else (any other global a pickle names) is refused,
+and the reader falls back to ``class_<i>`` names.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
+import logging
 import os
+import pickle
 import tempfile
 import zipfile
 from pathlib import Path
@@ -21,8 +31,58 @@ from imbgraph.errors import InputError
 
 __all__ = ["read_gnn_benchmark"]
 
+log = logging.getLogger(__name__)
+
 _REQUIRED = ("adj_data", "adj_indices", "adj_indptr", "adj_shape", "attr_data",
              "attr_indices", "attr_indptr", "attr_shape", "labels")
+
+
+def _multiarray():
+    core = getattr(np, "_core", None)  # numpy >= 2 (numpy.core is its deprecated alias)
+    return core.multiarray if core is not None else np.core.multiarray
+
+
+class _NamesUnpickler(pickle.Unpickler):
+    """Builds what a pickled numpy object array of strings needs and nothing else: numpy's
+    array reconstruction, ``ndarray``, ``dtype`` and ``_codecs.encode`` (how protocol-2
+    pickles spell bytes). Any other global raises :class:`pickle.UnpicklingError`."""
+
+    def find_class(self, module: str, name: str):
+        allowed = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray",
+                                                                "_reconstruct"),
+                   ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+        if (module, name) not in allowed:
+            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a class "
+                                         "name array")
+        if name == "_reconstruct":
+            return _multiarray()._reconstruct
+        if module == "_codecs":
+            return codecs.encode
+        return getattr(np, name)
+
+
+def _decode_names(raw: bytes) -> tuple[str, ...] | None:
+    """The strings of a ``.npy`` member holding a 1-D array of str (unicode, or an object
+    array of str decoded by :class:`_NamesUnpickler`); None for anything else."""
+    f = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(f)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(f)
+        if dtype.hasobject:
+            arr = _NamesUnpickler(f).load()
+        else:
+            f.seek(0)
+            arr = np.load(f, allow_pickle=False)
+    except (ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError) as err:
+        log.warning("class_names not decoded (%s: %s); using class_<i>", type(err).__name__,
+                    err)
+        return None
+    if (not isinstance(arr, np.ndarray) or arr.ndim != 1 or tuple(arr.shape) != tuple(shape)
+            or not all(isinstance(s, str) for s in arr.tolist())):
+        return None
+    return tuple(arr.tolist())
 
 
 def _read_npz(path: Path, shown: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -32,7 +92,11 @@ def _read_npz(path: Path, shown: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in _REQUIRED if k not in f.files]
-            names = tuple(str(s) for s in f["class_names"]) if "class_names" in f.files else None
+            has_names = "class_names" in f.files
+        names = None
+        if has_names:  # read as bytes: an object array would need np.load's unpickling
+            with zipfile.ZipFile(path) as zf:
+                names = _decode_names(zf.read("class_names.npy"))
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
         raise InputError(f"{shown}: not a readable .npz archive ({type(err).__name__}: "
                          f"{err})") from None

@@ -63,8 +63,7 @@ def _check_files(folder: Path, prefix: str) -> None:
                              f"{type(out).__name__}")
 
 
-def read_planetoid(root: str | os.PathLike, name: str) -> tuple[np.ndarray, np.ndarray,
-                                                                  np.ndarray, tuple[str, ...]]:
+def read_planetoid(root: str | os.PathLike, name: str, *, public: bool = False) -> tuple:
     """Read ``<root>/<name>/raw/ind.<name>.*`` (``name`` as PyG spells it: Cora, CiteSeer).
 
     Returns
@@ -73,6 +72,9 @@ def read_planetoid(root: str | os.PathLike, name: str) -> tuple[np.ndarray, np.n
     edge_index : ndarray (2, E) int64, as PyG builds it (both directions)
     y : ndarray (n,) int64 class ids
     class_names : tuple of str (LINQS names for Cora and CiteSeer, else ``class_<i>``)
+    public : with ``public=True`` only: ndarray (n,) int8, the public split as PyG's masks
+        give it (0 none, 1 train: the first 20 x C nodes, 2 validation: the next 500,
+        3 test: the 1000 of ``test.index``)
 
     Raises
     ------
@@ -98,4 +100,10 @@ def read_planetoid(root: str | os.PathLike, name: str) -> tuple[np.ndarray, np.n
     names = PLANETOID_CLASS_NAMES.get(prefix)
     if names is None or len(names) != n_classes:
         names = tuple(f"class_{i}" for i in range(n_classes))
-    return x, data.edge_index.numpy().astype(np.int64), y, names
+    out = (x, data.edge_index.numpy().astype(np.int64), y, names)
+    if not public:
+        return out
+    codes = np.zeros(y.shape[0], dtype=np.int8)
+    for code, mask in ((1, data.train_mask), (2, data.val_mask), (3, data.test_mask)):
+        codes[mask.numpy()] = code
+    return (*out, codes)

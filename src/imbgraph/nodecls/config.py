@@ -33,6 +33,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from imbgraph import config as cfg
 from imbgraph import plugins
 from imbgraph.errors import ConfigError
@@ -41,11 +43,18 @@ from imbgraph.nodecls.data.datasets import (
     dataset_path,
     resolve_deepwalk,
     synthetic_class_names,
+    synthetic_class_sizes,
     synthetic_num_nodes,
 )
-from imbgraph.nodecls.data.splits import resolve_classes, resolve_spec
-from imbgraph.nodecls.methods import METHODS, OVERSAMPLING, NodeMethod
+from imbgraph.nodecls.data.splits import (
+    resolve_classes,
+    resolve_spec,
+    step_tail_size,
+    train_counts_of,
+)
+from imbgraph.nodecls.methods import METHODS, OVERSAMPLING, NodeMethod, resolve_addons
 from imbgraph.nodecls.methods.ecgn.settings import pretrain_key
+from imbgraph.nodecls.ppr import check_ppr_memory
 
 __all__ = ["CLUSTER_PARAM", "LOSS_DEFAULTS", "MODEL_DEFAULTS", "SCALE_PARAM",
            "TRAIN_DEFAULTS", "catalog", "check", "check_run", "check_runs", "cluster_count",
@@ -194,8 +203,11 @@ def resolve_method(section: dict, name: str, *, split: str | None = None,
         bal["scale"] = split_scale
     loss = {**LOSS_DEFAULTS, **m.get("loss", {})}
     train = {**TRAIN_DEFAULTS, **section.get("training", {}), **m.get("train", {})}
-    return copy.deepcopy({"label": m.get("label", name), "model": model, "balancing": bal,
-                          "loss": loss, "train": train})
+    out = {"label": m.get("label", name), "model": model, "balancing": bal, "loss": loss,
+           "train": train}
+    if m.get("addons"):  # absent, not empty, without add-ons: older runs' params unchanged
+        out["addons"] = resolve_addons(m, f"{where}.methods.{name}")
+    return copy.deepcopy(out)
 
 
 def vary(entry: dict, param: str, value: float) -> dict:
@@ -347,7 +359,8 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
 
 def _check_method(entry: dict, key: str, *, check_files: bool) -> None:
     """The method's settings (table defaults filled in): a cluster count, the method's own
-    cross-key rules, and, for a method of the user's own, that its module is on the path."""
+    cross-key rules, its add-ons, and, for a method of the user's own, that its module is on
+    the path."""
     spec = method_spec(entry, key)
     bal = spec.settings(entry["balancing"])
     k = bal.get(CLUSTER_PARAM)
@@ -355,6 +368,7 @@ def _check_method(entry: dict, key: str, *, check_files: bool) -> None:
             isinstance(k, bool) or int(k) != k or k < 1):
         raise ConfigError(f"{key}.balancing.clusters = {k!r}; expected an integer >= 1")
     spec.validate(bal, f"{key}.balancing")
+    resolve_addons(entry, key)  # known, not twice, and the balancing can carry them
     if spec.impl is None and check_files:
         plugins.find_callable(bal["callable"], key=f"{key}.balancing.callable")
 
@@ -385,6 +399,17 @@ def _check_split(entry: dict, key: str) -> None:
             raise ConfigError(f"{key}.rho is required by protocol 'longtail'")
         if float(spec["rho"]) < 1:
             raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
+    if protocol in ("step", "natural"):
+        if "rho" not in spec:
+            raise ConfigError(f"{key}.rho is required by protocol {protocol!r}")
+        if float(spec["rho"]) < 1:
+            raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
+    if protocol == "step":
+        per = int(spec["train_per_class"])
+        if step_tail_size(per, float(spec["rho"])) < 1:
+            raise ConfigError(f"{key}.rho = {spec['rho']}: {per} // {spec['rho']} = 0 training "
+                              "nodes per tail class; expected at least 1 (BAT: rho 10 or 20 "
+                              "on 20 per class)")
     if protocol == "genuine":
         total = (float(spec["train_fraction"]) + float(spec["val_fraction"])
                  + float(spec["test_fraction"] or 0))
@@ -410,12 +435,52 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
         raise ConfigError(f"{where}.splits.{split}.per_dataset has no entry for dataset "
                           f"{dataset!r} (it lists {listed})")
     spec = resolve_split(section, split, dataset)
-    names = known_class_names(section["datasets"][dataset])
+    entry = section["datasets"][dataset]
+    names = known_class_names(entry)
+    skey = split_key(section, split, dataset, where=where)
     if names is not None and "minority" in spec:
         resolve_classes(spec["minority"], names,
                         key=f"{where}.splits.{split}.minority (dataset {dataset!r})")
+    if spec["protocol"] == "step":
+        _check_step(spec, entry, dataset, names, skey)
     resolve_method(section, method, split=split, dataset=dataset, where=where)
     _check_cluster_count(section, dataset, method, where=where)
+    _check_ppr(section, dataset, spec, method, skey, where=where)
+
+
+def _check_step(spec: dict, entry: dict, dataset: str, names, key: str) -> None:
+    # a public base needs a dataset that publishes a split; the tail is a part of the classes
+    if spec["base"] == "public" and entry["source"] != "planetoid":
+        raise ConfigError(f"{key}.base = 'public': dataset {dataset!r} ({entry['source']}) "
+                          "publishes no split (Planetoid datasets do); use base 'auto' or "
+                          "'random'")
+    tail = spec.get("tail_classes")
+    if names is not None and tail is not None and not 1 <= int(tail) < len(names):
+        raise ConfigError(f"{key}.tail_classes = {tail}: dataset {dataset!r} has "
+                          f"{len(names)} classes; expected 1 .. {len(names) - 1}")
+
+
+def _check_ppr(section: dict, dataset: str, spec: dict, method: str, split_key_: str, *,
+               where: str) -> None:
+    # ReNode's PPR memory where the graph's size is known before it exists (csbm stand-ins);
+    # other graphs are checked by the run job before it computes anything
+    bal = method_spec(section["methods"][method]).settings(
+        section["methods"][method]["balancing"])
+    entry = section["datasets"][dataset]
+    if bal["name"] != "renode" or entry["source"] != "synthetic":
+        return
+    sizes = synthetic_class_sizes(entry)
+    if sizes is None:
+        return
+    counts = train_counts_of(spec, sizes)
+    over = np.flatnonzero(counts > sizes)
+    if over.size:  # the split job would stop; say so now
+        raise ConfigError(f"{split_key_}: {int(counts[over[0]])} training nodes asked of class "
+                          f"{int(over[0])} of dataset {dataset!r}, which has "
+                          f"{int(sizes[over[0]])}")
+    check_ppr_memory(int(sizes.sum()), int(counts.sum()), topk=bal["ppr_topk"],
+                     max_mb=float(bal["ppr_max_mb"]),
+                     key=f"{where}.methods.{method}.balancing (dataset {dataset!r})")
 
 
 def _check_cluster_count(section: dict, dataset: str, method: str, *, where: str) -> None:

@@ -30,7 +30,7 @@ from imbgraph.metrics.classification import classification_report
 from imbgraph.nodecls.adjacency import Adjacency
 from imbgraph.nodecls.data.graph import NodeGraph
 from imbgraph.nodecls.data.splits import NodeSplit, oversampling_targets
-from imbgraph.nodecls.methods import METHODS, NodeMethod
+from imbgraph.nodecls.methods import ADDONS, METHODS, NodeMethod, resolve_addons
 from imbgraph.nodecls.methods.base import BalancedModel, Batch, BuildModel, MethodInputs
 from imbgraph.nodecls.methods.ecgn.clusters import check_clusters
 from imbgraph.nodecls.train import TrainConfig, fit, predict_proba
@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 def prepare(method: dict[str, Any], *, key: str = "method") -> tuple[NodeMethod, dict]:
     """The method's registry entry and ``method`` with its balancing defaults filled in,
     after the method's own checks (the config's, :mod:`imbgraph.nodecls.config`, repeated
-    for direct library calls): ConfigError naming ``key`` before any training."""
+    for direct library calls): ConfigError naming ``key`` before any training. Add-ons
+    (``addons``) get their defaults too (:func:`~imbgraph.nodecls.methods.resolve_addons`)."""
     bal = method["balancing"]
     spec = METHODS.get_spec(bal["name"], key=f"{key}.balancing.name")
     full = spec.settings(bal)
@@ -58,7 +59,10 @@ def prepare(method: dict[str, Any], *, key: str = "method") -> tuple[NodeMethod,
         raise ConfigError(f"{key}.balancing has no over-sampling amount (scale) of its own; "
                           "resolve the method on its split first "
                           "(imbgraph.nodecls.config.resolve_method)")
-    return spec, {**method, "balancing": full}
+    out = {**method, "balancing": full}
+    if method.get("addons"):
+        out["addons"] = resolve_addons(method, key)
+    return spec, out
 
 
 def _cached(spec: NodeMethod, settings: dict, cached: Mapping[str, Any],
@@ -124,7 +128,7 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     inputs = MethodInputs(
         graph=graph, split=split, settings=settings, params=_params(spec, bal), seed=int(seed),
         device=torch.device(device) if device is not None else default_device(),
-        cached=given, progress=progress)
+        cached=given, progress=progress, key=key)
     impl = plugins.load_callable(spec.ref(bal), key=f"{key}.balancing.callable")
     if spec.own_job:
         return impl(inputs)
@@ -143,6 +147,9 @@ def train_model(inputs: MethodInputs, build: BuildModel, spec: NodeMethod, *,
     model = build(inputs)
     if spec.impl is None:
         _check_model(model, batch, graph.num_classes, key, spec.ref(inputs.settings["balancing"]))
+    for i, block in enumerate(inputs.settings.get("addons", [])):
+        attach = plugins.load_callable(ADDONS[block["name"]].impl, key=f"{key}.addons[{i}]")
+        attach(model, inputs, block)
     result, proba = fit_full_batch(model.to(run.device), batch, run, inputs.progress)
     return (score_test(graph, split, proba, result.best_epoch),
             run_summary(run, result, synthetic_per_step=int(new.sum())))

@@ -10,8 +10,10 @@ from imbgraph.errors import InputError
 from imbgraph.io.tables import write_parquet_table
 from imbgraph.nodecls.data.graph import (
     NodeGraph,
+    public_parts,
     read_graph,
     read_labels,
+    read_public,
     write_features,
     write_graph,
 )
@@ -101,3 +103,25 @@ def test_labels_and_features_alone(tmp_path):
                         metadata={"class_names": '["a", "b"]'})
     with pytest.raises(InputError, match=r"bad.parquet: labels outside \[0, 2\)"):
         read_labels(tmp_path / "bad.parquet")
+
+
+def test_public_split_round_trip(tmp_path):
+    g = small()
+    paths = [tmp_path / "features.npy", tmp_path / "edges.parquet", tmp_path / "nodes.parquet"]
+    write_graph(g, *paths)
+    assert g.public is None and read_public(paths[2]) is None  # no column written
+    pub = NodeGraph.from_edges(g.x, *g.edge_index, g.y, g.class_names,
+                               np.array([1, 1, 2, 3, 0]))
+    assert pub.public.dtype == np.int8 and pub.with_features(g.x * 2).public is pub.public
+    write_graph(pub, *paths)
+    np.testing.assert_array_equal(read_public(paths[2]), [1, 1, 2, 3, 0])
+    np.testing.assert_array_equal(read_graph(*paths).public, [1, 1, 2, 3, 0])
+    parts = public_parts(read_public(paths[2]))
+    assert {k: v.tolist() for k, v in parts.items()} == {"train": [0, 1], "val": [2],
+                                                         "test": [3]}
+    with pytest.raises(ValueError, match="public must hold one code"):
+        NodeGraph(g.x, g.edge_index, g.y, g.class_names, np.array([0, 1, 5, 0, 0]))
+    write_parquet_table(pa.table({"y": g.y, "public": np.array([0, 9, 0, 0, 0], np.int8)}),
+                        tmp_path / "bad.parquet", metadata={"class_names": '["a", "b"]'})
+    with pytest.raises(InputError, match=r"bad.parquet: column 'public' holds codes"):
+        read_public(tmp_path / "bad.parquet")

@@ -15,11 +15,15 @@ from imbgraph.nodecls.data.splits import (
     longtail_split,
     make_split,
     make_splits,
+    natural_counts,
+    natural_split,
     oversampling_targets,
     read_split,
     read_splits,
     resolve_classes,
     resolve_spec,
+    step_split,
+    train_counts_of,
     write_splits,
 )
 
@@ -210,3 +214,137 @@ def test_write_read_round_trip(tmp_path):
 def test_nodesplit_rejects_overlap():
     with pytest.raises(ValueError, match="disjoint"):
         NodeSplit(np.array([0, 1]), np.array([1]), np.array([2]))
+
+
+# --- BAT's step and natural protocols -------------------------------------------------------------
+def public_of(y, per_class=20, val=500, test=1000):
+    """A Planetoid-like public split: the first ``per_class`` nodes of each class train, then
+    ``val`` and ``test`` of the others in node order."""
+    c = int(y.max()) + 1
+    train = np.concatenate([np.flatnonzero(y == k)[:per_class] for k in range(c)])
+    rest = np.setdiff1d(np.arange(y.size), train)
+    return {"train": np.sort(train), "val": rest[:val], "test": rest[val:val + test]}
+
+
+def test_step_on_the_public_split_cora_shape():
+    # Cora's 7 classes: the last 3 keep 20 // 10 = 2 of their public training nodes;
+    # validation and test are the public ones
+    y = labels([351, 217, 418, 818, 426, 298, 180])
+    public = public_of(y)
+    s = step_split(y, rho=10, public=public, rng=np.random.default_rng(0))
+    c = counts(s, y, 7)
+    assert c["train"] == [20, 20, 20, 20, 2, 2, 2]
+    assert sum(c["val"]) == 500 and sum(c["test"]) == 1000
+    np.testing.assert_array_equal(s.val, public["val"])
+    np.testing.assert_array_equal(s.test, public["test"])
+    assert set(s.train) <= set(public["train"]) and s.minority == (4, 5, 6)
+    # head classes keep every public training node
+    assert set(public["train"][y[public["train"]] < 4]) <= set(s.train)
+    s20 = step_split(y, rho=20, public=public, rng=np.random.default_rng(0))
+    assert counts(s20, y, 7)["train"] == [20, 20, 20, 20, 1, 1, 1]
+    # CiteSeer's 6 classes: 3 tail classes
+    y6 = labels([264, 590, 668, 701, 596, 508])
+    s6 = step_split(y6, rho=10, public=public_of(y6), rng=np.random.default_rng(0))
+    assert counts(s6, y6, 6)["train"] == [20, 20, 20, 2, 2, 2] and s6.minority == (3, 4, 5)
+    assert_valid(s6, y6)
+
+
+def test_step_random_base_amazon_shape():
+    # no public split: 20 random per class, the rest halved (validation gets the floor)
+    sizes = [436, 2142, 1414, 542, 5158, 308, 487, 818, 2156, 291]
+    y = labels(sizes)
+    for base in ("auto", "random"):
+        s = step_split(y, rho=20, base=base, rng=np.random.default_rng(3))
+        c = counts(s, y, 10)
+        assert c["train"] == [20] * 5 + [1] * 5 and s.minority == (5, 6, 7, 8, 9)
+        assert c["val"] == [(n - 20) // 2 for n in sizes]
+        assert c["test"] == [n - 20 - (n - 20) // 2 for n in sizes]
+        assert_valid(s, y)
+    # a random base ignores a public split; tail_classes and test_fraction
+    y7 = labels([100] * 7)
+    s = step_split(y7, rho=10, base="random", public=public_of(y7, val=50, test=50),
+                   tail_classes=2, test_fraction=0.25, rng=np.random.default_rng(0))
+    c = counts(s, y7, 7)
+    assert c["train"] == [20] * 5 + [2] * 2 and c["val"] == [60] * 7 and c["test"] == [20] * 7
+
+
+def test_step_errors_name_the_key():
+    y = labels([50, 50, 50])
+    with pytest.raises(ConfigError, match=r"splits.s.base = 'public': the dataset publishes no"):
+        step_split(y, rho=10, base="public", rng=np.random.default_rng(0), key="splits.s")
+    with pytest.raises(ConfigError, match=r"splits.s.rho = 25: 20 // 25 = 0 training nodes"):
+        step_split(y, rho=25, rng=np.random.default_rng(0), key="splits.s")
+    with pytest.raises(ConfigError, match=r"splits.s.tail_classes = 3: expected 1 .. 2"):
+        step_split(y, rho=10, tail_classes=3, rng=np.random.default_rng(0), key="splits.s")
+    with pytest.raises(ConfigError, match=r"splits.s: train_per_class asks for 60 nodes"):
+        step_split(y, rho=10, train_per_class=60, rng=np.random.default_rng(0), key="splits.s")
+
+
+def test_natural_counts_bats_rule():
+    # Cora's sizes ranked: 818 (3), 426 (4), 418 (2), 351 (0), 298 (5), 217 (1), 180 (6)
+    # int(100 ** ((6 - i) / 6)) = 100, 46, 21, 10, 4, 2, 1
+    sizes = np.array([351, 217, 418, 818, 426, 298, 180])
+    assert natural_counts(sizes, 100).tolist() == [10, 2, 21, 100, 46, 4, 1]
+    assert natural_counts(sizes, 50).tolist() == [
+        int(50 ** (3 / 6)), int(50 ** (1 / 6)), int(50 ** (4 / 6)), 50, int(50 ** (5 / 6)),
+        int(50 ** (2 / 6)), 1]
+    assert natural_counts(np.array([10, 10, 5]), 4).tolist() == [4, 2, 1]  # ties by id
+    y = labels(sizes.tolist())
+    s = natural_split(y, rho=100, rng=np.random.default_rng(0))
+    c = counts(s, y, 7)
+    assert c["train"] == [10, 2, 21, 100, 46, 4, 1]
+    rest = sizes - np.array(c["train"])
+    assert c["val"] == (rest // 2).tolist() and c["test"] == (rest - rest // 2).tolist()
+    assert s.minority == (0, 1, 2, 5, 6)  # below the mean training class, 184 / 7 = 26.3
+    assert_valid(s, y)
+    with pytest.raises(ConfigError, match=r"splits.n: rho = 100 asks for 100 nodes of class 0"):
+        natural_split(labels([60, 50]), rho=100, rng=np.random.default_rng(0), key="splits.n")
+
+
+def test_train_counts_of_every_protocol_equal_the_drawn_splits():
+    y = labels([300, 120, 80, 160])
+    names = ["a", "b", "c", "d"]
+    entries = [{"protocol": "artificial", "minority": [2, 3], "imbalance_ratio": 0.5},
+               {"protocol": "genuine"}, {"protocol": "longtail", "rho": 20},
+               {"protocol": "step", "rho": 10}, {"protocol": "step", "rho": 20, "tail_classes": 1},
+               {"protocol": "natural", "rho": 50}]
+    for entry in entries:
+        spec = resolve_spec(entry)
+        split = make_split(y, names, spec, seed=0)
+        assert (train_counts_of(spec, np.bincount(y)).tolist()
+                == split.counts(y, 4)["train"].tolist()), entry
+
+
+def test_make_split_passes_the_public_split():
+    y = labels([351, 217, 418, 818, 426, 298, 180])
+    public = public_of(y)
+    spec = {"protocol": "step", "rho": 10, "seed": 1}
+    a = make_split(y, [str(i) for i in range(7)], spec, seed=0, public=public)
+    np.testing.assert_array_equal(a.val, public["val"])
+    b = make_split(y, [str(i) for i in range(7)], spec, seed=0)  # no public split: random
+    assert b.val.size == sum((n - 20) // 2 for n in [351, 217, 418, 818, 426, 298, 180])
+    assert make_splits(y, [str(i) for i in range(7)], spec, [0, 1], public=public)[0] == a
+
+
+@pytest.mark.parametrize("name, train", [("Cora", [20, 20, 20, 20, 2, 2, 2]),
+                                         ("CiteSeer", [20, 20, 20, 2, 2, 2])])
+def test_step_on_real_planetoid(name, train):
+    """BAT's Table 1 protocol on the real graphs: the public split with the last floor(C/2)
+    classes at 20 // 10 = 2 training nodes; 500 validation and 1000 test nodes."""
+    import os
+    from pathlib import Path
+
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.graph import public_parts
+
+    root = os.environ.get("IMBGRAPH_DATASETS")
+    if not root or not (Path(root) / "planetoid" / name / "raw").is_dir():
+        pytest.skip(f"IMBGRAPH_DATASETS is unset or holds no planetoid/{name}")
+    g = build_graph({"source": "planetoid", "path": "planetoid", "name": name}, data_root=root)
+    public = public_parts(g.public)
+    s = make_split(g.y, g.class_names, {"protocol": "step", "rho": 10, "base": "public"},
+                   seed=0, public=public)
+    c = s.counts(g.y, g.num_classes)
+    assert c["train"].tolist() == train
+    assert c["val"].sum() == 500 and c["test"].sum() == 1000
+    assert set(s.train) <= set(public["train"])

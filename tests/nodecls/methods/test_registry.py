@@ -1,7 +1,8 @@
 """Tests of imbgraph.nodecls.methods, the method table: its names are the schema's enum, each
 method's declared settings are exactly the schema block's keys, the declared defaults equal
 the implementations' own, every implementation imports, the cached inputs are known words,
-and the table imports no torch."""
+and the table imports no torch; likewise the add-on table (TAM) and the methods that take
+add-ons."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from imbgraph.nodecls.methods import CACHED, METHODS, OVERSAMPLING, names
+from imbgraph.nodecls.methods import ADDONS, CACHED, METHODS, OVERSAMPLING, addon_names, names
 from imbgraph.nodecls.methods.ecgn import settings as ecgn
 from imbgraph.nodecls.methods.ecgn.cb_sampling import CBSampling
 from imbgraph.nodecls.methods.graphsmote import GraphSMOTE
+from imbgraph.nodecls.methods.renode import renode_weights
+from imbgraph.nodecls.methods.tam import TAM
 from imbgraph.plugins import UNSET, load_callable
 
 SCHEMA = Path(__file__).parents[3] / "workflow" / "schemas" / "nodecls.schema.yaml"
@@ -97,3 +100,32 @@ def test_imports_no_torch():
     code = ("import imbgraph.nodecls.methods, imbgraph.nodecls.methods.ecgn.clusters, sys; "
             "assert not {'torch', 'torch_geometric', 'sklearn'} & set(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.fixture(scope="module")
+def addons_schema():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    return schema["properties"]["methods"]["additionalProperties"]["properties"]["addons"]
+
+
+def test_addon_schema_is_the_addon_table(addons_schema):
+    short, full = addons_schema["items"]["oneOf"]
+    assert short["enum"] == addon_names() == full["properties"]["name"]["enum"]
+    declared = {b["if"]["properties"]["name"]["const"]: b["then"]["properties"]
+                for b in full["allOf"]}
+    assert set(declared) == set(ADDONS)
+    for name, props in declared.items():
+        assert set(props) == {"name", *ADDONS[name].params}, name
+        assert callable(load_callable(ADDONS[name].impl, key=name))
+
+
+def test_addon_and_renode_defaults_equal_the_implementations():
+    assert ADDONS["tam"].defaults() == _keyword_defaults(TAM)
+    declared = METHODS["renode"].defaults()
+    assert declared == {k: v for k, v in _keyword_defaults(renode_weights).items() if k != "key"}
+    assert METHODS["balanced_softmax"].params == {}
+
+
+def test_which_methods_take_addons():
+    assert {n for n, s in METHODS.items() if s.addons} == {"none", "balanced_softmax", "renode"}
+    assert all(set(s.addons) <= set(ADDONS) for s in METHODS.values())

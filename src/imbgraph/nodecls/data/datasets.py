@@ -26,7 +26,8 @@ from imbgraph.nodecls.data.graph import NodeGraph
 from imbgraph.nodecls.data.synthetic import bot_graph, class_sizes, contextual_sbm, profile_names
 
 __all__ = ["DEEPWALK_DEFAULTS", "GENERATORS", "READERS", "add_deepwalk", "build_graph",
-           "dataset_path", "resolve_deepwalk", "synthetic_class_names", "synthetic_num_nodes"]
+           "dataset_path", "resolve_deepwalk", "synthetic_class_names", "synthetic_class_sizes",
+           "synthetic_num_nodes"]
 
 #: what a dataset's ``deepwalk:`` block leaves out: the defaults of
 #: :func:`~imbgraph.nodecls.data.deepwalk.deepwalk` (``workers`` aside: one worker, for a
@@ -60,6 +61,15 @@ def synthetic_num_nodes(entry: dict) -> int:
     return int(class_sizes(p.get("profile", "cora"), p.get("num_nodes")).sum())
 
 
+def synthetic_class_sizes(entry: dict) -> np.ndarray | None:
+    """(C,) class sizes a ``csbm`` entry will have, without generating it (None for the bot
+    generator, whose bots are a share of the nodes)."""
+    if entry["generator"] != "csbm":
+        return None
+    p = entry.get("params", {})
+    return class_sizes(p.get("profile", "cora"), p.get("num_nodes"))
+
+
 def synthetic_class_names(entry: dict) -> tuple[str, ...]:
     """Class names a synthetic entry will have, without generating it."""
     p = entry.get("params", {})
@@ -73,7 +83,7 @@ def synthetic_class_names(entry: dict) -> tuple[str, ...]:
 def _planetoid(path: Path, entry: dict) -> tuple:
     from imbgraph.io.planetoid import read_planetoid
 
-    return read_planetoid(path, entry["name"])
+    return read_planetoid(path, entry["name"], public=True)
 
 
 def _gnn_benchmark(path: Path, entry: dict) -> tuple:
@@ -88,6 +98,8 @@ def _blogcatalog(path: Path, entry: dict) -> tuple:
     return read_blogcatalog(path)
 
 
+#: source -> reader ``(path, entry) -> (x, edge_index, y, class_names[, public])``; the
+#: optional fifth item is the dataset's published split (:class:`NodeGraph` ``public``)
 READERS: dict[str, Callable[[Path, dict], tuple]] = {
     "planetoid": _planetoid,
     "gnn_benchmark": _gnn_benchmark,
@@ -116,8 +128,9 @@ def build_graph(entry: dict, *, data_root: str | os.PathLike | None = None,
     if source not in READERS:
         raise ConfigError(f"{key}.source = {source!r}; expected 'synthetic' or one of "
                           f"{sorted(READERS)}")
-    x, edge_index, y, names = READERS[source](dataset_path(entry, data_root), entry)
-    return NodeGraph.from_edges(x, edge_index[0], edge_index[1], y, names)
+    x, edge_index, y, names, *public = READERS[source](dataset_path(entry, data_root), entry)
+    return NodeGraph.from_edges(x, edge_index[0], edge_index[1], y, names,
+                                public[0] if public else None)
 
 
 def resolve_deepwalk(params: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,9 @@ names. On disk a graph is three files (written atomically through :mod:`imbgraph
 * ``edges.parquet`` — columns ``src``, ``dst`` (int64), each undirected edge once with
   ``src < dst``, sorted;
 * ``nodes.parquet`` — column ``y`` (int64, one row per node); the class names are in the
-  schema metadata (``class_names``, a JSON list).
+  schema metadata (``class_names``, a JSON list); for a dataset that publishes a split
+  (Planetoid's 20 per class / 500 / 1000), a column ``public`` (int8: 0 none, 1 train,
+  2 validation, 3 test; :data:`PUBLIC_CODES`), read by the split rule.
 """
 
 from __future__ import annotations
@@ -27,7 +29,17 @@ from imbgraph.graph import symmetric_adjacency
 from imbgraph.io.atomic import atomic_path
 from imbgraph.io.tables import read_parquet_table, table_metadata, write_parquet_table
 
-__all__ = ["NodeGraph", "read_graph", "read_labels", "write_features", "write_graph"]
+__all__ = ["NodeGraph", "PUBLIC_CODES", "public_parts", "read_graph", "read_labels",
+           "read_public", "write_features", "write_graph"]
+
+#: the ``public`` column's codes: part name -> code (0: in no part of the public split)
+PUBLIC_CODES = {"train": 1, "val": 2, "test": 3}
+
+
+def public_parts(public: np.ndarray) -> dict[str, np.ndarray]:
+    """{"train", "val", "test"} -> sorted int64 node ids of a ``public`` code array."""
+    return {part: np.flatnonzero(public == code).astype(np.int64)
+            for part, code in PUBLIC_CODES.items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +57,8 @@ class NodeGraph:
         Class ids in [0, C).
     class_names : tuple of C str
         Name of each class id (``class_names[y[v]]`` is node v's class).
+    public : ndarray of shape (n,), int8, or None
+        The dataset's published split, if it has one (:data:`PUBLIC_CODES`; Planetoid).
 
     Build one with :meth:`from_edges` (which canonicalises any edge list); the constructor
     only checks shapes, dtypes and ranges.
@@ -54,6 +68,7 @@ class NodeGraph:
     edge_index: np.ndarray
     y: np.ndarray
     class_names: tuple[str, ...] = field(default=())
+    public: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.y.shape[0] if self.y.ndim == 1 else -1
@@ -75,30 +90,36 @@ class NodeGraph:
             raise ValueError(f"NodeGraph.y holds labels outside [0, {c}) "
                              f"({c} class names given)")
         object.__setattr__(self, "class_names", tuple(str(s) for s in self.class_names))
+        if self.public is not None:
+            pub = np.asarray(self.public)
+            if pub.shape != (n,) or not np.isin(pub, [0, *PUBLIC_CODES.values()]).all():
+                raise ValueError(f"NodeGraph.public must hold one code of {{0, 1, 2, 3}} per "
+                                 f"node: shape {pub.shape}")
+            object.__setattr__(self, "public", pub.astype(np.int8, copy=False))
 
     # --- construction -----------------------------------------------------------------------
     @classmethod
     def from_edges(cls, x: np.ndarray, src: np.ndarray, dst: np.ndarray, y: np.ndarray,
-                   class_names) -> "NodeGraph":
+                   class_names, public: np.ndarray | None = None) -> "NodeGraph":
         """Canonicalise any edge list (either or both directions, duplicates, self loops)."""
         y = np.asarray(y, dtype=np.int64)
         adj = symmetric_adjacency(src, dst, y.shape[0])
-        return cls.from_adjacency(x, adj, y, class_names)
+        return cls.from_adjacency(x, adj, y, class_names, public)
 
     @classmethod
     def from_adjacency(cls, x: np.ndarray, adj: sp.spmatrix, y: np.ndarray,
-                       class_names) -> "NodeGraph":
+                       class_names, public: np.ndarray | None = None) -> "NodeGraph":
         """From a symmetric adjacency (its pattern; the diagonal is dropped)."""
         coo = sp.coo_matrix(adj)
         keep = coo.row != coo.col
         a = symmetric_adjacency(coo.row[keep], coo.col[keep], adj.shape[0])
         return cls(np.ascontiguousarray(x, dtype=np.float32), _csr_edges(a),
-                   np.asarray(y, dtype=np.int64), tuple(class_names))
+                   np.asarray(y, dtype=np.int64), tuple(class_names), public)
 
     def with_features(self, x: np.ndarray) -> "NodeGraph":
         """The same graph with other node features (e.g. DeepWalk embeddings)."""
         return NodeGraph(np.ascontiguousarray(x, dtype=np.float32), self.edge_index, self.y,
-                         self.class_names)
+                         self.class_names, self.public)
 
     # --- views --------------------------------------------------------------------------------
     @property
@@ -166,7 +187,8 @@ def write_graph(graph: NodeGraph, features: str | os.PathLike, edges: str | os.P
     src, dst = graph.edge_index
     once = src < dst
     write_parquet_table(pa.table({"src": src[once], "dst": dst[once]}), edges)
-    write_parquet_table(pa.table({"y": graph.y}), nodes,
+    columns = {"y": graph.y} if graph.public is None else {"y": graph.y, "public": graph.public}
+    write_parquet_table(pa.table(columns), nodes,
                         metadata={"class_names": json.dumps(list(graph.class_names))})
 
 
@@ -184,6 +206,21 @@ def read_labels(nodes: str | os.PathLike) -> tuple[np.ndarray, tuple[str, ...]]:
         raise InputError(f"{nodes}: labels outside [0, {len(names)}) for the "
                          f"{len(names)} class names")
     return y, names
+
+
+def read_public(nodes: str | os.PathLike) -> np.ndarray | None:
+    """The ``public`` codes (n,) int8 of a graph's ``nodes.parquet``, None when the dataset
+    publishes no split; a bad file raises InputError naming it."""
+    try:
+        table = read_parquet_table(nodes)
+        if "public" not in table.column_names:
+            return None
+        public = table.column("public").to_numpy().astype(np.int8)
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as err:
+        raise InputError(f"{nodes}: not a nodes table: {err}") from None
+    if not np.isin(public, [0, *PUBLIC_CODES.values()]).all():
+        raise InputError(f"{nodes}: column 'public' holds codes outside {{0, 1, 2, 3}}")
+    return public
 
 
 def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
@@ -209,4 +246,4 @@ def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
         raise InputError(f"{features}: features contain NaN or inf")
     if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
         raise InputError(f"{edges}: node ids outside [0, {n}) (the {n} nodes of {nodes})")
-    return NodeGraph.from_edges(x, src, dst, y, names)
+    return NodeGraph.from_edges(x, src, dst, y, names, read_public(nodes))

@@ -1,6 +1,6 @@
 """Imbalanced train / validation / test splits of a graph's nodes, seeded, as index arrays.
 
-Three protocols (:data:`SPLITS`), each drawn class by class from one numpy Generator:
+Five protocols (:data:`SPLITS`), each drawn class by class from one numpy Generator:
 
 * ``artificial`` (GraphSMOTE's Cora protocol; ECGN reuses it): chosen minority classes get
   ``int(train_per_class * imbalance_ratio)`` training nodes, the others ``train_per_class``;
@@ -12,14 +12,28 @@ Three protocols (:data:`SPLITS`), each drawn class by class from one numpy Gener
   exponential profile over classes ranked by size, class i getting n_max * mu^-i with
   mu = rho^(1/(C-1)) (n_max chosen so the profile sums to the training budget), at least 1
   and at most the class size; 10% of the nodes validate, split equally over classes; the rest
-  test.
+  test;
+* ``step`` (BAT's and TAM's step imbalance; BAT's ``get_step_imbalanced_split_data``): a
+  base split of ``train_per_class`` (20) training nodes per class, then the last
+  ``tail_classes`` class ids (default floor(C/2)) keep ``max // rho`` of theirs (rho 10: 2,
+  rho 20: 1), drawn at random. The base is the dataset's public split where it has one
+  (``base: auto`` or ``public``; Planetoid: 20 per class, 500 validation, 1000 test) and
+  otherwise random (``base: random``; BAT's ``get_random_semi_train_val_test_split``):
+  ``train_per_class`` per class, the rest of each class split into ``int(rest x (1 -
+  test_fraction))`` validation and the remaining test nodes;
+* ``natural`` (BAT's natural imbalance, ``get_natural_imbalanced_split_data``): classes
+  ranked by size (descending, ties by id) get ``int(rho^((C-1-i)/(C-1)))`` training nodes
+  (rho at the largest class, 1 at the smallest), the rest of each class split as above.
 
 A split records its *minority* classes, the ones over-sampling methods augment: the chosen
 ones (artificial) or, by default, the classes with fewer training nodes than the mean
-training class (genuine, longtail; ``minority_max_size`` picks classes of at most that many
+training class (genuine, longtail, natural; the tail classes for step; ``minority_max_size`` picks classes of at most that many
 nodes instead, GraphSMOTE's "smaller than 101" rule for BlogCatalog).
 
-Splits are stored together, one per run seed, in one Parquet table (:func:`write_splits`).
+A protocol function is ``(y, class_names, spec, rng, key, public) -> NodeSplit``; ``public``
+is the dataset's published split (``{"train", "val", "test"} -> node ids``, from the graph's
+``public`` column) or None. Splits are stored in Parquet tables (:func:`write_splits`), one
+per run seed in the workflow.
 """
 
 from __future__ import annotations
@@ -35,10 +49,11 @@ import pyarrow as pa
 from imbgraph.errors import ConfigError, InputError
 from imbgraph.io.tables import read_parquet_table, table_metadata, write_parquet_table
 
-__all__ = ["NodeSplit", "PROTOCOL_DEFAULTS", "SPLITS", "SPLIT_DEFAULTS", "artificial_split",
-           "genuine_split", "longtail_split", "make_split", "make_splits", "minority_by_mean",
-           "oversampling_targets", "read_split", "read_splits", "resolve_classes",
-           "resolve_spec", "split_seed", "write_splits"]
+__all__ = ["BASES", "NodeSplit", "PROTOCOL_DEFAULTS", "SPLITS", "SPLIT_DEFAULTS",
+           "artificial_split", "genuine_split", "longtail_split", "make_split", "make_splits",
+           "minority_by_mean", "natural_counts", "natural_split", "oversampling_targets",
+           "read_split", "read_splits", "resolve_classes", "resolve_spec", "split_seed",
+           "step_split", "step_tail_size", "train_counts_of", "write_splits"]
 
 PARTS = ("train", "val", "test")
 
@@ -55,7 +70,13 @@ PROTOCOL_DEFAULTS: dict[str, dict[str, Any]] = {
     "genuine": {"train_fraction": 0.25, "val_fraction": 0.25, "test_fraction": None,
                 "minority_max_size": None},
     "longtail": {"train_fraction": 0.1, "val_fraction": 0.1, "minority_max_size": None},
+    "step": {"train_per_class": 20, "tail_classes": None, "base": "auto",
+             "test_fraction": 0.5},
+    "natural": {"test_fraction": 0.5, "minority_max_size": None},
 }
+#: the step protocol's base split: the dataset's public one where it has one (``auto``),
+#: always it (``public``: an error without one) or a random one (``random``)
+BASES = ("auto", "public", "random")
 
 
 @dataclass(frozen=True, eq=False)
@@ -327,8 +348,154 @@ def longtail_split(
     return NodeSplit(np.concatenate(tr), np.concatenate(va), np.concatenate(rest), minority)
 
 
+def _rest_split(rest: list[np.ndarray], test_fraction: float) -> tuple[list[np.ndarray],
+                                                                        list[np.ndarray]]:
+    # BAT: int(rest x (1 - test_fraction)) validation nodes, every other one tests
+    val = [r[:int(r.shape[0] * (1.0 - test_fraction))] for r in rest]
+    test = [r[v.shape[0]:] for r, v in zip(rest, val)]
+    return val, test
+
+
+def step_tail_size(head: int, rho: float) -> int:
+    """Training nodes a tail class keeps under the step protocol: BAT's ``max_class_size //
+    imbratio`` (20 // 10 = 2, 20 // 20 = 1)."""
+    return int(head // rho)
+
+
+def step_split(
+    y: np.ndarray, *, rho: float, train_per_class: int = 20, tail_classes: int | None = None,
+    base: str = "auto", test_fraction: float = 0.5, public: dict[str, np.ndarray] | None = None,
+    rng: np.random.Generator, num_classes: int | None = None,
+    class_names: Sequence[str] | None = None, key: str = "split",
+) -> NodeSplit:
+    """BAT's step imbalance (see the module docstring).
+
+    Parameters
+    ----------
+    y : (n,) int64 labels
+    rho : imbalance ratio >= 1: the head classes' training count over the tail's
+    train_per_class : training nodes per class of a random base (the public split's own
+        count otherwise)
+    tail_classes : how many of the last class ids are tail classes (default C // 2)
+    base : ``auto`` (the public split if ``public`` is given, else random), ``public``,
+        ``random`` (:data:`BASES`)
+    test_fraction : of a random base: share of each class's nodes left after training that
+        test (the others validate)
+    public : the dataset's published split, {"train", "val", "test"} -> node ids, or None
+
+    Returns
+    -------
+    NodeSplit whose minority classes are the tail classes.
+    """
+    y = np.asarray(y, dtype=np.int64)
+    c_count = int(num_classes if num_classes is not None else y.max() + 1)
+    if rho < 1:
+        raise ConfigError(f"{key}.rho = {rho!r}; expected an imbalance ratio >= 1")
+    if base not in BASES:
+        raise ConfigError(f"{key}.base = {base!r}; expected one of {list(BASES)}")
+    n_tail = c_count // 2 if tail_classes is None else int(tail_classes)
+    if not 1 <= n_tail < c_count:
+        raise ConfigError(f"{key}.tail_classes = {n_tail}: expected 1 .. {c_count - 1} of the "
+                          f"graph's {c_count} classes (default: half of them, rounded down)")
+    if base == "public" and public is None:
+        raise ConfigError(f"{key}.base = 'public': the dataset publishes no split (Planetoid "
+                          "datasets do); use base 'random' or 'auto'")
+    sizes = np.bincount(y, minlength=c_count)
+    if public is not None and base != "random":
+        pub_train = np.asarray(public["train"], dtype=np.int64)
+        order = np.argsort(y[pub_train], kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(y[pub_train], minlength=c_count))])
+        per_class = [pub_train[order[bounds[c]:bounds[c + 1]]] for c in range(c_count)]
+        val, test = (np.asarray(public[p], dtype=np.int64) for p in ("val", "test"))
+        head = max(int(m.shape[0]) for m in per_class)
+    else:
+        head = int(train_per_class)
+        _check_room(sizes, np.full(c_count, head), class_names, key, "train_per_class")
+        members = _members(y, c_count, rng)
+        per_class, rest = _take(members, np.full(c_count, head))
+        va, te = _rest_split(rest, test_fraction)
+        val, test = np.concatenate(va), np.concatenate(te)
+    tail = step_tail_size(head, rho)
+    if tail < 1:
+        raise ConfigError(f"{key}.rho = {rho:g}: {head} // {rho:g} = 0 training nodes per tail "
+                          "class; expected at least 1")
+    tails = tuple(range(c_count - n_tail, c_count))
+    train = [rng.permutation(m)[:tail] if c in tails and m.shape[0] > tail else m
+             for c, m in enumerate(per_class)]
+    return NodeSplit(np.concatenate(train), val, test, tails)
+
+
+def natural_counts(sizes: np.ndarray, rho: float) -> np.ndarray:
+    """BAT's natural profile, counts per class id: the classes present, ranked by size
+    (descending, ties by id), get ``int(rho ** ((C-1-i) / (C-1)))`` training nodes."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    present = np.flatnonzero(sizes > 0)
+    ranked = sorted(present.tolist(), key=lambda c: sizes[c], reverse=True)  # stable: ids
+    c1 = len(ranked) - 1
+    counts = np.zeros_like(sizes)
+    for i, c in enumerate(ranked):
+        counts[c] = int(float(rho) ** ((c1 - i) / c1)) if c1 > 0 else int(rho)
+    return counts
+
+
+def natural_split(
+    y: np.ndarray, *, rho: float, test_fraction: float = 0.5, rng: np.random.Generator,
+    num_classes: int | None = None, class_names: Sequence[str] | None = None,
+    minority_max_size: int | None = None, key: str = "split",
+) -> NodeSplit:
+    """BAT's natural imbalance (see the module docstring and :func:`natural_counts`); the
+    rest of each class is split as a random step base. Minority: the classes with fewer
+    training nodes than the mean (or of at most ``minority_max_size`` nodes)."""
+    if rho < 1:
+        raise ConfigError(f"{key}.rho = {rho!r}; expected an imbalance ratio >= 1")
+    y = np.asarray(y, dtype=np.int64)
+    c_count = int(num_classes if num_classes is not None else y.max() + 1)
+    sizes = np.bincount(y, minlength=c_count)
+    if int((sizes > 0).sum()) < 2:
+        raise ConfigError(f"{key}: protocol 'natural' needs at least two classes")
+    train = natural_counts(sizes, rho)
+    _check_room(sizes, train, class_names, key, f"rho = {rho:g}")
+    members = _members(y, c_count, rng)
+    tr, rest = _take(members, train)
+    va, te = _rest_split(rest, test_fraction)
+    minority = _auto_minority(sizes, train, minority_max_size)
+    return NodeSplit(np.concatenate(tr), np.concatenate(va), np.concatenate(te), minority)
+
+
+def train_counts_of(spec: dict[str, Any], sizes: np.ndarray) -> np.ndarray:
+    """(C,) training nodes per class that the resolved split entry ``spec`` draws from a graph
+    of class ``sizes`` (every protocol's counts are a function of the sizes; a step split on
+    a public base is taken to have ``train_per_class`` per class, as Planetoid's; minority
+    classes given by name count as majority classes): the start-up memory check of ReNode
+    reads it before any graph exists."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    c = sizes.shape[0]
+    protocol = spec["protocol"]
+    if protocol == "artificial":
+        per = int(spec["train_per_class"])
+        out = np.full(c, per)
+        ids = [int(m) for m in spec.get("minority", []) if isinstance(m, (int, np.integer))]
+        out[ids] = int(per * float(spec.get("imbalance_ratio", 1.0)))
+        return out
+    if protocol == "genuine":
+        return np.maximum(1, np.floor(sizes * float(spec["train_fraction"]) + 1e-9)).astype(
+            np.int64)
+    if protocol == "longtail":
+        return longtail_counts(sizes, float(spec["rho"]),
+                               int(float(spec["train_fraction"]) * int(sizes.sum())))
+    if protocol == "step":
+        head = int(spec["train_per_class"])
+        n_tail = c // 2 if spec.get("tail_classes") is None else int(spec["tail_classes"])
+        out = np.full(c, head)
+        out[c - n_tail:] = step_tail_size(head, float(spec["rho"]))
+        return out
+    if protocol == "natural":
+        return natural_counts(sizes, float(spec["rho"]))
+    raise ConfigError(f"protocol = {protocol!r}; expected one of {sorted(PROTOCOL_DEFAULTS)}")
+
+
 # --- config entries ---------------------------------------------------------------------------
-def _artificial(y, names, spec, rng, key):
+def _artificial(y, names, spec, rng, key, public=None):
     minority = resolve_classes(spec["minority"], names, key=f"{key}.minority")
     return artificial_split(
         y, minority, imbalance_ratio=float(spec.get("imbalance_ratio", 1.0)),
@@ -338,7 +505,7 @@ def _artificial(y, names, spec, rng, key):
         class_names=names, key=key)
 
 
-def _genuine(y, names, spec, rng, key):
+def _genuine(y, names, spec, rng, key, public=None):
     split = genuine_split(
         y, train_fraction=float(spec["train_fraction"]),
         val_fraction=float(spec["val_fraction"]), test_fraction=spec["test_fraction"],
@@ -347,11 +514,27 @@ def _genuine(y, names, spec, rng, key):
     return _override_minority(split, names, spec, key)
 
 
-def _longtail(y, names, spec, rng, key):
+def _longtail(y, names, spec, rng, key, public=None):
     split = longtail_split(
         y, rho=float(spec["rho"]), train_fraction=float(spec["train_fraction"]),
         val_fraction=float(spec["val_fraction"]), rng=rng, num_classes=len(names),
         class_names=names, minority_max_size=spec["minority_max_size"], key=key)
+    return _override_minority(split, names, spec, key)
+
+
+def _step(y, names, spec, rng, key, public=None):
+    return step_split(
+        y, rho=float(spec["rho"]), train_per_class=int(spec["train_per_class"]),
+        tail_classes=spec["tail_classes"], base=spec["base"],
+        test_fraction=float(spec["test_fraction"]), public=public, rng=rng,
+        num_classes=len(names), class_names=names, key=key)
+
+
+def _natural(y, names, spec, rng, key, public=None):
+    split = natural_split(
+        y, rho=float(spec["rho"]), test_fraction=float(spec["test_fraction"]), rng=rng,
+        num_classes=len(names), class_names=names,
+        minority_max_size=spec["minority_max_size"], key=key)
     return _override_minority(split, names, spec, key)
 
 
@@ -366,26 +549,33 @@ SPLITS: dict[str, Callable[..., NodeSplit]] = {
     "artificial": _artificial,
     "genuine": _genuine,
     "longtail": _longtail,
+    "step": _step,
+    "natural": _natural,
 }
 
 
 def make_split(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any], *,
-               seed: int, key: str = "split") -> NodeSplit:
+               seed: int, key: str = "split",
+               public: dict[str, np.ndarray] | None = None) -> NodeSplit:
     """The split of config entry ``spec`` for run seed ``seed`` (see :func:`split_seed`).
 
     ``spec`` holds ``protocol`` (a key of :data:`SPLITS`) and that protocol's settings
     (defaults: :func:`resolve_spec`); errors name ``key`` (e.g. ``nodecls.splits.cora_im05``).
+    ``public``: the dataset's published split ({"train", "val", "test"} -> node ids), read
+    by the step protocol's public base.
     """
     spec = resolve_spec(spec, key=key)
     rng = np.random.default_rng(split_seed(spec, seed))
     return SPLITS[spec["protocol"]](np.asarray(y, dtype=np.int64), list(class_names), spec,
-                                    rng, key)
+                                    rng, key, public)
 
 
 def make_splits(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any],
-                seeds: Sequence[int], *, key: str = "split") -> dict[int, NodeSplit]:
+                seeds: Sequence[int], *, key: str = "split",
+                public: dict[str, np.ndarray] | None = None) -> dict[int, NodeSplit]:
     """One split per run seed (equal splits for a fixed ``per_run: false`` spec)."""
-    return {int(s): make_split(y, class_names, spec, seed=int(s), key=key) for s in seeds}
+    return {int(s): make_split(y, class_names, spec, seed=int(s), key=key, public=public)
+            for s in seeds}
 
 
 def oversampling_targets(train_counts: np.ndarray, minority: Sequence[int],

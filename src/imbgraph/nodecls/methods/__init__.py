@@ -5,6 +5,8 @@ them (:data:`METHODS`), read by the config code, the rules and the job.
 balancing name        module                             cached inputs
 ====================  =================================  ==================================
 ``none``              :mod:`.plain` (Origin, Re-weight)  -
+``balanced_softmax``  :mod:`.balanced_softmax`           -
+``renode``            :mod:`.renode`                     -
 ``oversampling``      :mod:`.oversampling`               -
 ``smote``             :mod:`.oversampling`               -
 ``embed_smote``       :mod:`.embed_smote`                -
@@ -25,6 +27,11 @@ nodes by an over-sampling ``scale``. Implementations are ``"module:attr"`` refer
 bodies), imported by the job that runs them: this module and :mod:`.ecgn.settings` import no
 torch, because Snakemake reads them at every start.
 
+An *add-on* (:data:`ADDONS`: ``tam``, :mod:`.tam`) adjusts the training logits of a method
+whose row lists it in ``addons`` (the entry: ``addons: [tam]`` or ``addons: [{name: tam,
+alpha: 2.5}]``); :func:`resolve_addons` fills in its defaults and names the entry when a
+combination cannot work.
+
 A method of your own needs no row: ``balancing: {name: plugin, callable: "pkg.mod:build",
 params: {...}}`` (CONTRIBUTING.md).
 """
@@ -38,7 +45,8 @@ from imbgraph.errors import ConfigError
 from imbgraph.nodecls.methods.ecgn import settings as ecgn_settings
 from imbgraph.plugins import UNSET, MethodSpec, Registry, split_ref
 
-__all__ = ["CACHED", "METHODS", "NodeMethod", "OVERSAMPLING", "PLUGIN_NEEDS", "names"]
+__all__ = ["ADDONS", "CACHED", "METHODS", "NodeMethod", "OVERSAMPLING", "PLUGIN_NEEDS",
+           "addon_names", "names", "resolve_addons"]
 
 #: the cached inputs a method may declare (each has its rule and its reader in the job)
 CACHED = ("clusters", "pretrain")
@@ -59,6 +67,8 @@ class NodeMethod(MethodSpec):
     amount_hint : what the error says when neither gives one
     pretrain : resolved method -> the settings its cacheable pre-training depends on
         (methods equal in them share one cached file per dataset, split and seed)
+    addons : the add-ons (:data:`ADDONS`) it can carry: its loss reads the training logits
+        through :meth:`~imbgraph.nodecls.methods.base.BalancedModel.train_logits`
     """
 
     own_job: bool = False
@@ -66,6 +76,7 @@ class NodeMethod(MethodSpec):
     split_scale: Callable[[dict], bool] | None = None
     amount_hint: str = ""
     pretrain: Callable[[dict], dict] | None = None
+    addons: tuple[str, ...] = ()
 
     def takes_split_scale(self, settings: dict[str, Any]) -> bool:
         if self.adds_nodes:
@@ -88,13 +99,28 @@ def _check_plugin(bal: dict, key: str) -> None:
 _M = __name__
 _SCALE = {"scale": UNSET}
 _K = {"clusters": UNSET}  # default: the dataset's clusters.k
+#: ReNode (Chen et al., NeurIPS'21): its code's rn_base_weight, rn_scale_weight and
+#: pagerank_prob 0.85 (restart 0.15); the PPR's accuracy, top-k and memory bound are ours
+_RENODE = {"base_weight": 0.5, "scale_weight": 1.0, "ppr_alpha": 0.15, "ppr_tol": 1e-10,
+           "ppr_topk": None, "ppr_max_mb": 2048}
+#: TAM (Song et al., ICML'22): its code's tam_alpha, tam_beta, temp_phi, warmup and the
+#: temp_gamma 0.4 it passes to compute_tam
+_TAM = {"alpha": 2.5, "beta": 0.5, "temperature": 1.2, "temperature_gamma": 0.4, "warmup": 5}
+_LOGIT_ADDONS = ("tam",)
 _GRAPHSMOTE = {"edges": "soft", "threshold": 0.5, "edge_weight": 1e-6, "pretrain_epochs": 0,
                "negative_weight": "balanced", "neg_ratio": 1.0, "dense_below": 1024,
                "max_pairs": 20000}
 
 #: balancing name -> :class:`NodeMethod` (the schema's enum of ``balancing.name``)
 METHODS = Registry("nodecls.methods.<method>.balancing.name", [
-    NodeMethod("none", f"{_M}.plain:build", doc="no re-sampling (Origin; Re-weight)"),
+    NodeMethod("none", f"{_M}.plain:build", doc="no re-sampling (Origin; Re-weight)",
+               addons=_LOGIT_ADDONS),
+    NodeMethod("balanced_softmax", f"{_M}.balanced_softmax:build",
+               doc="Balanced Softmax: cross-entropy on logits + log(training class prior)",
+               addons=_LOGIT_ADDONS),
+    NodeMethod("renode", f"{_M}.renode:build", _RENODE,
+               doc="ReNode: per-node weights from the conflict of PPR influence (Totoro)",
+               addons=_LOGIT_ADDONS),
     NodeMethod("oversampling", f"{_M}.oversampling:build_oversampling", _SCALE,
                adds_nodes=True, doc="minority nodes duplicated with their edges"),
     NodeMethod("smote", f"{_M}.oversampling:build_smote", _SCALE, adds_nodes=True,
@@ -126,7 +152,49 @@ METHODS = Registry("nodecls.methods.<method>.balancing.name", [
 #: balancing names that add synthetic nodes by an over-sampling ``scale``
 OVERSAMPLING = tuple(n for n, s in METHODS.items() if s.adds_nodes)
 
+#: add-on name -> :class:`~imbgraph.plugins.MethodSpec` (impl: ``attach(model, inputs,
+#: settings)``, appending a module to the model's ``addons``); the schema's enum of
+#: ``addons[].name``
+ADDONS = Registry("nodecls.methods.<method>.addons[].name", [
+    MethodSpec("tam", f"{_M}.tam:attach", _TAM,
+               doc="TAM: topology-aware margins (ACM, ADM) on the training logits"),
+])
+
 
 def names() -> list[str]:
     """Every balancing name, sorted (the schema's enum)."""
     return sorted(METHODS)
+
+
+def addon_names() -> list[str]:
+    """Every add-on name, sorted (the schema's enum of ``addons[].name``)."""
+    return sorted(ADDONS)
+
+
+def resolve_addons(entry: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The method entry's ``addons`` (each a name or ``{name, ...settings}``) with every
+    default filled in, in order; ConfigError naming ``key`` (``...methods.X``) for an
+    unknown add-on, one listed twice, or one the entry's balancing cannot carry."""
+    bal_name = entry["balancing"]["name"]
+    spec = METHODS.get_spec(bal_name, key=f"{key}.balancing.name")
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(entry.get("addons") or []):
+        block = {"name": item} if isinstance(item, str) else dict(item)
+        name = block.get("name")
+        addon = ADDONS.get_spec(name, key=f"{key}.addons[{i}].name")
+        unknown = sorted(set(block) - {"name", *addon.params})
+        if unknown:
+            raise ConfigError(f"{key}.addons[{i}] ({name}): unknown settings {unknown}; "
+                              f"expected {sorted(addon.params)}")
+        if name in [a["name"] for a in out]:
+            raise ConfigError(f"{key}.addons: {name!r} is listed twice")
+        if name not in spec.addons:
+            takes = sorted(n for n, m in METHODS.items() if name in m.addons)
+            raise ConfigError(
+                f"{key}.addons[{i}] = {name!r} cannot be combined with balancing "
+                f"{bal_name!r}: it adjusts the logits of the real training nodes, which only "
+                f"the losses of balancing {takes} expose")
+        full = addon.settings(block)
+        addon.validate(full, f"{key}.addons[{i}]")
+        out.append(full)
+    return out

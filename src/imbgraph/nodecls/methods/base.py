@@ -9,6 +9,10 @@ the validation nodes, and scores the test nodes. The few methods that change the
 graph or the loop itself (cluster features, ClusterGCN, ECGN) register a whole job body
 instead (:class:`imbgraph.nodecls.methods.NodeMethod` ``own_job``), on the same inputs.
 
+An *add-on* (TAM) adjusts the training nodes' logits of a method that reads them through
+:meth:`BalancedModel.train_logits` (``none``, ``balanced_softmax``, ``renode``: the method
+table's ``addons``); the job appends it to the model's ``addons`` after ``build``.
+
 Synthetic nodes are drawn anew at every training step, as in GraphSMOTE's code, from torch's
 global generator (seeded per run). How many each class gets is ``Batch.new_per_class`` (see
 :func:`imbgraph.nodecls.data.splits.oversampling_targets`). Class weights, when set, weigh
@@ -84,7 +88,10 @@ class BalancedModel(nn.Module):
       nodes here, from torch's global generator, so the run seed fixes them);
     * ``pretrain_epochs`` / :meth:`pretrain_loss` / :meth:`pretrain_parameters`: an optional
       stage on its own Adam before the main loop (GraphSMOTE pre*);
-    * :meth:`reset_parameters`: every child that has one (the GNN, GraphSMOTE's generator).
+    * :meth:`reset_parameters`: every child that has one (the GNN, GraphSMOTE's generator)
+      and every add-on;
+    * :meth:`train_logits`: the training nodes' rows of the logits with the add-ons'
+      adjustments (TAM's margins), for a loss that accepts add-ons.
 
     Args:
         gnn: the backbone (:meth:`MethodInputs.backbone`).
@@ -102,11 +109,22 @@ class BalancedModel(nn.Module):
         super().__init__()
         self.gnn = gnn
         self.criterion = criterion
+        #: modules ``(logits, batch, train_logits) -> train_logits`` applied in order by
+        #: :meth:`train_logits` (TAM); attached by the job, none by default
+        self.addons = nn.ModuleList()
 
     def reset_parameters(self) -> None:
-        for child in self.children():
+        for child in [*self.children(), *self.addons]:
             if hasattr(child, "reset_parameters"):
                 child.reset_parameters()
+
+    def train_logits(self, logits: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """(k, C) rows of ``logits`` (n, C) of the training nodes ``batch.train``, each
+        add-on's adjustment applied in order (none: the rows as they are)."""
+        out = logits[batch.train]
+        for addon in self.addons:
+            out = addon(logits, batch, out)
+        return out
 
     def forward(self, x: torch.Tensor, adj: Adjacency) -> torch.Tensor:
         return self.gnn(x, adj)
@@ -150,6 +168,8 @@ class MethodInputs:
     cached : the cached inputs the method declares (``"clusters"``: (n,) int64 METIS ids in
         [0, ``settings["balancing"]["clusters"]``); ``"pretrain"``: ECGN's cluster networks)
     progress : log training progress
+    key : the method's config key (``nodecls.methods.<name>``), for errors a method raises
+        while it builds (ReNode's PPR memory bound)
     """
 
     graph: NodeGraph
@@ -160,6 +180,7 @@ class MethodInputs:
     device: torch.device
     cached: dict[str, Any] = field(default_factory=dict)
     progress: bool = False
+    key: str = "method"
 
     @property
     def criterion(self) -> Callable[..., torch.Tensor]:

@@ -1,5 +1,6 @@
 """``none``: no re-sampling, the criterion over the training nodes. GraphSMOTE's "Origin",
-and "Re-weight" with inverse-frequency class weights in the loss (``loss.class_weights``)."""
+and "Re-weight" with inverse-frequency class weights in the loss (``loss.class_weights``). Takes
+add-ons (TAM on cross-entropy)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class Plain(BalancedModel):
 
     def loss(self, batch: Batch) -> torch.Tensor:
         logits = self.gnn(batch.x, batch.adj)
-        return self._ce(logits[batch.train], batch.y[batch.train], batch)
+        return self._ce(self.train_logits(logits, batch), batch.y[batch.train], batch)
 
 
 def build(inputs: MethodInputs) -> Plain:
