@@ -24,7 +24,6 @@ An encoder maps a :class:`~imbgraph.graphcls.collection.GraphBatch` to graph emb
 
 from __future__ import annotations
 
-import warnings
 from typing import Callable
 
 import torch
@@ -33,6 +32,7 @@ from torch import nn
 
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.collection import GraphBatch
+from imbgraph.sparse import SpMM, csr
 
 __all__ = ["MODELS", "GINEncoder", "GINLayer", "GPSEncoder", "MLPHead", "build_encoder",
            "encoder_and_batcher",
@@ -41,26 +41,6 @@ __all__ = ["MODELS", "GINEncoder", "GINLayer", "GPSEncoder", "MLPHead", "build_e
 
 def _gin_mlp(i: int, h: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(i, h), nn.BatchNorm1d(h), nn.ReLU(), nn.Linear(h, h), nn.ReLU())
-
-
-def _csr(crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor, n: int) -> torch.Tensor:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "sparse CSR support is in beta"
-        return torch.sparse_csr_tensor(crow, col, values, size=(n, n), check_invariants=False)
-
-
-class _SpMM(torch.autograd.Function):
-    """A @ x for a constant CSR matrix A whose transpose is given too (torch's own backward
-    of ``torch.sparse.mm`` would transpose A at every call)."""
-
-    @staticmethod
-    def forward(ctx, a: torch.Tensor, a_t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        ctx.a_t = a_t
-        return torch.sparse.mm(a, x)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        return None, None, torch.sparse.mm(ctx.a_t, grad)
 
 
 Adjacency = tuple[torch.Tensor, torch.Tensor]
@@ -82,13 +62,14 @@ def adjacency(edge_index: torch.Tensor, n: int, dtype: torch.dtype = torch.float
     bounds = torch.arange(n + 1, device=src.device)
     # int32 indices: what the CPU kernel takes (int64 ones are converted at every product)
     if symmetric_sorted:
-        a = _csr(torch.searchsorted(src, bounds, out_int32=True), dst.to(torch.int32), ones, n)
+        a = csr(torch.searchsorted(src, bounds, out_int32=True), dst.to(torch.int32), ones,
+                (n, n))
         return a, a
     out = []
     for row, col in ((dst, src), (src, dst)):
         row_sorted, order = torch.sort(row, stable=True)
-        out.append(_csr(torch.searchsorted(row_sorted, bounds, out_int32=True),
-                        col[order].to(torch.int32), ones, n))
+        out.append(csr(torch.searchsorted(row_sorted, bounds, out_int32=True),
+                       col[order].to(torch.int32), ones, (n, n)))
     return out[0], out[1]
 
 
@@ -122,7 +103,7 @@ class GINLayer(nn.Module):
         self.eps.data.fill_(self.initial_eps)
 
     def forward(self, x: torch.Tensor, adj: Adjacency) -> torch.Tensor:
-        out = _SpMM.apply(adj[0], adj[1], x)
+        out = SpMM.apply(adj[0], adj[1], x)
         return self.nn(out + (1 + self.eps) * x)
 
     def __repr__(self) -> str:

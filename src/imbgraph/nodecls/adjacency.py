@@ -12,33 +12,12 @@ functions here give the products' backward passes without re-sorting the matrix 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import torch
 
+from imbgraph.sparse import SpMM, csr
+
 __all__ = ["Adjacency", "pair_dot"]
-
-
-def _csr(crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor,
-         size: tuple[int, int]) -> torch.Tensor:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "sparse CSR support is in beta"
-        return torch.sparse_csr_tensor(crow, col, values, size=size)
-
-
-class _SpMM(torch.autograd.Function):
-    """A @ x for a constant CSR matrix A whose transpose is given too: torch's own backward
-    of ``torch.sparse.mm`` re-sorts A into A^T at every call."""
-
-    @staticmethod
-    def forward(ctx, a: torch.Tensor, a_t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        ctx.a_t = a_t
-        return torch.sparse.mm(a, x)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        return None, None, torch.sparse.mm(ctx.a_t, grad)
 
 
 class _WeightedSpMM(torch.autograd.Function):
@@ -53,7 +32,7 @@ class _WeightedSpMM(torch.autograd.Function):
     def forward(ctx, x, w, src, dst, crow, col, order, crow_t, col_t, order_t):
         m = x.shape[0]
         ctx.save_for_backward(x, w, crow, col, order, crow_t, col_t, order_t)
-        return torch.sparse.mm(_csr(crow, col, w[order], (m, m)), x)
+        return torch.sparse.mm(csr(crow, col, w[order], (m, m)), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -61,11 +40,11 @@ class _WeightedSpMM(torch.autograd.Function):
         grad_x = grad_w = None
         m = x.shape[0]
         if ctx.needs_input_grad[0]:
-            grad_x = torch.sparse.mm(_csr(crow_t, col_t, w[order_t], (m, m)), grad)
+            grad_x = torch.sparse.mm(csr(crow_t, col_t, w[order_t], (m, m)), grad)
         if ctx.needs_input_grad[1]:
             # (grad x^T) sampled at the edges (rows = targets, columns = sources), in the
             # CSR order of the forward pass: back to edge order through ``order``.
-            pattern = _csr(crow, col, torch.zeros_like(w), (m, m))
+            pattern = csr(crow, col, torch.zeros_like(w), (m, m))
             dots = torch.sparse.sampled_addmm(pattern, grad, x.t(), beta=0.0)
             grad_w = torch.empty_like(w)
             grad_w[order] = dots.values()
@@ -80,16 +59,16 @@ class _PairDot(torch.autograd.Function):
     @staticmethod
     def forward(ctx, a, b, crow, col, crow_t, col_t, order_t):
         ctx.save_for_backward(a, b, crow, col, crow_t, col_t, order_t)
-        pattern = _csr(crow, col, a.new_zeros(col.shape[0]), (a.shape[0], b.shape[0]))
+        pattern = csr(crow, col, a.new_zeros(col.shape[0]), (a.shape[0], b.shape[0]))
         return torch.sparse.sampled_addmm(pattern, a, b.t(), beta=0.0).values()
 
     @staticmethod
     def backward(ctx, grad):
         a, b, crow, col, crow_t, col_t, order_t = ctx.saved_tensors
         m, n = a.shape[0], b.shape[0]
-        grad_a = (torch.sparse.mm(_csr(crow, col, grad, (m, n)), b)
+        grad_a = (torch.sparse.mm(csr(crow, col, grad, (m, n)), b)
                   if ctx.needs_input_grad[0] else None)
-        grad_b = (torch.sparse.mm(_csr(crow_t, col_t, grad[order_t], (n, m)), a)
+        grad_b = (torch.sparse.mm(csr(crow_t, col_t, grad[order_t], (n, m)), a)
                   if ctx.needs_input_grad[1] else None)
         return grad_a, grad_b, None, None, None, None, None
 
@@ -202,10 +181,10 @@ class Adjacency:
         xr = x[: self.n]
         if x.requires_grad:
             crow_t, col_t = self._transposed()
-            out = _SpMM.apply(_csr(self.crow, self.col, ones, (self.n, self.n)),
-                              _csr(crow_t, col_t, ones, (self.n, self.n)), xr)
+            out = SpMM.apply(csr(self.crow, self.col, ones, (self.n, self.n)),
+                              csr(crow_t, col_t, ones, (self.n, self.n)), xr)
         else:
-            out = torch.sparse.mm(_csr(self.crow, self.col, ones, (self.n, self.n)), xr)
+            out = torch.sparse.mm(csr(self.crow, self.col, ones, (self.n, self.n)), xr)
         if x.shape[0] > self.n:
             out = torch.cat([out, out.new_zeros(x.shape[0] - self.n, x.shape[1])])
         return out
@@ -217,14 +196,14 @@ class Adjacency:
         if self._extra_csr is None:
             m, dev = self.num_nodes, self.extra_src.device
 
-            def csr(rows, cols):
+            def structure(rows, cols):
                 order = torch.argsort(rows * m + cols)
                 crow = torch.zeros(m + 1, dtype=torch.long, device=dev)
                 crow[1:] = torch.cumsum(torch.bincount(rows, minlength=m), 0)
                 return crow, cols[order].contiguous(), order
 
-            self._extra_csr = (*csr(self.extra_dst, self.extra_src),
-                               *csr(self.extra_src, self.extra_dst))
+            self._extra_csr = (*structure(self.extra_dst, self.extra_src),
+                               *structure(self.extra_src, self.extra_dst))
         return self._extra_csr
 
     def _extra(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
