@@ -49,6 +49,14 @@ def job_paths(pattern, seeds, per_seed):
     return expand(pattern, seed=seeds, allow_missing=True)
 
 
+def run_outputs(results, paths):
+    """The outputs of a family's run rule (every family's run jobs write the same three files
+    per seed under results/runs/{dataset}/{split}/{method}/seed{seed}/); ``paths`` is the
+    family's per-seed path expander (job_paths with its seeds)."""
+    run = f"{results}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}"
+    return {name: paths(f"{run}/{name}.json") for name in ("metrics", "timings", "settings")}
+
+
 def job_seeds(wildcards, seeds, per_seed):
     """The seeds one run job handles (see job_paths)."""
     return [int(wildcards.seed)] if per_seed else list(seeds)

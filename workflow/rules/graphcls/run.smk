@@ -6,9 +6,7 @@ rule run_graphcls:
     input:
         unpack(graphcls_run_inputs),
     output:
-        metrics=graphcls_paths(f"{G_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/metrics.json"),
-        timings=graphcls_paths(f"{G_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/timings.json"),
-        settings=graphcls_paths(f"{G_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/settings.json"),
+        **run_outputs(G_RESULTS, graphcls_paths),
     log:
         graphcls_job("logs", "run_graphcls", "{dataset}", "{split}", "{method}"),
     benchmark:

@@ -6,9 +6,7 @@ rule run_nodecls:
     input:
         unpack(nodecls_run_inputs),
     output:
-        metrics=nodecls_paths(f"{NC_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/metrics.json"),
-        timings=nodecls_paths(f"{NC_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/timings.json"),
-        settings=nodecls_paths(f"{NC_RESULTS}/runs/{{dataset}}/{{split}}/{{method}}/seed{{seed}}/settings.json"),
+        **run_outputs(NC_RESULTS, nodecls_paths),
     log:
         nodecls_job("logs", "run_nodecls", "{dataset}", "{split}", "{method}"),
     benchmark:
