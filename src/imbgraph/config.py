@@ -407,3 +407,50 @@ def check_claims(config: dict, catalogs: dict[str, Catalog], *, where: str = "co
                 if s not in cat.splits(d):
                     fail(f"{key}.split: {s!r} is not a run split of {d!r} "
                          f"(expected one of {cat.splits(d)})")
+
+
+def requested_runs(config: dict, catalog: Catalog, task: str) -> list[tuple[str, str, str]]:
+    """Every (dataset, split, method) run of family ``task`` that the config's tables, sweep
+    figures (points under their :func:`sweep_methods` names) and claims read, sorted; what a
+    family must prepare for (cached inputs, start-up checks of each run). Cells naming
+    something undeclared are left out: :func:`check_outputs` and :func:`check_claims` report
+    them."""
+    out: set[tuple[str, str, str]] = set()
+
+    def add(d, s, m):
+        if d in catalog.datasets and m in catalog.methods and s in catalog.splits(d):
+            out.add((d, s, m))
+
+    tables = config.get("tables", {})
+    for t in tables.values():
+        if t["task"] != task:
+            continue
+        if t.get("kind", "grid") == "rows":
+            for r in t["rows"]:
+                if "method" in r and "split" in r:
+                    add(r["dataset"], r["split"], r["method"])
+            continue
+        for c in grid_columns(t):
+            for m in t["rows"]:
+                add(c["dataset"], c["split"], m)
+    for f in config.get("figures", {}).values():
+        if f["task"] != task or ("table" in f and f["table"] not in tables):
+            continue
+        if any(m not in catalog.methods for m in f["methods"]):
+            continue
+        try:
+            points = sweep_methods(catalog, f)
+        except ConfigError:
+            continue  # check_outputs names the method that cannot be swept
+        names = [n for p in points.values() for n in p.values()]
+        names += [f["baseline"]] if "baseline" in f else []
+        for d in figure_datasets(f):
+            for s in figure_splits(config, f):
+                for m in names:
+                    if d in catalog.datasets and s in catalog.splits(d):
+                        out.add((d, s, m))
+    for study, c in config.get("claims", {}).items():
+        if c["task"] == task:
+            for d, s, m in claim_runs(config, study):
+                add(d, s, m)
+    return sorted(out)

@@ -523,6 +523,15 @@ def test_requested_runs_pretrainings_and_partitions():
         ("cora_like", "ecgn", "ECGN-clusters2"), ("bots", "ecgn", "ECGN-clusters2"),
         ("cora_like", "ecgn", "ECGN-clusters5"), ("bots", "ecgn", "ECGN-clusters5"),
         ("cora_like", "ecgn", "Origin"), ("bots", "ecgn", "Origin")])
+    # a claim comparing a run no table or figure reads asks for that run too (its cached
+    # inputs and start-up checks), and only its own family's
+    config["claims"] = {"c": {"task": "nodecls", "title": "t", "metric": "acc", "claims": [
+        {"id": "x", "text": "x", "better": "GS_O", "than": "ECGN", "datasets": ["bots"],
+         "split": "im05"}]}}
+    assert nc.requested_runs(config, cat) == sorted(
+        runs + [("bots", "im05", "ECGN"), ("bots", "im05", "GS_O")])
+    config["claims"]["c"]["task"] = "graphcls"
+    assert nc.requested_runs(config, cat) == runs
     with pytest.raises(ConfigError, match="lt20"):
         nc.check_runs(s, runs)  # GS_O on lt20 has no over-sampling scale
     plan = nc.pretrain_plan(s, [r for r in runs if r[1] != "lt20"])

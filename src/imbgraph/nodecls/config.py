@@ -499,45 +499,9 @@ def _check_cluster_count(section: dict, dataset: str, method: str, *, where: str
 
 
 def requested_runs(config: dict, catalog: cfg.Catalog) -> list[tuple[str, str, str]]:
-    """Every (dataset, split, method) run that the config's nodecls tables and figures read
-    (sweep points under their :func:`imbgraph.config.sweep_methods` names), sorted. Cells
-    naming something undeclared are left out: :func:`imbgraph.config.check_outputs` reports
-    them."""
-    out: set[tuple[str, str, str]] = set()
-
-    def add(d, s, m):
-        if d in catalog.datasets and m in catalog.methods and s in catalog.splits(d):
-            out.add((d, s, m))
-
-    tables = config.get("tables", {})
-    for t in tables.values():
-        if t["task"] != "nodecls":
-            continue
-        if t.get("kind", "grid") == "rows":
-            for r in t["rows"]:
-                if "method" in r and "split" in r:
-                    add(r["dataset"], r["split"], r["method"])
-            continue
-        for c in cfg.grid_columns(t):
-            for m in t["rows"]:
-                add(c["dataset"], c["split"], m)
-    for f in config.get("figures", {}).values():
-        if f["task"] != "nodecls" or ("table" in f and f["table"] not in tables):
-            continue
-        if any(m not in catalog.methods for m in f["methods"]):
-            continue
-        try:
-            points = cfg.sweep_methods(catalog, f)
-        except ConfigError:
-            continue  # check_outputs names the method that cannot be swept
-        names = [n for p in points.values() for n in p.values()]
-        names += [f["baseline"]] if "baseline" in f else []
-        for d in cfg.figure_datasets(f):
-            for s in cfg.figure_splits(config, f):
-                for m in names:
-                    if d in catalog.datasets and s in catalog.splits(d):
-                        out.add((d, s, m))
-    return sorted(out)
+    """Every (dataset, split, method) run the config's nodecls tables, figures and claims
+    read (:func:`imbgraph.config.requested_runs`)."""
+    return cfg.requested_runs(config, catalog, "nodecls")
 
 
 def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
