@@ -265,6 +265,8 @@ def trace_record(collection: GraphCollection, pe: np.ndarray | None, split: Grap
     """One traced run of a convergence figure (:func:`run_method` with ``trace``): the test
     scores at every new best validation epoch (``rows``), the loss curves, and the run's
     timings and settings (:func:`run_records`'s)."""
+    from imbgraph.graphcls.convergence import TRACE_COLUMNS  # the reader's (polars: not at import)
+
     metrics, summary = run_method(collection, pe, split, method, seed=seed, device=device,
                                   trace=True, cached=cached,
                                   key=f"graphcls.methods.{method_name}")
@@ -275,6 +277,6 @@ def trace_record(collection: GraphCollection, pe: np.ndarray | None, split: Grap
              seed, summary["epochs"], len(summary["trace"]), summary["best_epoch"] + 1,
              metrics["macro_f1"], summary["seconds"])
     return {"method": method_name, "dataset": dataset, "split": split_name, "seed": int(seed),
-            "epochs": summary["epochs"], "columns": ["epoch", "val_loss", "macro_f1", "micro_f1"],
+            "epochs": summary["epochs"], "columns": list(TRACE_COLUMNS),
             "rows": summary["trace"], "val_loss": summary["val_loss"],
             "train_loss": summary["train_loss"], "timings": timings, "settings": settings}
