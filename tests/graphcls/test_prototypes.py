@@ -105,3 +105,14 @@ def test_block_shapes():
     blk = PrototypeBlock(16, 3, n_prototypes=4, heads=2, top_k2=2, top_k1=3)
     logits, routes, _ = blk(torch.randn(7, 16), torch.zeros(2, 4))
     assert logits.shape == (7, 3) and routes.shape == (7, 2, 2)
+
+
+def test_update_bias_official_by_hand():
+    """The code's rule: every head's routes of the batch summed, against one head's target
+    TopK_2 * 2 * batch_size * u_k = 2 * 2 * 4 * 1/4 = 4 per prototype (uniform, K = 4)."""
+    from imbgraph.graphcls.prototypes import update_bias_official
+
+    bias = torch.zeros(2, 4)
+    load = torch.tensor([[3, 1, 2, 2], [3, 1, 0, 2]])   # sums 6, 2, 2, 4
+    out = update_bias_official(bias, load, torch.full((4,), 0.25), 2, 4, step=0.5)
+    assert torch.equal(out, torch.tensor([[-0.5, 0.5, 0.5, 0.0]] * 2))

@@ -38,7 +38,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["LOADS", "target_load", "BalancedPrototypes", "update_bias", "load_counts",
+__all__ = ["LOADS", "target_load", "BalancedPrototypes", "update_bias", "update_bias_official",
+           "load_counts",
            "SwiGLU", "PrototypeBlock"]
 
 
@@ -180,6 +181,18 @@ def update_bias(bias: torch.Tensor, load: torch.Tensor, target_share: torch.Tens
     total = load.sum(dim=-1, keepdim=True).to(torch.float64)
     target = total * target_share.to(torch.float64)[None, :]
     return bias - step * torch.sign(load.to(torch.float64) - target).to(bias.dtype)
+
+
+def update_bias_official(bias: torch.Tensor, load: torch.Tensor, target_share: torch.Tensor,
+                         top_k2: int, batch_size: int, step: float = 1e-3) -> torch.Tensor:
+    """The code's rule (main_class_imbalance.py, Distribution/class/*.py): one bias row for
+    every head, bias - step * sign(sum over heads of ``load`` - TopK_2 * 2 * batch_size *
+    u_k), i.e. every head's routes of one batch against one head's share.
+
+    bias, load : (heads, K) (the rows of ``bias`` are equal); target_share : (K,)."""
+    total = load.sum(dim=0).to(torch.float64)
+    target = top_k2 * 2 * batch_size * target_share.to(torch.float64)
+    return bias - step * torch.sign(total - target).to(bias.dtype)[None, :]
 
 
 class PrototypeBlock(nn.Module):

@@ -20,7 +20,13 @@ from imbgraph.graphcls.augment import PersonalisedPerturbation
 from imbgraph.graphcls.collection import GraphBatch
 from imbgraph.graphcls.methods import BIAS_MODES, METHODS
 from imbgraph.graphcls.methods.base import Built, MethodInputs
-from imbgraph.graphcls.prototypes import PrototypeBlock, load_counts, target_load, update_bias
+from imbgraph.graphcls.prototypes import (
+    PrototypeBlock,
+    load_counts,
+    target_load,
+    update_bias,
+    update_bias_official,
+)
 from imbgraph.graphcls.train import Learner
 
 __all__ = ["UniImb", "build"]
@@ -115,16 +121,12 @@ class UniImb(Learner):
         return F.log_softmax(self.block(self._embed(b), self.bias)[0], dim=1)
 
     def end_epoch(self) -> None:
-        if self.bias_mode == "official" and self.load.sum() > 0:
-            # main_class_imbalance.py (and Distribution/class/*.py for the other loads): one
-            # bias for every head, moved by the last batch's routes summed over heads against
-            # TopK_2 * 2 * batch_size * u_k (every head's routes against one head's share)
-            total = self.load.sum(dim=0).to(torch.float64)
-            target = self.top_k2 * 2 * self.batch_size * self.target.to(torch.float64)
-            step = self.bias_step * torch.sign(total - target).to(self.bias.dtype)
-            self.bias.sub_(step[None, :])
-        elif self.load.sum() > 0:
-            self.bias.copy_(update_bias(self.bias, self.load, self.target, self.bias_step))
+        if self.load.sum() > 0:
+            self.bias.copy_(
+                update_bias_official(self.bias, self.load, self.target, self.top_k2,
+                                     self.batch_size, self.bias_step)
+                if self.bias_mode == "official"
+                else update_bias(self.bias, self.load, self.target, self.bias_step))
         self.load.zero_()
 
     def summary(self) -> dict[str, Any]:
