@@ -85,8 +85,7 @@ def should_stop(settings: TrainConfig, epoch: int, val_loss: list[float],
         # main_class_imbalance.py: `epoch > epochs // 2` and the loss above the mean of the
         # `early_stopping` losses before it (an empty window never stops)
         past = val_loss[-(settings.window + 1):-1]
-        return (settings.window > 0 and epoch > settings.epochs // 2 and len(past) > 0
-                and val_loss[-1] > float(np.mean(past)))
+        return epoch > settings.epochs // 2 and len(past) > 0 and val_loss[-1] > float(np.mean(past))
     return patience_over and epoch + 1 >= settings.min_epochs
 
 
