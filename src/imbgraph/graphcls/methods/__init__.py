@@ -10,6 +10,8 @@ kind            module                                cached inputs
 ``infograph``   :mod:`.pretrained`                    pe, pretrain
 ``graphcl``     :mod:`.pretrained`                    pe, pretrain
 ``uniimb``      :mod:`.uniimb`                        pe
+``topoimb``     :mod:`.topoimb`                       pe
+``imgkb``       :mod:`.imgkb`                         pe
 ``plugin``      the entry's ``params.callable``       the entry's ``params.needs`` (pe)
 ==============  ====================================  ================================
 
@@ -38,7 +40,7 @@ from imbgraph.errors import ConfigError
 from imbgraph.plugins import UNSET, MethodSpec, Registry, split_ref
 
 __all__ = ["AUGMENTATIONS", "BIAS_MODES", "CACHED", "EVAL_ORDERS", "GraphMethod", "KNN_DEFAULTS",
-           "METHODS", "PLUGIN_KEYS", "PLUGIN_NEEDS", "names"]
+           "METHODS", "PLUGIN_KEYS", "PLUGIN_NEEDS", "TOPO_INITIAL", "names"]
 
 #: the cached inputs a kind may declare (each has its rule and its reader in the run script)
 CACHED = ("pe", "knn", "pretrain")
@@ -57,6 +59,8 @@ BIAS_MODES = ("per_head", "official")
 #: permutation) or ``split`` (the code's: as the split lists them, class by class, so a
 #: batch-dependent head such as UniImb's prototypes sees batches of one class)
 EVAL_ORDERS = ("random", "split")
+#: TopoImb's initial WL colours: the node labels (``x.argmax(-1)`` of one-hot features)
+TOPO_INITIAL = ("label",)
 #: the kernel kNN table a method reads without saying (G2GNN's code: shortest path, k = 3)
 KNN_DEFAULTS: dict[str, Any] = {"k": 3, "kernel": {"name": "shortest_path"}}
 
@@ -134,6 +138,26 @@ def _check_uniimb(p: dict, key: str) -> None:
     _one_of(p["eval_order"], EVAL_ORDERS, f"{key}.eval_order")
 
 
+def _at_least(p: dict, key: str, **lows: float) -> None:
+    for name, low in lows.items():
+        if p[name] < low:
+            raise ConfigError(f"{key}.{name} = {p[name]}; expected at least {low}")
+
+
+def _check_topoimb(p: dict, key: str) -> None:
+    if not 0 <= p["reweight_weight"] <= 1:
+        raise ConfigError(f"{key}.reweight_weight = {p['reweight_weight']}; expected a value "
+                          "in [0, 1] (the weight of the re-weighted loss)")
+    _at_least(p, key, adv_step=1, n_mem=1, topo_groups=2, wl_iterations=1)
+    _one_of(p["topo_initial"], TOPO_INITIAL, f"{key}.topo_initial")
+
+
+def _check_imgkb(p: dict, key: str) -> None:
+    _at_least(p, key, hidden_graphs=1, size_hidden_graphs=2, max_step=1)
+    if not 0 < p["cb_beta"] < 1:
+        raise ConfigError(f"{key}.cb_beta = {p['cb_beta']}; expected a value in (0, 1)")
+
+
 def _plugin_needs(p: dict) -> tuple[str, ...]:
     return tuple(p.get("needs", ("pe",)))
 
@@ -162,6 +186,12 @@ _GRAPHCL = {**_BLOCKS["pretrain"], "augmentations": ("mask_node", "remove_edge")
 _UNIIMB = {"n_prototypes": 16, "heads": 4, "top_k2": 8, "top_k1": 8, "load": {},
            "bias_step": 1e-3, "mixup_alpha": 1.0, "perturb": True, "perturb_eval": False,
            "ib_weight": 0.0, "dropout": 0.3, "bias_mode": "per_head", "eval_order": "random"}
+# TopoImb (IGL-Bench config/graph/class/TopoImb.yml; 8 spectral clusters of WL histograms)
+_TOPOIMB = {**_HEAD, "reweight_weight": 0.2, "reweight_lr": 5e-3, "adv_step": 1, "n_mem": 8,
+            "topo_groups": 8, "wl_iterations": 3, "topo_initial": "label"}
+# ImGKB (IGL-Bench config/graph/class/ImGKB.yml; loss.py's class-balanced beta)
+_IMGKB = {"hidden_graphs": 6, "size_hidden_graphs": 4, "max_step": 1, "beta": 0.3,
+          "cb_beta": 0.999}
 
 
 def _blocks(*names: str, **extra: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -186,6 +216,10 @@ METHODS = Registry("graphcls.methods.<method>.kind", [
     GraphMethod("uniimb", f"{_M}.uniimb:build", _UNIIMB, needs=("pe",), check=_check_uniimb,
                 blocks=_blocks("load"), models=("gin",), divides_hidden=("heads",),
                 doc="UniImb: dynamic balanced prototypes"),
+    GraphMethod("topoimb", f"{_M}.topoimb:build", _TOPOIMB, needs=("pe",), check=_check_topoimb,
+                models=("gin",), doc="TopoImb: topology-group re-weighting with a memory"),
+    GraphMethod("imgkb", f"{_M}.imgkb:build", _IMGKB, needs=("pe",), check=_check_imgkb,
+                models=("gin",), doc="ImGKB: graph-kernel information bottleneck"),
     GraphMethod("plugin", None, {"callable": UNSET, "needs": UNSET}, needs=_plugin_needs,
                 check=_check_plugin, own_params=True,
                 doc="a method of your own: params.callable (BuildMethod protocol)"),
