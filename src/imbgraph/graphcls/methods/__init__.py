@@ -12,6 +12,7 @@ kind            module                                cached inputs
 ``uniimb``      :mod:`.uniimb`                        pe
 ``topoimb``     :mod:`.topoimb`                       pe
 ``imgkb``       :mod:`.imgkb`                         pe
+``datadec``     :mod:`.datadec`                       pe
 ``plugin``      the entry's ``params.callable``       the entry's ``params.needs`` (pe)
 ==============  ====================================  ================================
 
@@ -158,6 +159,20 @@ def _check_imgkb(p: dict, key: str) -> None:
         raise ConfigError(f"{key}.cb_beta = {p['cb_beta']}; expected a value in (0, 1)")
 
 
+def _check_datadec(p: dict, key: str) -> None:
+    if not 0 < p["keep_fraction"] <= 1:
+        raise ConfigError(f"{key}.keep_fraction = {p['keep_fraction']}; expected a value in "
+                          "(0, 1] (the share of the pre-training graphs each epoch trains on)")
+    if not 0 <= p["explore_rate"] < p["keep_fraction"]:
+        raise ConfigError(f"{key}.explore_rate = {p['explore_rate']}; expected a value in "
+                          f"[0, keep_fraction = {p['keep_fraction']})")
+    if not 0 <= p["fine_tune_ratio"] < 1:
+        raise ConfigError(f"{key}.fine_tune_ratio = {p['fine_tune_ratio']}; expected a value "
+                          "in [0, 1)")
+    if p["tau"] <= 0:
+        raise ConfigError(f"{key}.tau = {p['tau']}; expected a positive temperature")
+
+
 def _plugin_needs(p: dict) -> tuple[str, ...]:
     return tuple(p.get("needs", ("pe",)))
 
@@ -192,6 +207,12 @@ _TOPOIMB = {**_HEAD, "reweight_weight": 0.2, "reweight_lr": 5e-3, "adv_step": 1,
 # ImGKB (IGL-Bench config/graph/class/ImGKB.yml; loss.py's class-balanced beta)
 _IMGKB = {"hidden_graphs": 6, "size_hidden_graphs": 4, "max_step": 1, "beta": 0.3,
           "cb_beta": 0.999}
+# DataDec (IGL-Bench config/graph/class/DataDec.yml; solver.py's data_prune_rate 0.5, PyGCL's
+# InfoNCE tau 0.2, RWSampling(1000 seeds, 10 steps), augmentation ratios 0.1)
+_DATADEC = {**_HEAD, "pretrain_epochs": 500, "pretrain_lr": 5e-3, "pretrain_weight_decay": 5e-4,
+            "pretrain_batch_size": 128, "keep_fraction": 0.5, "explore_rate": 0.1,
+            "fine_tune_ratio": 0.3, "tau": 0.2, "aug_ratio": 0.1, "rw_seeds": 1000,
+            "rw_length": 10}
 
 
 def _blocks(*names: str, **extra: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -220,6 +241,8 @@ METHODS = Registry("graphcls.methods.<method>.kind", [
                 models=("gin",), doc="TopoImb: topology-group re-weighting with a memory"),
     GraphMethod("imgkb", f"{_M}.imgkb:build", _IMGKB, needs=("pe",), check=_check_imgkb,
                 models=("gin",), doc="ImGKB: graph-kernel information bottleneck"),
+    GraphMethod("datadec", f"{_M}.datadec:build", _DATADEC, needs=("pe",), check=_check_datadec,
+                doc="DataDec: contrastive pre-training on a dynamically pruned subset"),
     GraphMethod("plugin", None, {"callable": UNSET, "needs": UNSET}, needs=_plugin_needs,
                 check=_check_plugin, own_params=True,
                 doc="a method of your own: params.callable (BuildMethod protocol)"),
