@@ -24,7 +24,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 METHOD = {"label": "TopoImb", "kind": "topoimb", "model": {"name": "gin", "hidden": 16, "layers": 2},
           "balance": {"upsample": True},
-          "train": {"epochs": 6, "patience": 6, "lr": 0.01, "batch_size": 16}}
+          "train": {"epochs": 6, "patience": 6, "lr": 0.01, "batch_size": 16},
+          "params": {"topo_groups": 4}}
 
 
 def collection(graphs: list[tuple[int, list[tuple[int, int]]]], x=None) -> GraphCollection:
@@ -105,7 +106,20 @@ def test_reweighter_moves_by_its_own_steps(make_inputs):
 
 def test_run_beats_chance(tiny_run):
     coll, pe, split = tiny_run
-    metrics, summary = run_method(coll, pe, split, {**METHOD, "params": {"topo_groups": 4}},
+    metrics, summary = run_method(coll, pe, split, METHOD,
                                   seed=0, device="cpu", progress=False)
     assert metrics["balanced_acc"] > 0.7
     assert sum(summary["topology_group_sizes"]) == coll.num_graphs
+
+
+@pytest.mark.parametrize("protocol,params", [
+    ("topology_imbalance", {"train_fraction": 0.2, "val_fraction": 0.2, "head_share": 0.1}),
+    ("igl_class", {"train_fraction": 0.3, "val_fraction": 0.2, "rho": 4.0})])
+def test_runs_under_the_other_protocols(tiny_run, protocol, params):
+    from imbgraph.graphcls.splits import make_split
+
+    coll, pe, _ = tiny_run
+    split = make_split(coll.y, coll.sizes, protocol, params, seed=1)
+    m = {**METHOD, "train": {**METHOD["train"], "epochs": 2}}
+    metrics, _ = run_method(coll, pe, split, m, seed=0, device="cpu", progress=False)
+    assert 0 <= metrics["macro_f1"] <= 1 and metrics["n"] == split.test.shape[0]
