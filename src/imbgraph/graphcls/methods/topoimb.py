@@ -55,8 +55,9 @@ from torch import nn
 from imbgraph.errors import ConfigError
 from imbgraph.graphcls.collection import GraphBatch, GraphCollection
 from imbgraph.graphcls.methods.base import Built, MethodInputs
-from imbgraph.graphcls.models import MLPHead
+from imbgraph.graphcls.models import MLPHead, adjacency
 from imbgraph.graphcls.train import Learner
+from imbgraph.sparse import SpMM
 
 __all__ = ["MemModule", "StructGNN", "TopoImb", "build", "node_colours", "topology_groups",
            "wl_histograms"]
@@ -160,20 +161,18 @@ class StructGNN(nn.Module):
 
     def embedding(self, b: GraphBatch) -> torch.Tensor:
         x = self.pre_conv(b.x)
-        src, dst = b.edge_index
+        adj = adjacency(b.edge_index, x.shape[0], x.dtype, symmetric_sorted=True)
         xs = []
         for conv, mem in zip(self.convs, self.mem_cells):
-            agg = x.new_zeros(x.shape).index_add_(0, dst, x[src])  # StructConv: sum aggregation
+            agg = SpMM.apply(adj[0], adj[1], x)  # StructConv: sum over in-neighbours
             x = F.relu(conv(torch.cat([agg, x], dim=1)))
             x = mem(x)[0]
             xs.append(x)
         x = torch.cat(xs, dim=1)
-        idx = b.batch[:, None].expand_as(x)
-        mx = x.new_full((b.num_graphs, x.shape[1]), -torch.inf).scatter_reduce(
-            0, idx, x, "amax", include_self=True)
-        mean = x.new_zeros((b.num_graphs, x.shape[1])).index_add_(0, b.batch, x)
-        mean = mean / torch.bincount(b.batch, minlength=b.num_graphs).clamp(min=1)[:, None]
-        return torch.cat([mx, mean], dim=1)
+        # a graph's nodes are contiguous in a batch: segment reductions (max and mean pool)
+        sizes = b.ptr[1:] - b.ptr[:-1]
+        return torch.cat([torch.segment_reduce(x, "max", lengths=sizes, axis=0),
+                          torch.segment_reduce(x, "mean", lengths=sizes, axis=0)], dim=1)
 
     def log_proba(self, e: torch.Tensor) -> torch.Tensor:
         return F.log_softmax(self.lin(e), dim=1)
