@@ -67,6 +67,11 @@ def test_reads_every_backbone_layer_and_checks(make_inputs):
     loss = learner.loss(batcher(np.arange(16)))
     loss.backward()
     assert all(k.features_hidden.grad is not None for k in learner.kernels)
+    learner.eval()
+    state = torch.get_rng_state()
+    with torch.no_grad():
+        a, b = learner.log_proba(batcher(np.arange(16))), learner.log_proba(batcher(np.arange(16)))
+    assert torch.equal(a, b) and torch.equal(state, torch.get_rng_state())  # no MI draw
     with pytest.raises(ConfigError, match="size_hidden_graphs = 1"):
         prepare({**METHOD, "params": {"size_hidden_graphs": 1}})
     with pytest.raises(ConfigError, match="cb_beta = 1"):

@@ -136,6 +136,11 @@ class DataDecLoss(nn.Module):
         self.proj = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
         self.tau, self.ratio, self.rw = tau, aug_ratio, (rw_seeds, rw_length)
 
+    def reset_parameters(self) -> None:
+        for m in self.proj:
+            if isinstance(m, nn.Linear):
+                m.reset_parameters()
+
     def forward(self, encoder: nn.Module, b: GraphBatch) -> tuple[torch.Tensor, np.ndarray]:
         g1 = self.proj(encoder(b)[0])  # Identity
         name = VIEWS[int(torch.randint(len(VIEWS), ()))]

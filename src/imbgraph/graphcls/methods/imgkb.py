@@ -143,7 +143,7 @@ class ImGKB(Learner):
         for conv in encoder.convs:
             conv.register_forward_hook(lambda _m, _i, out: self._layer_out.append(out))
 
-    def _forward(self, b: GraphBatch) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward(self, b: GraphBatch, with_mi: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
         self._layer_out = []
         self.encoder(b)
         outs, self._layer_out = self._layer_out, []
@@ -154,12 +154,15 @@ class ImGKB(Learner):
 
         score = self.predict[0](mean_pool(self.transform_in(b.x)))
         mi = score.new_zeros(())
-        perm = torch.randperm(b.num_graphs, device=b.x.device)
+        # prediction needs no MI term (and draws nothing from torch's generator)
+        perm = torch.randperm(b.num_graphs, device=b.x.device) if with_mi else None
         for layer, (x, kernel) in enumerate(zip(outs[-len(self.kernels):], self.kernels)):
             hg = mean_pool(x)
             h1, by_step = kernel(hg)
-            att = torch.softmax(self.attention(by_step), dim=1)  # over the steps
-            mi = mi + dv_mutual_information(self.critic, hg, (att * by_step).sum(dim=1), perm)
+            if perm is not None:
+                att = torch.softmax(self.attention(by_step), dim=1)  # over the steps
+                mi = mi + dv_mutual_information(self.critic, hg, (att * by_step).sum(dim=1),
+                                                perm)
             score = score + self.predict[layer + 1](h1)
         return score, mi
 
@@ -169,7 +172,7 @@ class ImGKB(Learner):
         return F.cross_entropy(score, b.y, weight=w) + self.beta * mi
 
     def log_proba(self, b: GraphBatch) -> torch.Tensor:
-        return F.log_softmax(self._forward(b)[0], dim=1)
+        return F.log_softmax(self._forward(b, with_mi=False)[0], dim=1)
 
 
 def build(inputs: MethodInputs) -> Built:

@@ -115,8 +115,12 @@ def topology_groups(c: GraphCollection, *, groups: int = 8, iterations: int = 3,
 
 class MemModule(nn.Module):
     """layers.py ``MemModule`` (``att="dp"``, no key memory): ``k`` templates plus the default
-    one. (n, h) -> (softmax(s) V^T (n, h), softmax(s) (n, k + 1)) with s = sigmoid(x V), its
-    last column replaced by 0.2."""
+    one, the output softmax(s) V^T with s = sigmoid(x V), its last column replaced by 0.2.
+
+    Shapes:
+        - **input:** (n, h)
+        - **output:** (n, h), the template weights softmax(s) (n, k + 1)
+    """
 
     def __init__(self, hidden: int, k: int) -> None:
         super().__init__()
@@ -158,6 +162,11 @@ class StructGNN(nn.Module):
         self.mem_cells = nn.ModuleList([MemModule(hidden, n_mem) for _ in range(layers)])
         self.lin = nn.Linear(2 * layers * hidden, n_classes)
         self.lin_weight = nn.Linear(2 * layers * hidden, 1)
+
+    def reset_parameters(self) -> None:
+        for m in self.modules():
+            if m is not self and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
 
     def embedding(self, b: GraphBatch) -> torch.Tensor:
         x = self.pre_conv(b.x)
