@@ -27,8 +27,10 @@ Steps, each after the file named:
   layers) on its embedding, NLL of the graph's topology group, Adam at the main ``lr``). After
   the epoch a second pass over the epoch's batches moves the memory only (Adam at
   ``reweight_lr``) on mean(w_i NLL_i) - NLL(re-weighter's classifier), the classifier in
-  training mode (as the code: its BatchNorm statistics move). Re-weighter gradients are
-  clipped at norm 2 (the code's ``clip_grad_norm_(..., 2.0)``).
+  training mode (as the code: its BatchNorm statistics move). The re-weighter's and the
+  memory's steps clip the re-weighter's gradients at norm 2 (the code's
+  ``clip_grad_norm_(..., 2.0)`` after ``backward``; the topology step clips before
+  ``backward``, i.e. not at all, and so does the classifier's).
 
 The code's defaults (class imbalance yml): reweight_weight 0.2, reweight_lr 0.005, adv_step 1,
 n_mem 8 per layer, ``att: dp``, ``use_key: False``, 8 topology groups, 3 layers, hidden 128
@@ -37,8 +39,7 @@ n_layer). Deviations: the classifier is the shared GIN backbone + MLP head (the 
 ``GIN_graph``); the topology task reads each batch's own groups (the code slices the group
 array of the unshuffled training set by position within a shuffled loader, pairing graphs
 with other graphs' groups); the memory pass reuses the epoch's batches in a fresh random
-order (the code draws new batches); the classifier's gradients are not clipped (the code
-clips them before ``backward``, which does nothing).
+order (the code draws new batches).
 """
 
 from __future__ import annotations
@@ -243,10 +244,11 @@ class TopoImb(Learner):
     def _logp(self, b: GraphBatch) -> torch.Tensor:
         return F.log_softmax(self.head(self.encoder(b)[0]), dim=1)
 
-    def _step(self, opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    def _step(self, opt: torch.optim.Optimizer, loss: torch.Tensor, clip: bool = True) -> None:
         opt.zero_grad()
         loss.backward()
-        nn.utils.clip_grad_norm_(self.reweighter.parameters(), 2.0)
+        if clip:
+            nn.utils.clip_grad_norm_(self.reweighter.parameters(), 2.0)
         opt.step()
         for p in [*self.reweighter.parameters(), *self.topo_head.parameters()]:
             p.grad = None  # none reach the job's optimizer
@@ -264,7 +266,8 @@ class TopoImb(Learner):
                        + F.nll_loss(self.reweighter.log_proba(e), b.y))
         # TopoGraphTrainer: the topology task on the re-weighter's embedding
         topo = F.log_softmax(self.topo_head(self.reweighter.embedding(b)), dim=1)
-        self._step(self.opt_topo, F.nll_loss(topo, self.groups[b.ids]))
+        # (the code clips before backward there: no clipping)
+        self._step(self.opt_topo, F.nll_loss(topo, self.groups[b.ids]), clip=False)
         self._seen.append(b)
         return ((1 - self.lam) * F.nll_loss(logp, b.y, weight=self.weight)
                 + self.lam * (w0 * F.nll_loss(logp, b.y, reduction="none")).mean())
