@@ -28,6 +28,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -158,6 +159,12 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     if a.memory_child:
         memory_child(*a.memory_child)
+        return
+    root = os.environ.get("IMBGRAPH_DATASETS")
+    if not root or not (Path(root) / "tu/PROTEINS/raw").is_dir() or not (
+            Path(root) / "gin/DD.zip").is_file():
+        sys.stderr.write("IMBGRAPH_DATASETS unset or without tu/PROTEINS and gin/DD.zip: "
+                         "nothing measured\n")
         return
     for name in a.datasets:
         compare(name, a.reps, tuple(a.kinds))
