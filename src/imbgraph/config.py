@@ -142,7 +142,13 @@ def table_metrics(table: dict) -> list[str]:
 
 def grid_columns(table: dict) -> list[dict]:
     """The columns of a grid table with the table-level defaults filled in: each one
-    ``{dataset, split, paper?, label?}``."""
+    ``{dataset, split, paper?, label?}``. A table without ``columns`` (a leaderboard) has one
+    per dataset x split of its ``datasets`` and ``splits``, dataset-major, labelled
+    "<dataset label> <split label>" (``dataset_labels`` / ``split_labels``, else the names)."""
+    if "columns" not in table:
+        dl, sl = table.get("dataset_labels", {}), table.get("split_labels", {})
+        return [{"dataset": d, "split": s, "label": f"{dl.get(d, d)} {sl.get(s, s)}"}
+                for d in table.get("datasets", []) for s in table.get("splits", [])]
     out = []
     for col in table["columns"]:
         out.append({**col, "dataset": col.get("dataset", table.get("dataset")),
@@ -215,6 +221,9 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                     fail(f"{rkey}: expected a row of the form {kinds}; got {sorted(row)}")
             continue
         check_metrics(cat, key, t["task"], t["metric"])
+        if t.get("kind") == "leaderboard" and t.get("cost_dataset") is not None and \
+                t["cost_dataset"] not in {c["dataset"] for c in grid_columns(t)}:
+            fail(f"{key}.cost_dataset = {t['cost_dataset']!r} is not a dataset of its columns")
         for i, col in enumerate(grid_columns(t)):
             ckey = f"{key}.columns[{i}]"
             if col["dataset"] is None or col["split"] is None:
