@@ -168,6 +168,12 @@ def figure_datasets(figure: dict) -> list[str]:
     return list(figure.get("datasets", [figure["dataset"]] if "dataset" in figure else []))
 
 
+def ranking_cells(entry: dict) -> list[tuple[str, str, str]]:
+    """The (dataset, protocol label, split) cells of a ``rankings:`` entry (a protocol
+    sensitivity study): every dataset under every protocol's split."""
+    return [(d, p, s) for p, s in entry["protocols"].items() for d in entry["datasets"]]
+
+
 def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "config") -> None:
     """Raise :class:`ConfigError` naming the first table or figure key that names a family,
     dataset, split, method or metric layout the config does not declare."""
@@ -261,6 +267,16 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                         cat.vary(cat.methods[base], param, value)):
                     fail(f"{key}: the sweep point {base} at {param} = {value:g} would be named "
                          f"{name!r}, which the family already declares with other settings")
+
+    for rname, r in config.get("rankings", {}).items():
+        key = f"rankings.{rname}"
+        if rname in tables or rname in config.get("figures", {}):
+            fail(f"{key}: a table or figure has the same name (each names its target rule)")
+        cat = family(key, r)
+        check_metrics(cat, key, r["task"], r["metric"])
+        for d, p, s in ranking_cells(r):
+            for m in r["rows"]:
+                check_run(cat, f"{key}.protocols.{p}", d, s, m)
 
 
 def as_params(value: Any) -> Any:
@@ -462,4 +478,9 @@ def requested_runs(config: dict, catalog: Catalog, task: str) -> list[tuple[str,
         if c["task"] == task:
             for d, s, m in claim_runs(config, study):
                 add(d, s, m)
+    for r in config.get("rankings", {}).values():
+        if r["task"] == task:
+            for d, _, s in ranking_cells(r):
+                for m in r["rows"]:
+                    add(d, s, m)
     return sorted(out)

@@ -38,7 +38,8 @@ from imbgraph.training import default_device, seed_everything
 
 __all__ = ["JobRun", "TASK", "build_batch", "class_weight_of", "fit_full_batch", "full_batch",
            "group_recall", "peak_memory", "prepare", "run_method", "run_records", "run_summary",
-           "score_test", "setup_run", "synthetic_per_class", "train_model"]
+           "score_test", "setup_run", "synthetic_per_class", "train_model",
+           "without_removed"]
 
 TASK = "nodecls"
 
@@ -124,6 +125,7 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     """
     spec, settings = prepare(method, key=key)
     bal = settings["balancing"]
+    graph = without_removed(graph, split)
     given = _cached(spec, settings, cached or {}, graph.num_nodes)  # fills in k
     inputs = MethodInputs(
         graph=graph, split=split, settings=settings, params=_params(spec, bal), seed=int(seed),
@@ -133,6 +135,18 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     if spec.own_job:
         return impl(inputs)
     return train_model(inputs, impl, spec, key=key)
+
+
+def without_removed(graph: NodeGraph, split: NodeSplit) -> NodeGraph:
+    """``graph`` without the edges of the split's removed nodes (GraphENS's long tail trains
+    and tests on ``edge_index[:, train_edge_mask]``: the removed nodes stay, isolated, in no
+    part of the split); ``graph`` itself when none is removed."""
+    if not split.removed.size:
+        return graph
+    gone = np.zeros(graph.num_nodes, dtype=bool)
+    gone[split.removed] = True
+    ei = graph.edge_index
+    return replace(graph, edge_index=ei[:, ~gone[ei[0]] & ~gone[ei[1]]])
 
 
 def train_model(inputs: MethodInputs, build: BuildModel, spec: NodeMethod, *,
