@@ -99,6 +99,7 @@ def test_cd_groups_are_maximal_runs_within_the_cd():
     assert cd_groups(avg, 0.1) == []  # every pair differs
     assert cd_groups(avg, 5.0) == [(0, 1, 2, 3, 4)]
     assert cd_groups([2.0, 1.0], 1.0) == []  # a difference of exactly CD is significant
+    assert cd_groups([3.3, 5.1], 1.8) == []  # 5.1 - 3.3 = 1.7999999999999998 in floats
     assert cd_groups([3.0, 1.0, 1.2], 0.5) == [(1, 2)]  # indices, best first
 
 

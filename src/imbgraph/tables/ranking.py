@@ -112,7 +112,8 @@ def cd_groups(avg: Sequence[float], cd: float) -> list[tuple[int, ...]]:
     last_end = -1
     for a in range(len(order)):
         b = a
-        while b + 1 < len(order) and avg[order[b + 1]] - avg[order[a]] < cd:
+        # a difference of CD is significant, also when float subtraction lands just below
+        while b + 1 < len(order) and avg[order[b + 1]] - avg[order[a]] < cd - 1e-9:
             b += 1
         if b > a and b > last_end:  # not inside the previous group
             out.append(tuple(order[a:b + 1]))
