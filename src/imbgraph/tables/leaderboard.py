@@ -142,8 +142,9 @@ def build_leaderboard(table: dict, metrics_files: Sequence[str],
     note = [style["note"].strip(),
             "Average rank: per (dataset, split) cell 1 = best, ties averaged, over the cells "
             "where every method has runs. " + "; ".join(tests) + "." if tests else "",
-            f"Cost: median seconds per training epoch over the runs on {where} and the "
-            "largest peak resident memory of their jobs." if where else ""]
+            f"Cost: median wall seconds per training epoch over the runs on "
+            f"{dl.get(where, where)} and the largest peak resident memory of their jobs."
+            if where else ""]
     style["note"] = "\n".join(filter(None, note))
     return cells, style
 
