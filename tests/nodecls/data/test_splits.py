@@ -423,3 +423,30 @@ def test_longtail_remove_random_base_and_errors():
         longtail_remove_split(y, edges, rho=10, base="public", rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="needs the graph's edges"):
         make_split(y, ["a", "b", "c"], {"protocol": "longtail_remove", "rho": 10}, seed=0)
+
+
+@pytest.mark.parametrize("name, full, kept", [
+    ("Cora", [160, 90, 196, 341, 196, 138, 87], [34, 7, 158, 341, 73, 15, 3]),
+    ("CiteSeer", [158, 322, 371, 364, 333, 279], [3, 23, 371, 147, 58, 9])])
+def test_longtail_remove_on_real_planetoid(name, full, kept):
+    """GraphENS's Cora-LT / CiteSeer-LT (rho 100) from Planetoid's full split: by hand, Cora's
+    mu = 0.01^(1/6) gives 341, 158.3, 73.5, 34.1, 15.8, 7.3, 3.4 down the classes ranked
+    341 (3), 196 (2; the tie with 4 by id), 196 (4), 160 (0), 138 (5), 90 (1), 87 (6)."""
+    import os
+    from pathlib import Path
+
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.graph import public_parts
+
+    root = os.environ.get("IMBGRAPH_DATASETS")
+    if not root or not (Path(root) / "planetoid" / name / "raw").is_dir():
+        pytest.skip(f"IMBGRAPH_DATASETS is unset or holds no planetoid/{name}")
+    g = build_graph({"source": "planetoid", "path": "planetoid", "name": name}, data_root=root)
+    public = public_parts(g.public)
+    s = make_split(g.y, g.class_names, {"protocol": "longtail_remove", "rho": 100},
+                   seed=0, public=public, edge_index=g.edge_index)
+    c = s.counts(g.y, g.num_classes)
+    assert c["train"].tolist() == kept
+    assert np.bincount(g.y[s.removed], minlength=g.num_classes).tolist() == [
+        f - k for f, k in zip(full, kept)]
+    assert c["val"].sum() == 500 and c["test"].sum() == 1000
