@@ -220,11 +220,12 @@ def plot_rank_profiles(ranks: pl.DataFrame, *, title: str, png: str | os.PathLik
     k = ranks["method"].n_unique()
     fig, ax = plt.subplots(figsize=(1.6 * len(protocols) + 4.0, 0.3 * k + 2.2))
     x_of = {p: i for i, p in enumerate(protocols)}
-    for (method,), df in ranks.group_by("method", maintain_order=True):
+    colours = plt.get_cmap("tab20")(np.arange(k) % 20)  # 17+ methods: more than 10 colours
+    for i, ((method,), df) in enumerate(ranks.group_by("method", maintain_order=True)):
         xs = [x_of[p] for p in df["protocol"]]
-        ax.plot(xs, df["avg_rank"], marker="o", label=method)
+        ax.plot(xs, df["avg_rank"], marker="osD^v"[i % 5], color=colours[i], label=method)
     ax.set_xticks(range(len(protocols)), protocols)
-    ax.set_xlim(-0.3, len(protocols) - 0.7 + 0.4)
+    ax.set_xlim(-0.3, len(protocols) - 0.7)
     ax.invert_yaxis()
     ax.set_ylabel("average rank over datasets (1 = best)")
     ax.grid(alpha=0.3)
