@@ -57,6 +57,7 @@ if "graphcls" in config:  # graph classification under class / topological imbal
 
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/rankings.smk"
 include: "workflow/rules/claims.smk"
 
 
@@ -65,5 +66,6 @@ rule all:
     input:
         [f for t in TABLES for f in table_outputs(t)],
         [f for fig in FIGURES for f in figure_outputs(fig)],
+        [f for r in RANKINGS for f in ranking_outputs(r)],
         [f for files in CLAIMS_OUTPUTS.values() for f in files],
         FAMILY_TARGETS,

@@ -212,3 +212,46 @@ def test_check_outputs_names_a_metric_the_family_does_not_record(config):
     config["tables"]["wide"]["metric"] = "m"
     config["figures"]["fig"]["metric"] = "x"
     fails(config, {"fam": catalog(metrics=("m", "n"))}, r"figures\.fig\.metric: 'x'")
+
+
+# --- leaderboards and rankings -----------------------------------------------------------------
+def validate_as_nodecls(key: str, name: str, entry: dict) -> None:
+    """The shared schema on one table / ranking entry of a real family."""
+    validate({"seeds": [0], "nodecls": {}, "tables": {}, key: {name: {**entry, "task": "nodecls"}}},
+             SCHEMA)
+
+
+def test_leaderboard_columns_and_checks(config):
+    lb = {"task": "fam", "kind": "leaderboard", "title": "l", "metric": "m", "rows": ["A", "B"],
+          "datasets": ["d1", "d2"], "splits": ["s1"], "dataset_labels": {"d1": "One"}}
+    config["tables"]["lb"] = lb
+    assert cfg.grid_columns(lb) == [{"dataset": "d1", "split": "s1", "label": "One s1"},
+                                    {"dataset": "d2", "split": "s1", "label": "d2 s1"}]
+    cfg.check_outputs(config, {"fam": catalog()})
+    validate_as_nodecls("tables", "lb", lb)
+    assert ("d2", "s1", "B") in cfg.requested_runs(config, catalog(), "fam")
+    lb["cost_dataset"] = "d9"
+    fails(config, {"fam": catalog()}, r"tables\.lb\.cost_dataset = 'd9' is not a dataset")
+    lb["cost_dataset"] = "d2"
+    lb["splits"] = ["s2"]  # d2 has no s2
+    fails(config, {"fam": catalog()}, r"tables\.lb\.rows: split 's2' is not a run split of 'd2'")
+
+
+def test_ranking_checks_and_runs(config):
+    config["rankings"] = {"sens": {"task": "fam", "title": "s", "metric": "m",
+                                   "rows": ["A", "C"], "datasets": ["d1"],
+                                   "protocols": {"step": "s1", "lt": "s2"}}}
+    validate_as_nodecls("rankings", "sens", config["rankings"]["sens"])
+    cfg.check_outputs(config, {"fam": catalog()})
+    assert cfg.ranking_cells(config["rankings"]["sens"]) == [("d1", "step", "s1"),
+                                                             ("d1", "lt", "s2")]
+    runs = cfg.requested_runs(config, catalog(), "fam")
+    assert {("d1", "s1", "C"), ("d1", "s2", "C"), ("d1", "s2", "A")} <= set(runs)
+    config["rankings"]["sens"]["datasets"] = ["d2"]  # d2 has no s2
+    fails(config, {"fam": catalog()},
+          r"rankings\.sens\.protocols\.lt: split 's2' is not a run split of 'd2'")
+    config["rankings"]["grid"] = config["rankings"].pop("sens")
+    fails(config, {"fam": catalog()}, r"rankings\.grid: a table or figure has the same name")
+    with pytest.raises(WorkflowError):  # two protocols at least
+        validate_as_nodecls("rankings", "x", {**config["rankings"]["grid"],
+                                              "protocols": {"only": "s1"}})

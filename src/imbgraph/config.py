@@ -142,7 +142,13 @@ def table_metrics(table: dict) -> list[str]:
 
 def grid_columns(table: dict) -> list[dict]:
     """The columns of a grid table with the table-level defaults filled in: each one
-    ``{dataset, split, paper?, label?}``."""
+    ``{dataset, split, paper?, label?}``. A table without ``columns`` (a leaderboard) has one
+    per dataset x split of its ``datasets`` and ``splits``, dataset-major, labelled
+    "<dataset label> <split label>" (``dataset_labels`` / ``split_labels``, else the names)."""
+    if "columns" not in table:
+        dl, sl = table.get("dataset_labels", {}), table.get("split_labels", {})
+        return [{"dataset": d, "split": s, "label": f"{dl.get(d, d)} {sl.get(s, s)}"}
+                for d in table.get("datasets", []) for s in table.get("splits", [])]
     out = []
     for col in table["columns"]:
         out.append({**col, "dataset": col.get("dataset", table.get("dataset")),
@@ -160,6 +166,12 @@ def figure_splits(config: dict, figure: dict) -> list[str]:
 
 def figure_datasets(figure: dict) -> list[str]:
     return list(figure.get("datasets", [figure["dataset"]] if "dataset" in figure else []))
+
+
+def ranking_cells(entry: dict) -> list[tuple[str, str, str]]:
+    """The (dataset, protocol label, split) cells of a ``rankings:`` entry (a protocol
+    sensitivity study): every dataset under every protocol's split."""
+    return [(d, p, s) for p, s in entry["protocols"].items() for d in entry["datasets"]]
 
 
 def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "config") -> None:
@@ -215,6 +227,9 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                     fail(f"{rkey}: expected a row of the form {kinds}; got {sorted(row)}")
             continue
         check_metrics(cat, key, t["task"], t["metric"])
+        if t.get("kind") == "leaderboard" and t.get("cost_dataset") is not None and \
+                t["cost_dataset"] not in {c["dataset"] for c in grid_columns(t)}:
+            fail(f"{key}.cost_dataset = {t['cost_dataset']!r} is not a dataset of its columns")
         for i, col in enumerate(grid_columns(t)):
             ckey = f"{key}.columns[{i}]"
             if col["dataset"] is None or col["split"] is None:
@@ -252,6 +267,16 @@ def check_outputs(config: dict, catalogs: dict[str, Catalog], *, where: str = "c
                         cat.vary(cat.methods[base], param, value)):
                     fail(f"{key}: the sweep point {base} at {param} = {value:g} would be named "
                          f"{name!r}, which the family already declares with other settings")
+
+    for rname, r in config.get("rankings", {}).items():
+        key = f"rankings.{rname}"
+        if rname in tables or rname in config.get("figures", {}):
+            fail(f"{key}: a table or figure has the same name (each names its target rule)")
+        cat = family(key, r)
+        check_metrics(cat, key, r["task"], r["metric"])
+        for d, p, s in ranking_cells(r):
+            for m in r["rows"]:
+                check_run(cat, f"{key}.protocols.{p}", d, s, m)
 
 
 def as_params(value: Any) -> Any:
@@ -453,4 +478,9 @@ def requested_runs(config: dict, catalog: Catalog, task: str) -> list[tuple[str,
         if c["task"] == task:
             for d, s, m in claim_runs(config, study):
                 add(d, s, m)
+    for r in config.get("rankings", {}).values():
+        if r["task"] == task:
+            for d, _, s in ranking_cells(r):
+                for m in r["rows"]:
+                    add(d, s, m)
     return sorted(out)

@@ -31,6 +31,7 @@ from imbgraph.nodecls.job import (
     run_summary,
     score_test,
     setup_run,
+    without_removed,
 )
 from imbgraph.nodecls.methods import OVERSAMPLING
 from imbgraph.nodecls.methods.base import MethodInputs, weighted_ce
@@ -239,6 +240,25 @@ def test_run_records_are_the_three_files_of_a_run(tiny_graph, tiny_split, make_m
     assert settings["split_counts"]["train"] == counts["train"].tolist()
     assert settings["minority"] == [tiny_graph.class_names[c] for c in tiny_split.minority]
     assert settings["graph"]["nodes"] == tiny_graph.num_nodes
+    # the leaderboard's cost columns: this process's peak memory, in MB
+    import resource
+    assert 50 < summary["peak_rss_mb"] <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_without_removed_drops_the_removed_nodes_edges(tiny_graph, tiny_split):
+    from dataclasses import replace
+
+    assert without_removed(tiny_graph, tiny_split) is tiny_graph
+    gone = np.setdiff1d(np.arange(tiny_graph.num_nodes),
+                        np.concatenate([tiny_split.train, tiny_split.val, tiny_split.test]))
+    assert gone.size  # the fixture's split leaves nodes out
+    split = replace(tiny_split, removed=gone[:5])
+    g = without_removed(tiny_graph, split)
+    ei = tiny_graph.edge_index
+    touched = np.isin(ei[0], gone[:5]) | np.isin(ei[1], gone[:5])
+    assert touched.any()
+    np.testing.assert_array_equal(g.edge_index, ei[:, ~touched])
+    assert g.num_nodes == tiny_graph.num_nodes and g.x is tiny_graph.x
 
 
 # --- settings before training -----------------------------------------------------------------

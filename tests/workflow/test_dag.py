@@ -49,15 +49,17 @@ def test_default_dag_jobs_per_rule(tmp_path):
     # run), Table 4's 3 transfer strategies, Table 3's local inference on Cora and CiteSeer
     # only: 3 x 22 + 2 = 68. Pre-training is cached once per graph (3 jobs, shared by ECGN,
     # its variants and "without SMOTE"). The node-baselines table: 5 GCN methods on the Cora
-    # stand-in's step split (ERM and Re-weight there too).
+    # stand-in's step split (ERM and Re-weight there too). The leaderboard and the protocol
+    # sensitivity study: 7 GCN methods on the Cora and CiteSeer stand-ins under their own 4
+    # protocols (a split set each): 56.
     nodecls = {rule: counts.pop(rule) for rule in NODECLS_RULES if rule in counts}
     assert nodecls == {
         "build_node_graph": 6,
         "deepwalk_features": 2,
-        "split_nodes": 14,
+        "split_nodes": 14 + 8,
         "metis_node_clusters": 21,
         "pretrain_ecgn": 3,
-        "run_nodecls": 123 + 68 + 5,
+        "run_nodecls": 123 + 68 + 5 + 56,
     }
     # Graph classification: 3 generated collections, each with its random-walk encodings
     # and its kernel kNN graph (G2GNN); a class and a topology split per collection; the
@@ -77,8 +79,9 @@ def test_default_dag_jobs_per_rule(tmp_path):
         "render_convergence": 1,
     }
     # 16 tables (uniimb_ablation the 15th, node_baselines the 16th), 3 sweep figures,
-    # UniImb's claims study
-    assert counts == {"render_table": 16, "render_figure": 3, "render_claims": 1, "all": 1}
+    # UniImb's claims study; the leaderboard (17th table) and the protocol sensitivity study
+    assert counts == {"render_table": 17, "render_figure": 3, "render_claims": 1,
+                      "render_ranking": 1, "all": 1}
 
 
 def test_one_job_per_seed_when_asked(tmp_path):

@@ -31,6 +31,9 @@ RUNS = sorted(
     + [("tiny_cora", "lt20", m) for m in ("Origin", "Reweight")]
     + [("tiny_cora", "step10", m) for m in ("Origin_GCN", "ReNode_GCN", "BalancedSoftmax_GCN",
                                             "TAM_GCN")]
+    # the leaderboard's long-tail column (its step column reuses the runs above)
+    + [("tiny_cora", "lt20", m) for m in ("Origin_GCN", "ReNode_GCN", "BalancedSoftmax_GCN",
+                                          "TAM_GCN")]
     + [("tiny_cora", "ecgn", m) for m in ("Origin", "ECGN_ClusterFeatures", "ECGN_CBSampling",
                                           "ECGN_ClusterGCN", "ECGN", "ECGN_Local",
                                           "ECGN_TransferBest", "ECGN-clusters2")]
@@ -52,7 +55,7 @@ def test_every_cached_step_runs_once(nodecls_run):
     # number of methods reading it, ECGN's pre-training once for the three runs sharing it.
     assert job_counts(out) == {"build_node_graph": 2, "deepwalk_features": 1,
                                "split_nodes": 7, "metis_node_clusters": 4, "pretrain_ecgn": 1,
-                               "run_nodecls": len(RUNS), "render_table": 8,
+                               "run_nodecls": len(RUNS), "render_table": 9, "render_ranking": 1,
                                "render_figure": 2, "all": 1}
     done = sorted((workdir / "results/logs/metis_node_clusters").rglob("*.log"))
     assert [p.relative_to(workdir / "results/logs/metis_node_clusters").as_posix()
@@ -124,6 +127,34 @@ def test_figures_plot_every_sweep_point(nodecls_run):
         assert all(math.isfinite(v) for v in frame["mean"]) and set(frame["n_seeds"]) == {2}
     for name in ("graphsmote_figure3", "ecgn_figure2"):
         assert (workdir / f"results/figures/{name}.png").stat().st_size > 1000
+
+
+def test_leaderboard_and_protocol_sensitivity(nodecls_run):
+    workdir, _, _ = nodecls_run
+    cells = pl.read_csv(workdir / "results/tables/leaderboard_node.csv")
+    labels = ["Origin (GCN)", "ReNode (GCN)", "Balanced Softmax (GCN)", "BS + TAM (GCN)"]
+    assert set(cells["method"]) == set(labels)
+    runs = cells.filter(pl.col("n_seeds") > 0)
+    assert set(runs["column"]) == {f"tiny_cora {s} {m}" for s in ("step 10", "LT 20")
+                                   for m in ("Balanced ACC", "Macro-F1")}
+    ranks = cells.filter(pl.col("column") == "Avg rank (Balanced ACC)")
+    assert all(math.isfinite(v) for v in ranks["mean"])
+    assert sum(ranks["mean"]) == pytest.approx(2 * (1 + 2 + 3 + 4) / 2)  # 4 methods, 2 cells
+    assert ranks["mean"].to_list() == sorted(ranks["mean"].to_list())  # best first
+    epoch = cells.filter(pl.col("column") == "Epoch (s), tiny_cora")["mean"]
+    peak = cells.filter(pl.col("column") == "Peak RSS (MB), tiny_cora")["mean"]
+    assert all(0 < v < 10 for v in epoch) and all(50 < v < 8000 for v in peak)
+    md = (workdir / "results/tables/leaderboard_node.md").read_text()
+    assert "Friedman chi2 = " in md and "Nemenyi CD at 0.05" in md
+    taus = pl.read_csv(workdir / "results/rankings/protocol_sensitivity_tau.csv")
+    assert taus.select("protocol_a", "protocol_b", "dataset").rows() == [
+        ("step", "longtail", "all"), ("step", "longtail", "tiny_cora")]
+    assert all(-1 <= t <= 1 for t in taus["tau"])
+    per = pl.read_csv(workdir / "results/rankings/protocol_sensitivity_ranks.csv")
+    assert set(per["protocol"]) == {"step", "longtail", "all"} and per.height == 12
+    for name in ("protocol_sensitivity_ranks.png", "protocol_sensitivity_cd.png"):
+        assert (workdir / "results/rankings" / name).stat().st_size > 1000
+    assert "Kendall's tau-b" in (workdir / "results/rankings/protocol_sensitivity.md").read_text()
 
 
 def test_every_run_records_the_settings_it_used(nodecls_run):

@@ -152,3 +152,24 @@ def figure_outputs(figure):
 
 def figure_report_labels(wc, kind):
     return {"figure": wc.figure, "title": FIGURES[wc.figure]["title"], "file": kind}
+
+
+# --- rankings: protocol sensitivity studies (imbgraph.tables.sensitivity) -------------------
+
+RANKINGS = config.get("rankings", {})
+
+
+def get_ranking_metrics(wildcards):
+    r = RANKINGS[wildcards.ranking]
+    run = FAMILY_RUNS[r["task"]]["run"]
+    return [f for d, _, s in cfg.ranking_cells(r) for m in r["rows"] for f in run(d, s, m)]
+
+
+def ranking_outputs(ranking):
+    base = f"{RESULTS}/rankings/{ranking}"
+    return [f"{base}.md", f"{base}_tau.csv", f"{base}_ranks.csv",
+            f"{base}_ranks.png", f"{base}_ranks.pdf", f"{base}_cd.png", f"{base}_cd.pdf"]
+
+
+def ranking_report_labels(wc, kind):
+    return {"ranking": wc.ranking, "title": RANKINGS[wc.ranking]["title"], "file": kind}

@@ -399,6 +399,14 @@ def _check_split(entry: dict, key: str) -> None:
             raise ConfigError(f"{key}.rho is required by protocol 'longtail'")
         if float(spec["rho"]) < 1:
             raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
+    if protocol == "longtail_remove":
+        if "rho" not in spec:
+            raise ConfigError(f"{key}.rho is required by protocol 'longtail_remove'")
+        if float(spec["rho"]) < 1:
+            raise ConfigError(f"{key}.rho = {spec['rho']}; expected an imbalance ratio >= 1")
+        if float(spec["val_fraction"]) + float(spec["test_fraction"]) >= 1:
+            raise ConfigError(f"{key}: val_fraction + test_fraction >= 1 leaves no node to "
+                              "train on a random base")
     if protocol in ("step", "natural"):
         if "rho" not in spec:
             raise ConfigError(f"{key}.rho is required by protocol {protocol!r}")
@@ -443,6 +451,11 @@ def check_run(section: dict, dataset: str, split: str, method: str, *,
                         key=f"{where}.splits.{split}.minority (dataset {dataset!r})")
     if spec["protocol"] == "step":
         _check_step(spec, entry, dataset, names, skey)
+    if spec["protocol"] == "longtail_remove" and spec["base"] == "public" \
+            and entry["source"] != "planetoid":
+        raise ConfigError(f"{skey}.base = 'public': dataset {dataset!r} ({entry['source']}) "
+                          "publishes no split (Planetoid datasets do); use base 'auto' or "
+                          "'random'")
     resolve_method(section, method, split=split, dataset=dataset, where=where)
     _check_cluster_count(section, dataset, method, where=where)
     _check_ppr(section, dataset, spec, method, skey, where=where)

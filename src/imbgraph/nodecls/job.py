@@ -37,8 +37,9 @@ from imbgraph.nodecls.train import TrainConfig, fit, predict_proba
 from imbgraph.training import default_device, seed_everything
 
 __all__ = ["JobRun", "TASK", "build_batch", "class_weight_of", "fit_full_batch", "full_batch",
-           "group_recall", "prepare", "run_method", "run_records", "run_summary",
-           "score_test", "setup_run", "synthetic_per_class", "train_model"]
+           "group_recall", "peak_memory", "prepare", "run_method", "run_records", "run_summary",
+           "score_test", "setup_run", "synthetic_per_class", "train_model",
+           "without_removed"]
 
 TASK = "nodecls"
 
@@ -124,6 +125,7 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     """
     spec, settings = prepare(method, key=key)
     bal = settings["balancing"]
+    graph = without_removed(graph, split)
     given = _cached(spec, settings, cached or {}, graph.num_nodes)  # fills in k
     inputs = MethodInputs(
         graph=graph, split=split, settings=settings, params=_params(spec, bal), seed=int(seed),
@@ -133,6 +135,18 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     if spec.own_job:
         return impl(inputs)
     return train_model(inputs, impl, spec, key=key)
+
+
+def without_removed(graph: NodeGraph, split: NodeSplit) -> NodeGraph:
+    """``graph`` without the edges of the split's removed nodes (GraphENS's long tail trains
+    and tests on ``edge_index[:, train_edge_mask]``: the removed nodes stay, isolated, in no
+    part of the split); ``graph`` itself when none is removed."""
+    if not split.removed.size:
+        return graph
+    gone = np.zeros(graph.num_nodes, dtype=bool)
+    gone[split.removed] = True
+    ei = graph.edge_index
+    return replace(graph, edge_index=ei[:, ~gone[ei[0]] & ~gone[ei[1]]])
 
 
 def train_model(inputs: MethodInputs, build: BuildModel, spec: NodeMethod, *,
@@ -293,6 +307,20 @@ def run_summary(run: JobRun, result, **extra: Any) -> dict[str, Any]:
 
 
 # --- the run's files --------------------------------------------------------------------------
+def peak_memory() -> dict[str, float]:
+    """``peak_rss_mb``: the job process's peak resident memory so far (getrusage; the whole
+    job's, which trains its seeds one after another), and with CUDA ``peak_cuda_mb``: the
+    largest tensor memory allocated since the seed began (the leaderboard's cost columns)."""
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    out = {"peak_rss_mb": rss / (2**20 if sys.platform == "darwin" else 2**10)}
+    if torch.cuda.is_available():
+        out["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    return out
+
+
 def run_records(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
                 dataset: str, split_name: str, method_name: str,
                 cached: Mapping[str, Any] | None = None, data: dict[str, Any] | None = None,
@@ -304,8 +332,11 @@ def run_records(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, s
     the method; the graph's size, the split's training class counts and, for a user's
     method, which code ran: :func:`imbgraph.plugins.provenance`)."""
     key = f"nodecls.methods.{method_name}"
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
     metrics, summary = run_method(graph, split, method, seed=seed, device=device,
                                   progress=progress, cached=cached, key=key)
+    summary = {**summary, **peak_memory()}
     log.info("%s / %s / %s seed %d: acc %.4f, macro-F1 %.4f, macro AUC-ROC %.4f "
              "(best epoch %d of %d) in %.1f s", dataset, split_name, method_name, seed,
              metrics["acc"], metrics["macro_f1"], metrics["macro_auroc"], metrics["best_epoch"],

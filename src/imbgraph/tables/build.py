@@ -145,7 +145,7 @@ def build_rows(table: dict, rows: Sequence[dict], reference: str | None) -> tupl
 
 
 def _style(table: dict, column_labels: dict | None, metric_of: dict[str, str]) -> dict:
-    overrides = {c["metric"]: c for c in table["columns"] if "metric" in c}
+    overrides = {c["metric"]: c for c in table.get("columns", []) if "metric" in c}
     higher, digits = {}, {}
     for col, metric in metric_of.items():
         o = overrides.get(metric, {})

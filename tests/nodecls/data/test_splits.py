@@ -12,6 +12,8 @@ from imbgraph.nodecls.data.splits import (
     artificial_split,
     genuine_split,
     longtail_counts,
+    longtail_remove_counts,
+    longtail_remove_split,
     longtail_split,
     make_split,
     make_splits,
@@ -348,3 +350,103 @@ def test_step_on_real_planetoid(name, train):
     assert c["train"].tolist() == train
     assert c["val"].sum() == 500 and c["test"].sum() == 1000
     assert set(s.train) <= set(public["train"])
+
+
+# --- GraphENS's / GraphSHA's long tail (training nodes removed, lowest degree first) --------
+def undirected(pairs):
+    a = np.array(pairs, dtype=np.int64).T
+    return np.concatenate([a, a[::-1]], axis=1)
+
+
+def test_longtail_remove_counts_graphens_rule():
+    # ranked 100 (c0), 80 (c2), 50 (c1), 10 (c3); mu = 0.01^(1/3): 100, 21.5, 4.6, 1.0
+    assert longtail_remove_counts(np.array([100, 50, 80, 10]), 100).tolist() == [100, 4, 21, 1]
+    # a class smaller than its profile value keeps all of its nodes
+    assert longtail_remove_counts(np.array([100, 2, 80]), 4).tolist() == [100, 2, 50]
+
+
+def test_longtail_remove_takes_the_lowest_degree_recomputed_each_step():
+    # class 0: nodes 0-5, class 1: nodes 6-9; rho 2.5 keeps int(6 x 0.4) = 2 of class 1.
+    # Degrees 6: 2, 7: 2, 8: 2, 9: 1. Step 1 removes 9; without 9's edge node 8 has degree
+    # 1, so step 2 removes 8 (a one-shot removal would take 6, the lowest id of degree 2).
+    y = np.array([0] * 6 + [1] * 4, dtype=np.int64)
+    edges = undirected([(6, 0), (6, 1), (7, 0), (7, 1), (8, 9), (8, 2)])
+    public = {"train": np.arange(10), "val": np.zeros(0, np.int64), "test": np.zeros(0, np.int64)}
+    s = longtail_remove_split(y, edges, rho=2.5, rounds=2, public=public,
+                              rng=np.random.default_rng(0))
+    assert s.removed.tolist() == [8, 9]
+    assert s.train.tolist() == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert s.minority == (1,)
+    # one step: the two of lowest degree in the whole graph at once
+    one = longtail_remove_split(y, edges, rho=2.5, rounds=1, public=public,
+                                rng=np.random.default_rng(0))
+    assert one.removed.tolist() == [6, 9]
+
+
+def test_longtail_remove_on_the_full_planetoid_split_exact_counts(tmp_path):
+    y = labels([351, 217, 418, 818, 426, 298, 180])
+    public = public_of(y)
+    rng = np.random.default_rng(1)
+    edges = undirected(rng.integers(0, y.size, size=(4000, 2)))
+    edges = edges[:, edges[0] != edges[1]]
+    spec = {"protocol": "longtail_remove", "rho": 100, "per_run": False}
+    s = make_split(y, [str(i) for i in range(7)], spec, seed=3, public=public, edge_index=edges)
+    np.testing.assert_array_equal(s.val, public["val"])
+    np.testing.assert_array_equal(s.test, public["test"])
+    held = np.zeros(y.size, bool)
+    held[public["val"]] = held[public["test"]] = True
+    full = np.bincount(y[~held], minlength=7)  # Planetoid's full split: the rest trains
+    want = longtail_remove_counts(full, 100)
+    assert s.counts(y, 7)["train"].tolist() == want.tolist()
+    assert want.max() == full.max() and want.min() == int(full.max() / 100)
+    assert s.removed.size == full.sum() - want.sum()
+    assert np.union1d(s.train, s.removed).tolist() == np.flatnonzero(~held).tolist()
+    # deterministic, and the removed nodes survive the Parquet round trip
+    assert make_split(y, [str(i) for i in range(7)], spec, seed=0, public=public,
+                      edge_index=edges) == s
+    write_splits({0: s}, tmp_path / "s.parquet")
+    assert read_split(tmp_path / "s.parquet", 0) == s
+    assert train_counts_of(resolve_spec(spec), np.bincount(y)).max() >= want.max()
+
+
+def test_longtail_remove_random_base_and_errors():
+    y = labels([200, 100, 50])
+    edges = undirected([(0, 1), (1, 2)])
+    s = longtail_remove_split(y, edges, rho=10, rng=np.random.default_rng(0),
+                              val_fraction=0.2, test_fraction=0.4)
+    c = s.counts(y, 3)
+    assert c["val"].tolist() == [40, 20, 10] and c["test"].tolist() == [80, 40, 20]
+    assert c["train"].tolist() == longtail_remove_counts(np.array([80, 40, 20]), 10).tolist()
+    with pytest.raises(ConfigError, match="splits.lt.rho = 1000 leaves a class"):
+        longtail_remove_split(y, edges, rho=1000, rng=np.random.default_rng(0), key="splits.lt")
+    with pytest.raises(ConfigError, match="base = 'public': the dataset publishes no split"):
+        longtail_remove_split(y, edges, rho=10, base="public", rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="needs the graph's edges"):
+        make_split(y, ["a", "b", "c"], {"protocol": "longtail_remove", "rho": 10}, seed=0)
+
+
+@pytest.mark.parametrize("name, full, kept", [
+    ("Cora", [160, 90, 196, 341, 196, 138, 87], [34, 7, 158, 341, 73, 15, 3]),
+    ("CiteSeer", [158, 322, 371, 364, 333, 279], [3, 23, 371, 147, 58, 9])])
+def test_longtail_remove_on_real_planetoid(name, full, kept):
+    """GraphENS's Cora-LT / CiteSeer-LT (rho 100) from Planetoid's full split: by hand, Cora's
+    mu = 0.01^(1/6) gives 341, 158.3, 73.5, 34.1, 15.8, 7.3, 3.4 down the classes ranked
+    341 (3), 196 (2; the tie with 4 by id), 196 (4), 160 (0), 138 (5), 90 (1), 87 (6)."""
+    import os
+    from pathlib import Path
+
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.graph import public_parts
+
+    root = os.environ.get("IMBGRAPH_DATASETS")
+    if not root or not (Path(root) / "planetoid" / name / "raw").is_dir():
+        pytest.skip(f"IMBGRAPH_DATASETS is unset or holds no planetoid/{name}")
+    g = build_graph({"source": "planetoid", "path": "planetoid", "name": name}, data_root=root)
+    public = public_parts(g.public)
+    s = make_split(g.y, g.class_names, {"protocol": "longtail_remove", "rho": 100},
+                   seed=0, public=public, edge_index=g.edge_index)
+    c = s.counts(g.y, g.num_classes)
+    assert c["train"].tolist() == kept
+    assert np.bincount(g.y[s.removed], minlength=g.num_classes).tolist() == [
+        f - k for f, k in zip(full, kept)]
+    assert c["val"].sum() == 500 and c["test"].sum() == 1000

@@ -4,6 +4,7 @@
 import os
 
 from imbgraph.nodecls import config as nccfg
+from imbgraph.nodecls.data.splits import NEEDS_EDGES
 
 NODECLS = config["nodecls"]
 validate(NODECLS, schema="../../schemas/nodecls.schema.yaml")
@@ -15,7 +16,9 @@ CATALOGS["nodecls"] = nccfg.catalog(NODECLS, NODECLS_SEEDS)
 # The family's own tables and figures first (a figure sweeping a method that has no such
 # hyperparameter is named here, before its sweep points are declared); tables.smk checks
 # every family's again.
-cfg.check_outputs({**config, "tables": NODECLS_TABLES, "figures": NODECLS_FIGURES},
+NODECLS_RANKINGS = {n: r for n, r in config.get("rankings", {}).items() if r["task"] == "nodecls"}
+cfg.check_outputs({**config, "tables": NODECLS_TABLES, "figures": NODECLS_FIGURES,
+                   "rankings": NODECLS_RANKINGS},
                   {"nodecls": CATALOGS["nodecls"]}, where=CONFIG_NAME)
 # Sweep points no method declares become methods of their own (GraphSMOTE Fig. 3: the
 # over-sampling scale; ECGN Fig. 2: the number of METIS clusters).
@@ -78,6 +81,15 @@ def nodecls_job(kind, rule, *parts):
     ``parts`` of its outputs and, one job per seed, the seed."""
     parts = [RESULTS, kind, rule, *parts] + (["seed{seed}"] if NODECLS_PER_SEED else [])
     return os.path.join(*parts) + (".log" if kind == "logs" else ".tsv")
+
+
+def nodecls_split_inputs(wc):
+    """The graph's node table, and its edges for a protocol that reads degrees
+    (imbgraph.nodecls.data.splits.NEEDS_EDGES: GraphENS's long tail)."""
+    files = nodecls_graph_files(wc.dataset)
+    spec = nccfg.resolve_split(NODECLS, wc.split, wc.dataset)
+    return {"nodes": files["nodes"],
+            **({"edges": files["edges"]} if spec["protocol"] in NEEDS_EDGES else {})}
 
 
 def nodecls_split_files(wc):

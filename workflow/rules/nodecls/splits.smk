@@ -4,7 +4,7 @@
 
 rule split_nodes:
     input:
-        nodes=nodecls_graph_files("{dataset}")["nodes"],
+        unpack(nodecls_split_inputs),
     output:
         nodecls_paths(f"{NC_RESULTS}/splits/{{dataset}}/{{split}}/seed{{seed}}.parquet"),
     log:

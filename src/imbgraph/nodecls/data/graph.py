@@ -223,6 +223,21 @@ def read_public(nodes: str | os.PathLike) -> np.ndarray | None:
     return public
 
 
+def read_edge_index(edges: str | os.PathLike, num_nodes: int) -> np.ndarray:
+    """(2, E) int64 edges of a :func:`write_graph` edge table without the features (a split
+    that depends on degrees); bad files raise InputError naming them."""
+    try:
+        e_table = read_parquet_table(edges)
+        src = e_table.column("src").to_numpy().astype(np.int64)
+        dst = e_table.column("dst").to_numpy().astype(np.int64)
+    except (OSError, KeyError, ValueError, pa.ArrowException) as err:
+        raise InputError(f"{edges}: not an edge table (expected Parquet with int64 columns "
+                         f"'src', 'dst'): {err}") from None
+    if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= num_nodes):
+        raise InputError(f"{edges}: node ids outside [0, {num_nodes})")
+    return np.stack([src, dst])
+
+
 def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
                nodes: str | os.PathLike) -> NodeGraph:
     """Read a graph written by :func:`write_graph`; bad files raise InputError naming them."""

@@ -1,6 +1,6 @@
 """Imbalanced train / validation / test splits of a graph's nodes, seeded, as index arrays.
 
-Five protocols (:data:`SPLITS`), each drawn class by class from one numpy Generator:
+Six protocols (:data:`SPLITS`), each drawn class by class from one numpy Generator:
 
 * ``artificial`` (GraphSMOTE's Cora protocol; ECGN reuses it): chosen minority classes get
   ``int(train_per_class * imbalance_ratio)`` training nodes, the others ``train_per_class``;
@@ -24,6 +24,12 @@ Five protocols (:data:`SPLITS`), each drawn class by class from one numpy Genera
 * ``natural`` (BAT's natural imbalance, ``get_natural_imbalanced_split_data``): classes
   ranked by size (descending, ties by id) get ``int(rho^((C-1-i)/(C-1)))`` training nodes
   (rho at the largest class, 1 at the smallest), the rest of each class split as above.
+* ``longtail_remove`` (GraphENS's and GraphSHA's long tail, ``make_longtailed_data_remove``
+  of their ``data_utils.py``): from a full training set (Planetoid's ``full`` split: every
+  node outside the public validation and test sets), the training nodes of each class are
+  removed lowest degree first until the classes follow n_max * mu^i, mu = (1/rho)^(1/(C-1));
+  the removed nodes leave the graph with their edges (:attr:`NodeSplit.removed`), see
+  :func:`longtail_remove_split`.
 
 A split records its *minority* classes, the ones over-sampling methods augment: the chosen
 ones (artificial) or, by default, the classes with fewer training nodes than the mean
@@ -40,7 +46,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -49,8 +55,9 @@ import pyarrow as pa
 from imbgraph.errors import ConfigError, InputError
 from imbgraph.io.tables import read_parquet_table, table_metadata, write_parquet_table
 
-__all__ = ["BASES", "NodeSplit", "PROTOCOL_DEFAULTS", "SPLITS", "SPLIT_DEFAULTS",
-           "artificial_split", "genuine_split", "longtail_split", "make_split", "make_splits",
+__all__ = ["BASES", "NEEDS_EDGES", "NodeSplit", "PROTOCOL_DEFAULTS", "SPLITS", "SPLIT_DEFAULTS",
+           "artificial_split", "genuine_split", "longtail_remove_counts", "longtail_remove_split",
+           "longtail_split", "make_split", "make_splits",
            "minority_by_mean", "natural_counts", "natural_split", "oversampling_targets",
            "read_split", "read_splits", "resolve_classes", "resolve_spec", "split_seed",
            "step_split", "step_tail_size", "train_counts_of", "write_splits"]
@@ -73,7 +80,11 @@ PROTOCOL_DEFAULTS: dict[str, dict[str, Any]] = {
     "step": {"train_per_class": 20, "tail_classes": None, "base": "auto",
              "test_fraction": 0.5},
     "natural": {"test_fraction": 0.5, "minority_max_size": None},
+    "longtail_remove": {"base": "auto", "val_fraction": 0.2, "test_fraction": 0.4,
+                        "rounds": 10, "minority_max_size": None},
 }
+#: protocols whose split depends on the graph's edges (make_split's ``edge_index``)
+NEEDS_EDGES = ("longtail_remove",)
 #: the step protocol's base split: the dataset's public one where it has one (``auto``),
 #: always it (``public``: an error without one) or a random one (``random``)
 BASES = ("auto", "public", "random")
@@ -87,22 +98,25 @@ class NodeSplit:
     ----------
     train, val, test : ndarray of shape (k,), int64, sorted, pairwise disjoint
     minority : tuple of int, the classes over-sampling methods augment
+    removed : ndarray of shape (r,), int64, sorted: nodes taken out of the graph with their
+        edges for every run on this split (``longtail_remove``); empty for the others
     """
 
     train: np.ndarray
     val: np.ndarray
     test: np.ndarray
     minority: tuple[int, ...] = ()
+    removed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
-        for part in PARTS:
+        for part in (*PARTS, "removed"):
             a = np.sort(np.asarray(getattr(self, part), dtype=np.int64))
             object.__setattr__(self, part, a)
         object.__setattr__(self, "minority", tuple(sorted(int(c) for c in self.minority)))
-        allnodes = np.concatenate([self.train, self.val, self.test])
+        allnodes = np.concatenate([self.train, self.val, self.test, self.removed])
         if np.unique(allnodes).shape[0] != allnodes.shape[0]:
-            raise ValueError("NodeSplit: train, val and test must be disjoint and free of "
-                             "repeated nodes")
+            raise ValueError("NodeSplit: train, val, test and removed must be disjoint and "
+                             "free of repeated nodes")
 
     def counts(self, y: np.ndarray, num_classes: int) -> dict[str, np.ndarray]:
         """Nodes per class in each part: {"train": (C,), "val": (C,), "test": (C,)}."""
@@ -110,7 +124,8 @@ class NodeSplit:
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, NodeSplit) and self.minority == other.minority
-                and all(np.array_equal(getattr(self, p), getattr(other, p)) for p in PARTS))
+                and all(np.array_equal(getattr(self, p), getattr(other, p))
+                        for p in (*PARTS, "removed")))
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -462,6 +477,98 @@ def natural_split(
     return NodeSplit(np.concatenate(tr), np.concatenate(va), np.concatenate(te), minority)
 
 
+def longtail_remove_counts(train_counts: np.ndarray, rho: float) -> np.ndarray:
+    """GraphENS's long-tail class counts from the full split's training counts per class id:
+    classes ranked by count (descending, ties by id) keep ``int(min(n_max * mu^i, n_i))``,
+    mu = (1 / rho)^(1 / (C - 1)), n_max the largest count (classes without training nodes
+    keep none)."""
+    counts = np.asarray(train_counts, dtype=np.int64)
+    present = np.flatnonzero(counts > 0)
+    ranked = present[np.lexsort((present, -counts[present]))]
+    c = ranked.shape[0]
+    mu = (1.0 / float(rho)) ** (1.0 / (c - 1)) if c > 1 else 1.0
+    out = np.zeros_like(counts)
+    n_max = float(counts[ranked[0]]) if c else 0.0
+    for i, cls in enumerate(ranked):
+        out[cls] = int(min(n_max * mu ** i, counts[cls]))
+    return out
+
+
+def longtail_remove_split(
+    y: np.ndarray, edge_index: np.ndarray, *, rho: float, base: str = "auto",
+    val_fraction: float = 0.2, test_fraction: float = 0.4, rounds: int = 10,
+    public: dict[str, np.ndarray] | None = None, rng: np.random.Generator,
+    num_classes: int | None = None, class_names: Sequence[str] | None = None,
+    minority_max_size: int | None = None, key: str = "split",
+) -> NodeSplit:
+    """GraphENS's / GraphSHA's long-tailed split (``make_longtailed_data_remove``).
+
+    The base is Planetoid's ``full`` split where the dataset publishes one (``base`` auto or
+    public: the public validation and test nodes, every other node trains) or, ``random``,
+    ``val_fraction`` and ``test_fraction`` of each class drawn at random and the rest
+    training (ours: the code builds this split for Planetoid graphs only). Class targets:
+    :func:`longtail_remove_counts`. Classes are visited largest first; a class other than
+    the largest loses its surplus in ``rounds`` (the code's 10) steps, step r keeping removed
+    the ``r * surplus // rounds`` of its base training nodes of lowest degree in the graph
+    without the nodes removed so far (edges with a removed end dropped). Removed nodes have
+    degree 0 and stay removed; the code's ``torch.topk`` leaves ties among equal degrees in
+    an unspecified order, here by node id.
+
+    Returns
+    -------
+    NodeSplit whose ``removed`` nodes (the surplus) leave the graph with their edges in every
+    run; minority: the classes with fewer training nodes than the mean (or of at most
+    ``minority_max_size`` nodes).
+    """
+    y = np.asarray(y, dtype=np.int64)
+    c_count = int(num_classes if num_classes is not None else y.max() + 1)
+    n = y.shape[0]
+    if rho < 1:
+        raise ConfigError(f"{key}.rho = {rho!r}; expected an imbalance ratio >= 1")
+    if base not in BASES:
+        raise ConfigError(f"{key}.base = {base!r}; expected one of {list(BASES)}")
+    if base == "public" and public is None:
+        raise ConfigError(f"{key}.base = 'public': the dataset publishes no split (Planetoid "
+                          "datasets do); use base 'random' or 'auto'")
+    if public is not None and base != "random":
+        val, test = (np.asarray(public[p], dtype=np.int64) for p in ("val", "test"))
+        held = np.zeros(n, dtype=bool)
+        held[val] = held[test] = True
+        candidates = np.flatnonzero(~held)
+    else:
+        members = _members(y, c_count, rng)
+        sizes = np.array([m.shape[0] for m in members])
+        nv = np.floor(sizes * float(val_fraction) + 1e-9).astype(np.int64)
+        nt = np.floor(sizes * float(test_fraction) + 1e-9).astype(np.int64)
+        va, rest = _take(members, nv)
+        te, rest = _take(rest, nt)
+        val, test, candidates = np.concatenate(va), np.concatenate(te), np.concatenate(rest)
+    per_class = [candidates[y[candidates] == c] for c in range(c_count)]
+    n_data = np.array([m.shape[0] for m in per_class], dtype=np.int64)
+    target = longtail_remove_counts(n_data, rho)
+    if ((n_data > 0) & (target < 1)).any():
+        raise ConfigError(f"{key}.rho = {rho:g} leaves a class of the base training set "
+                          f"(counts {n_data.tolist()}) with no training node; expected "
+                          "n_max / rho >= 1")
+    removed = np.zeros(n, dtype=bool)
+    src, dst = np.asarray(edge_index[0]), np.asarray(edge_index[1])
+    present = np.flatnonzero(n_data > 0)
+    for i, c in enumerate(present[np.lexsort((present, -n_data[present]))]):
+        surplus = int(n_data[c] - target[c])
+        steps = 1 if i == 0 else int(rounds)
+        nodes = per_class[c]
+        for r in range(1, steps + 1):
+            keep = ~removed[src] & ~removed[dst]
+            degree = np.bincount(dst[keep], minlength=n)[nodes]
+            order = np.lexsort((nodes, ~removed[nodes], degree))  # degree, removed first, id
+            removed[nodes[order[:(r * surplus) // steps]]] = True
+    rm = np.flatnonzero(removed)
+    train = np.setdiff1d(candidates, rm)
+    counts = np.bincount(y[train], minlength=c_count)
+    minority = _auto_minority(np.bincount(y, minlength=c_count), counts, minority_max_size)
+    return NodeSplit(train, val, test, minority, removed=rm)
+
+
 def train_counts_of(spec: dict[str, Any], sizes: np.ndarray) -> np.ndarray:
     """(C,) training nodes per class that the resolved split entry ``spec`` draws from a graph
     of class ``sizes`` (every protocol's counts are a function of the sizes; a step split on
@@ -491,6 +598,8 @@ def train_counts_of(spec: dict[str, Any], sizes: np.ndarray) -> np.ndarray:
         return out
     if protocol == "natural":
         return natural_counts(sizes, float(spec["rho"]))
+    if protocol == "longtail_remove":  # at most: from the whole class as the base
+        return longtail_remove_counts(sizes, float(spec["rho"]))
     raise ConfigError(f"protocol = {protocol!r}; expected one of {sorted(PROTOCOL_DEFAULTS)}")
 
 
@@ -538,11 +647,23 @@ def _natural(y, names, spec, rng, key, public=None):
     return _override_minority(split, names, spec, key)
 
 
+def _longtail_remove(y, names, spec, rng, key, public=None, edge_index=None):
+    if edge_index is None:
+        raise ValueError(f"{key}: protocol 'longtail_remove' needs the graph's edges "
+                         "(make_split's edge_index)")
+    split = longtail_remove_split(
+        y, edge_index, rho=float(spec["rho"]), base=spec["base"],
+        val_fraction=float(spec["val_fraction"]), test_fraction=float(spec["test_fraction"]),
+        rounds=int(spec["rounds"]), public=public, rng=rng, num_classes=len(names),
+        class_names=names, minority_max_size=spec["minority_max_size"], key=key)
+    return _override_minority(split, names, spec, key)
+
+
 def _override_minority(split: NodeSplit, names, spec: dict, key: str) -> NodeSplit:
     if "minority" not in spec:
         return split
     minority = resolve_classes(spec["minority"], names, key=f"{key}.minority")
-    return NodeSplit(split.train, split.val, split.test, minority)
+    return NodeSplit(split.train, split.val, split.test, minority, removed=split.removed)
 
 
 SPLITS: dict[str, Callable[..., NodeSplit]] = {
@@ -551,30 +672,36 @@ SPLITS: dict[str, Callable[..., NodeSplit]] = {
     "longtail": _longtail,
     "step": _step,
     "natural": _natural,
+    "longtail_remove": _longtail_remove,
 }
 
 
 def make_split(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any], *,
                seed: int, key: str = "split",
-               public: dict[str, np.ndarray] | None = None) -> NodeSplit:
+               public: dict[str, np.ndarray] | None = None,
+               edge_index: np.ndarray | None = None) -> NodeSplit:
     """The split of config entry ``spec`` for run seed ``seed`` (see :func:`split_seed`).
 
     ``spec`` holds ``protocol`` (a key of :data:`SPLITS`) and that protocol's settings
     (defaults: :func:`resolve_spec`); errors name ``key`` (e.g. ``nodecls.splits.cora_im05``).
     ``public``: the dataset's published split ({"train", "val", "test"} -> node ids), read
-    by the step protocol's public base.
+    by the step protocol's public base; ``edge_index`` (2, E): the graph's edges, read by
+    the protocols of :data:`NEEDS_EDGES`.
     """
     spec = resolve_spec(spec, key=key)
     rng = np.random.default_rng(split_seed(spec, seed))
+    extra = {"edge_index": edge_index} if spec["protocol"] in NEEDS_EDGES else {}
     return SPLITS[spec["protocol"]](np.asarray(y, dtype=np.int64), list(class_names), spec,
-                                    rng, key, public)
+                                    rng, key, public, **extra)
 
 
 def make_splits(y: np.ndarray, class_names: Sequence[str], spec: dict[str, Any],
                 seeds: Sequence[int], *, key: str = "split",
-                public: dict[str, np.ndarray] | None = None) -> dict[int, NodeSplit]:
+                public: dict[str, np.ndarray] | None = None,
+                edge_index: np.ndarray | None = None) -> dict[int, NodeSplit]:
     """One split per run seed (equal splits for a fixed ``per_run: false`` spec)."""
-    return {int(s): make_split(y, class_names, spec, seed=int(s), key=key, public=public)
+    return {int(s): make_split(y, class_names, spec, seed=int(s), key=key, public=public,
+                               edge_index=edge_index)
             for s in seeds}
 
 
@@ -607,10 +734,10 @@ def oversampling_targets(train_counts: np.ndarray, minority: Sequence[int],
 # --- files ------------------------------------------------------------------------------------
 def write_splits(splits: dict[int, NodeSplit], path: str | os.PathLike) -> None:
     """One Parquet table: columns ``seed`` (int64), ``node`` (int64), ``part`` (train / val /
-    test); each seed's minority classes in the metadata (``minority``, JSON)."""
+    test / removed); each seed's minority classes in the metadata (``minority``, JSON)."""
     seeds, nodes, parts = [], [], []
     for s in sorted(splits):
-        for p in PARTS:
+        for p in (*PARTS, "removed"):
             ids = getattr(splits[s], p)
             seeds.append(np.full(ids.shape[0], s, dtype=np.int64))
             nodes.append(ids)
@@ -637,7 +764,8 @@ def read_splits(path: str | os.PathLike) -> dict[int, NodeSplit]:
         sel = seed == s
         try:
             out[int(s)] = NodeSplit(*(node[sel & (part == p)] for p in PARTS),
-                                    minority=tuple(minority[str(int(s))]))
+                                    minority=tuple(minority[str(int(s))]),
+                                    removed=node[sel & (part == "removed")])
         except (KeyError, ValueError) as err:
             raise InputError(f"{path}: split of seed {int(s)} is invalid: {err}") from None
     return out
