@@ -395,7 +395,6 @@ def test_shipped_claims_pass_the_schema_and_the_check(name):
     from snakemake.utils import validate
 
     from imbgraph.graphcls import config as gcfg
-
     from imbgraph.nodecls import config as ncfg
 
     config = yaml.safe_load((REPO / "config" / name).read_text())
