@@ -31,6 +31,7 @@ from imbgraph.nodecls import config as nc
 from imbgraph.nodecls.data.datasets import build_graph
 from imbgraph.nodecls.data.splits import make_split
 from imbgraph.nodecls.job import job_records
+from imbgraph.nodecls.methods.ecgn.clusters import node_clusters
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("IMBGRAPH_DATASETS", "/work/shared/datasets"))
@@ -55,9 +56,15 @@ def main() -> None:
         train.pop("tune", None)
     if args.mode == "old":
         train.update(select_from=0, smooth=1)
+    k = method["balancing"].get("clusters")
+    cached = [{}] * len(args.seeds)
+    if nc.needs_clusters(section["methods"][args.method]):  # as the METIS rule computes them
+        cached = [{"clusters": node_clusters(g, int(k), seed=section["clusters"]["metis_seed"])}
+                  ] * len(args.seeds)
     t0 = time.perf_counter()
     records = job_records(g, splits, method, seeds=args.seeds, dataset=args.dataset,
-                          split_name=args.split, method_name=args.method, progress=False)
+                          split_name=args.split, method_name=args.method, cached=cached,
+                          progress=False)
     f1 = [r[0]["macro_f1"] for r in records]
     tuning = records[0][2].get("tuning") or {}
     print(json.dumps({
