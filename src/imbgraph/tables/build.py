@@ -185,7 +185,7 @@ def tuning_note(metrics_files: Sequence[str],
                   f"{t['criterion']}" + (f" smoothed over {t['smooth']} epochs"
                                          if t.get("smooth", 1) > 1 else "")
                   + (f" from epoch {t['select_from']}" if t.get("select_from") else "")
-                  + f", mean of {len(t['seeds'])} seeds")
+                  + f", mean of {len(t['seeds'])} seed{'s' if len(t['seeds']) != 1 else ''}")
         who, where = place(f, run)
         value = f"lr {_g(t['chosen']['lr'])}, wd {_g(t['chosen']['weight_decay'])}"
         chosen.setdefault(who, {}).setdefault(where, {}).setdefault(value, []).append(
