@@ -1,6 +1,8 @@
 # imbgraph: graph learning under class imbalance, from data to paper tables.
 # Table of contents only: shared set-up, each task family's rules (only when the config has
 # its section), the tables, figures and claims, and the targets.
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -20,6 +22,17 @@ if not workflow.configfiles:
 
 
 include: "workflow/rules/common.smk"
+
+
+# A failed job: its log's last lines on the console (Snakemake itself only says "check log
+# file(s)"), read from Snakemake's own log, which names every failed job's log.
+onerror:
+    from imbgraph.runlog import failed_log_tails
+
+    try:
+        print(failed_log_tails(log), file=sys.stderr)
+    except Exception as err:  # never hide the failure itself
+        print(f"(could not show the failed jobs' logs: {err})", file=sys.stderr)
 
 
 if "linkage" in config:  # face clustering as linkage prediction (DIGL, RGCN)

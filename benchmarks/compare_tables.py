@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Cell-by-cell difference of the tables and figures of two finished runs.
 
 Used to show that a refactor changed no number: run a config on a checkout before and after

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Job CPU time per target of a finished default run, from Snakemake's benchmark files.
 
 Each job is attributed to the one target that needs it first (Table 1's runs are shared

@@ -255,3 +255,27 @@ def test_ranking_checks_and_runs(config):
     with pytest.raises(WorkflowError):  # two protocols at least
         validate_as_nodecls("rankings", "x", {**config["rankings"]["grid"],
                                               "protocols": {"only": "s1"}})
+
+
+def test_schema_error_names_the_config_file_the_key_and_the_schema():
+    import jsonschema
+
+    schema = {"type": "object", "properties": {"training": {"type": "object", "properties": {
+        "smooth": {"type": "integer", "minimum": 1}}}, "rows": {"type": "array",
+                                                            "items": {"type": "string"}}}}
+    for data, key, message in [
+            ({"training": {"smooth": 0}}, "nodecls.training.smooth",
+             "0 is less than the minimum of 1"),
+            ({"rows": ["a", 3]}, "nodecls.rows[1]", "3 is not of type 'string'")]:
+        try:
+            jsonschema.validate(data, schema)
+        except jsonschema.ValidationError as cause:
+            try:  # as Snakemake's validate wraps it
+                raise RuntimeError("Error validating config file.") from cause
+            except RuntimeError as err:
+                got = cfg.schema_error(err, "my.yaml", "nodecls", "nodecls.schema.yaml")
+        assert isinstance(got, ConfigError)
+        assert str(got) == (f"my.yaml: {key}: {message} (checked against "
+                            "workflow/schemas/nodecls.schema.yaml)")
+    plain = RuntimeError("other")
+    assert cfg.schema_error(plain, "my.yaml", None, "x.yaml") is plain

@@ -484,3 +484,22 @@ def requested_runs(config: dict, catalog: Catalog, task: str) -> list[tuple[str,
                 for m in r["rows"]:
                     add(d, s, m)
     return sorted(out)
+
+
+def schema_error(err: BaseException, config_name: str, where: str | None,
+                 schema: str) -> ConfigError | BaseException:
+    """The :class:`ConfigError` for a failed schema validation ``err`` (Snakemake's
+    ``WorkflowError`` wrapping a ``jsonschema.ValidationError``) that names the config
+    file(s) ``config_name``, the key (``where`` plus the path inside it) and the schema file
+    ``schema`` (under workflow/schemas/); ``err`` itself when it wraps no validation error."""
+    # Snakemake formats its arguments into one string; the validation error is the context
+    candidates = [*getattr(err, "args", ()), err.__cause__, err.__context__, err]
+    cause = next((a for a in candidates if hasattr(a, "absolute_path")
+                  and hasattr(a, "message")), None)
+    if cause is None:
+        return err
+    key = where or ""
+    for part in cause.absolute_path:
+        key += f"[{part}]" if isinstance(part, int) else f"{'.' if key else ''}{part}"
+    return ConfigError(f"{config_name}: {key or 'the config'}: {cause.message} (checked "
+                       f"against workflow/schemas/{schema})")

@@ -117,3 +117,27 @@ def test_real_coauthor_cs():
     assert len(names) == 15 and names[:3] == ("bioinformatics", "machine_learning",
                                               "computer_vision")
     assert np.bincount(y).sum() == 18333 and np.bincount(y).shape == (15,)
+
+
+@pytest.mark.parametrize("labels, match", [
+    ([0, 1, 2, 0], r"bad.npz: labels\[2\] = 2 is outside the 2 classes of its class_names "
+                   r"\(expected ids in \[0, 2\)\)"),
+    ([0, -1, 1, 0], r"bad.npz: labels\[1\] = -1; expected class ids >= 0"),
+])
+def test_a_label_outside_the_classes_names_the_file_and_the_label(tmp_path, labels, match):
+    bad = {**arrays(), "labels": np.array(labels)}
+    np.savez(tmp_path / "bad.npz", **bad)
+    with pytest.raises(InputError, match=match):
+        read_gnn_benchmark(tmp_path / "bad.npz")
+
+
+def test_nan_features_name_the_raw_file_and_row(tmp_path):
+    bad = arrays()
+    bad["attr_data"] = bad["attr_data"].copy()
+    bad["attr_data"][2] = np.nan  # the third stored value: node 2's (row 2, column 0)
+    np.savez(tmp_path / "g.npz", **bad)
+    with zipfile.ZipFile(tmp_path / "g.zip", "w") as zf:
+        zf.write(tmp_path / "g.npz", "inner.npz")
+    with pytest.raises(InputError, match=r"g.zip!inner.npz: the features of node 2 \(row 2, "
+                                         r"column 0\) are nan; 1 node\(s\)"):
+        read_gnn_benchmark(tmp_path / "g.zip")

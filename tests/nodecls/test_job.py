@@ -132,13 +132,14 @@ def test_score_test_against_sklearn(tiny_graph, tiny_split):
 
 def test_run_summary(tiny_graph, tiny_split, make_method):
     run = setup_run(inputs_of(tiny_graph, tiny_split, make_method({"name": "cb_sampling"}), 0))
-    res = SimpleNamespace(seconds=2.0, pretrain_seconds=0.5, epochs=4)
+    res = SimpleNamespace(seconds=2.0, pretrain_seconds=0.5, epochs=4, best_score=0.75)
     s = run_summary(run, res, clusters=3)
     assert s["seconds"] > 0 and s["train_seconds"] == 2.0 and s["pretrain_seconds"] == 0.5
     assert s["epochs"] == 4 and s["seconds_per_epoch"] == 0.5
     assert s["synthetic_per_step"] == 0 and s["device"] == "cpu" and s["clusters"] == 3
-    assert run_summary(run, SimpleNamespace(seconds=3.0, pretrain_seconds=0.0,
-                                            epochs=0))["seconds_per_epoch"] == 3.0
+    assert s["val_score"] == 0.75  # what tuning compares (imbgraph.nodecls.tuning)
+    assert run_summary(run, SimpleNamespace(seconds=3.0, pretrain_seconds=0.0, epochs=0,
+                                            best_score=0.5))["seconds_per_epoch"] == 3.0
 
 
 METHODS = {

@@ -3,6 +3,8 @@ the best validation epoch's weights."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
@@ -47,3 +49,76 @@ def test_fit_restores_the_best_epoch(tiny_graph, tiny_split, make_method):
 def test_train_config_rejects_unknown_criterion():
     with pytest.raises(ValueError, match="select = 'auc'"):
         TrainConfig(select="auc")
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+def test_bat_mean_is_the_mean_of_sklearn_acc_balanced_acc_macro_f1():
+    # BAT's trainer.py get_validation_score: np.mean over accuracy_score,
+    # balanced_accuracy_score and f1_score(average="macro")
+    g = torch.Generator().manual_seed(3)
+    y = torch.randint(0, 3, (40,), generator=g)
+    logits = torch.randn(40, 3, generator=g)
+    pred = logits.argmax(1).numpy()
+    want = (accuracy_score(y, pred) + balanced_accuracy_score(y, pred)
+            + f1_score(y, pred, average="macro")) / 3
+    assert val_scores(logits, y)["bat_mean"] == pytest.approx(want)
+
+
+def _fit(tiny_graph, tiny_split, make_method, **cfg):
+    m = make_method({"name": "none"})
+    batch = build_batch(tiny_graph, tiny_split, m, torch.device("cpu"))
+    torch.manual_seed(0)
+    model = Plain(GNN(tiny_graph.num_features, tiny_graph.num_classes, hidden=16))
+    val = torch.as_tensor(tiny_split.val)
+    res = fit(model, batch, val, TrainConfig(lr=0.01, **cfg))
+    return res, model, batch, val
+
+
+def test_select_from_never_selects_an_earlier_epoch(tiny_graph, tiny_split, make_method):
+    res, model, batch, val = _fit(tiny_graph, tiny_split, make_method, max_epochs=30,
+                                  patience=4, select="loss", select_from=10)
+    # reference: the best (lowest) loss among epochs >= 10, ties the earliest
+    assert res.best_epoch == min(range(10, res.epochs), key=lambda e: (res.val[e], e))
+    # patience counts from epoch 10: never stopped before 10 + 4 epochs
+    assert res.epochs >= 14
+    assert res.epochs == 30 or res.epochs - 1 - res.best_epoch == 4
+    proba = predict_proba(model, batch.x, batch.adj)
+    assert val_scores(torch.log(proba[val]), batch.y[val])["loss"] == pytest.approx(
+        res.val[res.best_epoch], rel=1e-5)
+
+
+def test_smooth_selects_the_end_of_the_best_trailing_window(tiny_graph, tiny_split,
+                                                            make_method):
+    res, model, batch, val = _fit(tiny_graph, tiny_split, make_method, max_epochs=25,
+                                  patience=100, select="acc", smooth=5)
+    # reference loop: the trailing mean over 5 epochs, defined from epoch 4 on
+    means = [sum(res.val[t - 4:t + 1]) / 5 for t in range(4, 25)]
+    assert all(math.isnan(v) for v in res.smoothed[:4])  # before the first full window
+    assert res.smoothed[4:] == pytest.approx(means)
+    best = 4 + max(range(len(means)), key=lambda i: (means[i], -i))
+    assert res.best_epoch == best
+    assert res.best_score == pytest.approx(means[best - 4])
+    # the restored weights are epoch `best`'s: their raw accuracy is that epoch's
+    proba = predict_proba(model, batch.x, batch.adj)
+    assert val_scores(torch.log(proba[val]), batch.y[val])["acc"] == pytest.approx(
+        res.val[best])
+
+
+def test_smooth_one_and_select_from_zero_are_the_plain_rule(tiny_graph, tiny_split,
+                                                            make_method):
+    a = _fit(tiny_graph, tiny_split, make_method, max_epochs=20, patience=5)[0]
+    b = _fit(tiny_graph, tiny_split, make_method, max_epochs=20, patience=5, smooth=1,
+             select_from=0)[0]
+    assert (a.best_epoch, a.best_score, a.val) == (b.best_epoch, b.best_score, b.val)
+    assert a.smoothed == a.val
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"select_from": 10, "max_epochs": 10}, "no epoch of max_epochs = 10"),
+    ({"smooth": 11, "max_epochs": 10}, "first eligible is epoch 10"),
+    ({"smooth": 0}, "smooth = 0"),
+    ({"select_from": -1}, "select_from = -1"),
+])
+def test_train_config_rejects_a_selection_without_eligible_epochs(bad, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**bad)

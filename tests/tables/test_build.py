@@ -311,3 +311,43 @@ def test_build_grid_rows_not_built_show_the_paper_and_a_dash(tmp_path):
     assert "| Mamba | — (0.9500) | — | — (0.5000) | — (0.2000) |" in md
     assert "— not built here (Mamba: needs CUDA kernels)." in md
     assert "Mamba & — (0.9500)" in render_tex(got, **style)
+
+
+def _tuned_run(tmp_path: Path, method: str, split: str, seed: int, lr: float, f1: float,
+               tuned: bool = True) -> str:
+    folder = tmp_path / method / split / str(seed)
+    folder.mkdir(parents=True)
+    settings = {"method": method, "dataset": "faces", "split": split, "seed": seed}
+    if tuned:
+        settings["tuning"] = {"grid": {"lr": [0.001, 0.01], "weight_decay": [0.0005]},
+                              "seeds": [0, 1], "criterion": "macro_f1", "smooth": 5,
+                              "select_from": 20, "chosen": {"lr": lr, "weight_decay": 5e-4}}
+    write_text(folder / "settings.json", json.dumps(settings))
+    return write_metrics(folder / "metrics.json", dataset="faces", method=method, split=split,
+                         seed=seed, macro_f1=f1)
+
+
+def test_build_grid_notes_each_methods_tuned_lr_and_weight_decay(tmp_path):
+    files = [_tuned_run(tmp_path, "A", "S1", 0, 0.01, 0.5), _tuned_run(tmp_path, "A", "S1", 1, 0.01, 0.6),
+             _tuned_run(tmp_path, "A", "S2", 0, 0.001, 0.5),
+             _tuned_run(tmp_path, "A", "S2", 1, 0.01, 0.5),  # one job per seed: differs
+             _tuned_run(tmp_path, "B", "S1", 0, 0, 0.4, tuned=False),
+             _tuned_run(tmp_path, "B", "S1", 1, 0, 0.4, tuned=False)]
+    table = {"name": "t", "title": "T", "metric": "macro_f1", "average": False,
+             "rows": ["A", "B"], "columns": [{"dataset": "faces", "split": "S1"},
+                                             {"dataset": "faces", "split": "S2"}]}
+    _, style = build_grid(table, files[:4] + files[4:], {"A": "Method A"}, None)
+    assert style["note"].endswith(
+        "Learning rate and weight decay tuned per row and column (lr {0.001, 0.01} x weight "
+        "decay {0.0005} on validation macro_f1 smoothed over 5 epochs from epoch 20, mean of "
+        "2 seeds):\n\n"
+        "- Method A: S1: lr 0.01, wd 0.0005; S2: lr 0.001, wd 0.0005 (seeds 0); lr 0.01, "
+        "wd 0.0005 (seeds 1)")
+    assert "B" not in style["note"].split("seeds):")[1]
+
+
+def test_build_grid_without_tuning_has_no_tuning_note(tmp_path):
+    files = [_tuned_run(tmp_path, "B", "S1", s, 0, 0.4, tuned=False) for s in (0, 1)]
+    table = {"name": "t", "title": "T", "metric": "macro_f1", "average": False,
+             "rows": ["B"], "columns": [{"dataset": "faces", "split": "S1"}]}
+    assert "tuned" not in build_grid(table, files, {}, None)[1]["note"]

@@ -395,14 +395,42 @@ def test_shipped_claims_pass_the_schema_and_the_check(name):
     from snakemake.utils import validate
 
     from imbgraph.graphcls import config as gcfg
+    from imbgraph.nodecls import config as ncfg
 
     config = yaml.safe_load((REPO / "config" / name).read_text())
     validate(config, schema=str(REPO / "workflow/schemas/config.schema.yaml"))
     seeds = cfg.family_seeds(config, "graphcls")
     catalogs = {"graphcls": gcfg.catalog(config["graphcls"], seeds)}
+    if "nodecls" in config:
+        catalogs["nodecls"] = ncfg.catalog(config["nodecls"], cfg.family_seeds(config,
+                                                                               "nodecls"))
     cfg.check_claims(config, catalogs, where=name)
     tables = [t for t in config["tables"].values() if t["task"] == "graphcls"]
     table_runs = {(c["dataset"], c["split"], m) for t in tables
                   for c in cfg.grid_columns(t) for m in t["rows"]}
     assert set(cfg.claim_runs(config, "uniimb")) <= table_runs
     assert cfg.claim_comparisons(config, "uniimb")
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "real_nodecls.yaml"])
+def test_shipped_node_claims_pass_the_check_and_read_the_tables_runs(name):
+    """GraphSMOTE's and ECGN's claims studies are valid and compare the runs of their
+    tables (ECGN's k = 3 vs k = 1 claim adds ECGN_k1, Figure 2's k = 1 point where the
+    config has that figure)."""
+    from snakemake.utils import validate
+
+    from imbgraph.nodecls import config as ncfg
+
+    config = yaml.safe_load((REPO / "config" / name).read_text())
+    validate(config, schema=str(REPO / "workflow/schemas/config.schema.yaml"))
+    catalogs = {"nodecls": ncfg.catalog(config["nodecls"],
+                                        cfg.family_seeds(config, "nodecls"))}
+    cfg.check_claims({**config, "claims": {k: v for k, v in config["claims"].items()
+                                           if v["task"] == "nodecls"}}, catalogs, where=name)
+    tables = [t for t in config["tables"].values() if t["task"] == "nodecls"]
+    table_runs = {(c["dataset"], c["split"], m) for t in tables
+                  for c in cfg.grid_columns(t) for m in t["rows"]}
+    assert set(cfg.claim_runs(config, "graphsmote")) <= table_runs
+    extra = set(cfg.claim_runs(config, "ecgn")) - table_runs
+    assert extra and {m for _, _, m in extra} == {"ECGN_k1"}
+    assert ("cora" if name.startswith("real") else "cora_half", "ecgn", "ECGN_k1") in extra

@@ -129,3 +129,20 @@ def test_sweep_points_one_series_per_dataset(tmp_path):
     assert got.columns[:2] == ["series", "clusters"]
     assert got.select("series", "clusters", "mean", "n_seeds").rows() == [
         ("CiteSeer", 3.0, 0.5, 1), ("Cora", 3.0, 0.8, 2), ("Cora", 5.0, 0.6, 1)]
+
+
+def test_sweep_csv_is_byte_identical_whatever_the_file_order(tmp_path):
+    # three seeds whose float sum depends on the order: (0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1
+    paths = []
+    for seed, value in enumerate([0.1, 0.2, 0.3, 0.7]):
+        for split in SPLITS:
+            path = tmp_path / f"{seed}_{split}.json"
+            path.write_text(json.dumps({"dataset": "faces", "split": split, "method": "RS-1.5",
+                                        "seed": seed, "pr_auc_ap": value}))
+            paths.append(str(path))
+    csvs = set()
+    for order in (paths, paths[::-1], paths[1::2] + paths[::2]):
+        df = sweep_points(order, metric="pr_auc_ap", param="gamma", splits=SPLITS,
+                          points=[("RS", 1.5, "RS-1.5", "faces")], baselines=[])
+        csvs.add(df.write_csv())
+    assert len(csvs) == 1

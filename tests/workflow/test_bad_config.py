@@ -54,7 +54,9 @@ def test_unknown_loss_name(tmp_path):
     out = failing_dry_run(tmp_path, write_config(tmp_path, "tiny.yaml",
                                                  linkage={"methods": methods}))
     assert "'hinge' is not one of" in out, out[-3000:]
-    assert "['methods']['RIWS']['loss']['name']" in out, out[-3000:]
+    # the config file, the key and the schema are named (imbgraph.config.schema_error)
+    assert "config.yaml: linkage.methods.RIWS.loss.name: 'hinge'" in out, out[-3000:]
+    assert "(checked against workflow/schemas/linkage.schema.yaml)" in out, out[-3000:]
 
 
 def test_riws_gamma_one(tmp_path):
@@ -62,7 +64,7 @@ def test_riws_gamma_one(tmp_path):
     methods = {**TINY["linkage"]["methods"], "RIWS": riws}
     out = failing_dry_run(tmp_path, write_config(tmp_path, "tiny.yaml",
                                                  linkage={"methods": methods}))
-    assert "['methods']['RIWS']['sampler']['gamma']" in out, out[-3000:]
+    assert "linkage.methods.RIWS.sampler.gamma" in out, out[-3000:]
     assert "1.0 is less than or equal to the minimum of 1" in out, out[-3000:]
 
 

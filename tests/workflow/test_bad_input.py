@@ -194,12 +194,12 @@ UNKNOWN_NAMES = {
     "sampler": (
         _method("RIWS", sampler={"name": "balanced"}),
         ["'balanced' is not one of ['knn', 'rs', 'riws']",
-         "['methods']['RIWS']['sampler']['name']"],
+         "linkage.methods.RIWS.sampler.name"],
     ),
     "model-name": (
         {"linkage": {"models": {**LINKAGE["models"],
                                 "lgcn": {"name": "gat", "hidden": [16], "head": 8}}}},
-        ["'gat' is not one of ['lgcn', 'rgcn']", "['models']['lgcn']['name']"],
+        ["'gat' is not one of ['lgcn', 'rgcn']", "linkage.models.lgcn.name"],
     ),
     "model-entry": (
         _method("RIWS", model="gat16"),

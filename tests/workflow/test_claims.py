@@ -89,7 +89,7 @@ def test_the_schema_refuses_an_unknown_test(tmp_path):
 
     fails_at_startup(tmp_path, changed_config(tmp_path, edit),
                      "'anova' is not one of ['ttest', 'wilcoxon']",
-                     "instance['claims']['uniimb']['test']")
+                     "claims.uniimb.test: 'anova'")
 
 
 def test_target_renders_the_claims_from_per_seed_metrics(tmp_path):

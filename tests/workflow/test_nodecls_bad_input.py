@@ -97,8 +97,12 @@ def test_truncated_mat_file_stops_the_graph_job(tmp_path):
                             "tiny_bots": {"source": "blogcatalog", "path": "bc.mat",
                                           "deepwalk": {"dim": 8}}})
     target = "results/nodecls/data/tiny_bots/graph/nodes.parquet"
-    fails_in_job(tmp_path, config, "build_node_graph", target,
-                 f"{tmp_path}/data/bc.mat: not a readable MATLAB .mat file")
+    out = fails_in_job(tmp_path, config, "build_node_graph", target,
+                       f"{tmp_path}/data/bc.mat: not a readable MATLAB .mat file")
+    # the Snakefile's onerror: the failed job's log's last lines on the console
+    tail = out.split("--- last ")[-1]
+    assert "lines of results/logs/build_node_graph/tiny_bots.log ---" in tail, out[-3000:]
+    assert "InputError" in tail and "not a readable MATLAB .mat file" in tail
     assert not list((tmp_path / "results/nodecls/data/tiny_bots").rglob("*.*"))
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["bc.mat"]
 

@@ -1,8 +1,10 @@
 # Shared set-up: the shared keys' validation, the results directory, and the registry
 # through which each family's rules tell the table and figure rules where its runs' metrics
 # files are (FAMILY_RUNS) and what its tables may name (CATALOGS).
+import os
 import re
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from imbgraph import config as cfg
@@ -17,7 +19,19 @@ for _configfile in workflow.configfiles:
     check_config_file(_configfile)
 CONFIG_NAME = ", ".join(map(str, workflow.configfiles)) or "config"
 cfg.command_line_seeds(config)  # `--config 'seeds=[0,1]'`: Snakemake passes strings
-validate(config, schema="../schemas/config.schema.yaml")
+
+
+def validate_section(section, schema, where=None):
+    """Snakemake's validate of ``section`` (the config's key ``where``; None: the whole
+    config) against workflow/schemas/``schema``; a failure names the config file(s), the key
+    and the schema (imbgraph.config.schema_error)."""
+    try:
+        validate(section, schema=os.path.join(workflow.basedir, "workflow/schemas", schema))
+    except WorkflowError as err:
+        raise cfg.schema_error(err, CONFIG_NAME, where, schema) from None
+
+
+validate_section(config, "config.schema.yaml")
 
 RESULTS = "results"
 check_writable_dir(RESULTS)  # fail before scheduling, not in the first job

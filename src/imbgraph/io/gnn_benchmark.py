@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from imbgraph.errors import InputError
+from imbgraph.io.checks import check_finite_features
 
 __all__ = ["read_gnn_benchmark"]
 
@@ -109,10 +110,23 @@ def _read_npz(path: Path, shown: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
         raise InputError(f"{shown}: the gnn-benchmark arrays do not fit together "
                          f"({type(err).__name__}: {err})") from None
     y = data.y.numpy().astype(np.int64)
+    # A label outside the classes would otherwise surface far away: as a NodeGraph error
+    # without the file, or as an "unknown class" of the config once the names are dropped.
+    if y.size and y.min() < 0:
+        i = int(np.argmin(y))
+        raise InputError(f"{shown}: labels[{i}] = {int(y[i])}; expected class ids >= 0")
+    if names is not None and y.size and y.max() >= len(names):
+        i = int(np.argmax(y))
+        raise InputError(f"{shown}: labels[{i}] = {int(y[i])} is outside the "
+                         f"{len(names)} classes of its class_names (expected ids in "
+                         f"[0, {len(names)}))")
     n_classes = int(y.max()) + 1 if y.size else 0
     if names is None or len(names) != n_classes:
         names = tuple(f"class_{i}" for i in range(n_classes))
-    return data.x.numpy().astype(np.float32), data.edge_index.numpy().astype(np.int64), y, names
+    x = data.x.numpy().astype(np.float32)
+    check_finite_features(x, shown)
+    return x, data.edge_index.numpy().astype(np.int64), y, names
+
 
 
 def read_gnn_benchmark(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray,

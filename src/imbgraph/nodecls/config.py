@@ -55,6 +55,7 @@ from imbgraph.nodecls.data.splits import (
 from imbgraph.nodecls.methods import METHODS, OVERSAMPLING, NodeMethod, resolve_addons
 from imbgraph.nodecls.methods.ecgn.settings import pretrain_key
 from imbgraph.nodecls.ppr import check_ppr_memory
+from imbgraph.nodecls.tuning import check as check_tune
 
 __all__ = ["CLUSTER_PARAM", "LOSS_DEFAULTS", "MODEL_DEFAULTS", "SCALE_PARAM",
            "TRAIN_DEFAULTS", "catalog", "check", "check_run", "check_runs", "cluster_count",
@@ -68,7 +69,7 @@ LOSS_DEFAULTS = {"name": "ce", "class_weights": "none"}
 #: :class:`imbgraph.nodecls.train.TrainConfig`'s defaults (a test keeps them equal)
 TRAIN_DEFAULTS: dict[str, Any] = {"max_epochs": 1000, "patience": 100, "lr": 1e-3,
                                   "weight_decay": 5e-4, "select": "macro_f1", "min_epochs": 0,
-                                  "pretrain_lr": None}
+                                  "pretrain_lr": None, "select_from": 0, "smooth": 1}
 
 SCALE_PARAM = "scale"  # GraphSMOTE Figure 3
 CLUSTER_PARAM = "clusters"  # ECGN Figure 2
@@ -329,6 +330,7 @@ def check(section: dict, *, where: str = "nodecls", check_files: bool = True) ->
                  "labels name table rows and must differ")
         labels[label] = name
         _check_method(m, f"{where}.{key}", check_files=check_files)
+        _check_train(section, m, f"{where}.{key}", where)
     for name, k in section.get("clusters", {}).get("k", {}).items():
         if name not in section["datasets"]:
             fail(f"clusters.k.{name}: not a dataset declared under {where}.datasets "
@@ -371,6 +373,22 @@ def _check_method(entry: dict, key: str, *, check_files: bool) -> None:
     resolve_addons(entry, key)  # known, not twice, and the balancing can carry them
     if spec.impl is None and check_files:
         plugins.find_callable(bal["callable"], key=f"{key}.balancing.callable")
+
+
+def _check_train(section: dict, entry: dict, key: str, where: str) -> None:
+    """A method's training settings (``training`` under its own ``train``): the selection
+    leaves an eligible epoch, and its tune block is a grid."""
+    own = entry.get("train", {})
+    train = {**TRAIN_DEFAULTS, **section.get("training", {}), **own}
+    first = max(int(train["select_from"]), int(train["smooth"]) - 1)
+    if first >= int(train["max_epochs"]):
+        at = (f"{key}.train" if {"select_from", "smooth", "max_epochs"} & set(own)
+              else f"{where}.training")
+        raise ConfigError(f"{at}: select_from = {train['select_from']}, smooth = "
+                          f"{train['smooth']}: the first epoch that may be selected "
+                          f"({first}, 0-based) is not below max_epochs = "
+                          f"{train['max_epochs']}")
+    check_tune(train, f"{key}.train" if "tune" in own else f"{where}.training")
 
 
 def _check_split(entry: dict, key: str) -> None:

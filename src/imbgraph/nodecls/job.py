@@ -7,7 +7,9 @@ MethodInputs`, and then either trains the :class:`~imbgraph.nodecls.methods.base
 BalancedModel` it builds (:func:`train_model`: full batch, selection on validation) or runs
 the method's own job body, which uses the same pieces (:func:`setup_run`,
 :func:`full_batch`, :func:`fit_full_batch`, :func:`score_test`, :func:`run_summary`).
-:func:`run_records` adds the run's three files (:func:`imbgraph.provenance.run_records`).
+:func:`run_records` adds the run's three files (:func:`imbgraph.provenance.run_records`);
+:func:`job_records` runs every seed of a job, tuning the method's lr and weight decay on
+validation first when its ``train.tune`` asks (:mod:`imbgraph.nodecls.tuning`).
 
 Jobs touch no file and reseed everything from the run seed first, so a loop over seeds in
 one process gives the numbers of one process per seed.
@@ -34,11 +36,12 @@ from imbgraph.nodecls.methods import ADDONS, METHODS, NodeMethod, resolve_addons
 from imbgraph.nodecls.methods.base import BalancedModel, Batch, BuildModel, MethodInputs
 from imbgraph.nodecls.methods.ecgn.clusters import check_clusters
 from imbgraph.nodecls.train import TrainConfig, fit, predict_proba
+from imbgraph.nodecls.tuning import run_tuned
 from imbgraph.training import default_device, seed_everything
 
 __all__ = ["JobRun", "TASK", "build_batch", "class_weight_of", "fit_full_batch", "full_batch",
-           "group_recall", "peak_memory", "prepare", "run_method", "run_records", "run_summary",
-           "score_test", "setup_run", "synthetic_per_class", "train_model",
+           "group_recall", "job_records", "peak_memory", "prepare", "run_method", "run_records",
+           "run_summary", "score_test", "setup_run", "synthetic_per_class", "train_model",
            "without_removed"]
 
 TASK = "nodecls"
@@ -121,7 +124,8 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
         ``train_size`` and ``best_epoch``
     summary : dict of timings and counts (``seconds``, ``train_seconds``,
         ``pretrain_seconds``, ``epochs``, ``seconds_per_epoch``, ``synthetic_per_step``,
-        ``device``, and what the method adds)
+        ``device``, ``val_score``: the selection score of the selected epoch, which tuning
+        compares; and what the method adds)
     """
     spec, settings = prepare(method, key=key)
     bal = settings["balancing"]
@@ -303,7 +307,8 @@ def run_summary(run: JobRun, result, **extra: Any) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - run.t0, "train_seconds": result.seconds,
             "pretrain_seconds": result.pretrain_seconds, "epochs": result.epochs,
             "seconds_per_epoch": result.seconds / max(result.epochs, 1),
-            "synthetic_per_step": 0, "device": str(run.device), **extra}
+            "synthetic_per_step": 0, "device": str(run.device),
+            "val_score": result.best_score, **extra}
 
 
 # --- the run's files --------------------------------------------------------------------------
@@ -324,18 +329,22 @@ def peak_memory() -> dict[str, float]:
 def run_records(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, seed: int,
                 dataset: str, split_name: str, method_name: str,
                 cached: Mapping[str, Any] | None = None, data: dict[str, Any] | None = None,
-                device: torch.device | str | None = None,
-                progress: bool = True) -> tuple[dict, dict, dict]:
-    """One seed of a run job: :func:`run_method`, then the contents of the run's
-    ``metrics.json``, ``timings.json`` and ``settings.json``
+                device: torch.device | str | None = None, progress: bool = True,
+                result: tuple[dict, dict] | None = None,
+                tuning: dict | None = None) -> tuple[dict, dict, dict]:
+    """One seed of a run job: :func:`run_method` (or its ``result``, already run), then the
+    contents of the run's ``metrics.json``, ``timings.json`` and ``settings.json``
     (:func:`imbgraph.provenance.run_records`; ``data``: what the run depended on besides
     the method; the graph's size, the split's training class counts and, for a user's
-    method, which code ran: :func:`imbgraph.plugins.provenance`)."""
+    method, which code ran: :func:`imbgraph.plugins.provenance`; ``tuning``: the job's
+    tuning record, :func:`imbgraph.nodecls.tuning.run_tuned`)."""
     key = f"nodecls.methods.{method_name}"
-    if torch.cuda.is_available():
-        torch.cuda.reset_peak_memory_stats()
-    metrics, summary = run_method(graph, split, method, seed=seed, device=device,
-                                  progress=progress, cached=cached, key=key)
+    if result is None:
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        result = run_method(graph, split, method, seed=seed, device=device,
+                            progress=progress, cached=cached, key=key)
+    metrics, summary = result
     summary = {**summary, **peak_memory()}
     log.info("%s / %s / %s seed %d: acc %.4f, macro-F1 %.4f, macro AUC-ROC %.4f "
              "(best epoch %d of %d) in %.1f s", dataset, split_name, method_name, seed,
@@ -343,6 +352,8 @@ def run_records(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, s
              summary["epochs"], summary["seconds"])
     counts = split.counts(graph.y, graph.num_classes)
     extra = dict(data or {})
+    if tuning is not None:
+        extra["tuning"] = tuning
     spec = METHODS[method["balancing"]["name"]]
     if spec.impl is None:  # a user's method: which code ran
         extra["plugin"] = plugins.provenance(spec.ref(method["balancing"]),
@@ -354,3 +365,31 @@ def run_records(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, s
                         "features": graph.num_features, "classes": list(graph.class_names)},
         split_counts={p: c.tolist() for p, c in counts.items()},
         minority=[graph.class_names[c] for c in split.minority])
+
+
+def job_records(graph: NodeGraph, splits: list[NodeSplit], method: dict[str, Any], *,
+                seeds: list[int], dataset: str, split_name: str, method_name: str,
+                cached: list[Mapping[str, Any]] | None = None,
+                data: dict[str, Any] | None = None, device: torch.device | str | None = None,
+                progress: bool = True) -> list[tuple[dict, dict, dict]]:
+    """Every seed of a run job (``splits[i]`` and ``cached[i]``: seed ``seeds[i]``'s):
+    the records of :func:`run_records`, in seed order. A method with ``train.tune`` is tuned
+    first (:func:`imbgraph.nodecls.tuning.run_tuned`): every seed reports the chosen grid
+    point, its ``settings.json`` holds the chosen method and the tuning record."""
+    key = f"nodecls.methods.{method_name}"
+    cached = list(cached) if cached is not None else [{} for _ in seeds]
+    if not len(splits) == len(cached) == len(seeds):
+        raise ValueError(f"{len(seeds)} seeds, {len(splits)} splits and {len(cached)} "
+                         "cached inputs given; expected one of each per seed")
+    of = {int(s): (sp, c) for s, sp, c in zip(seeds, splits, cached)}
+
+    def one(m: dict, seed: int) -> tuple[dict, dict]:
+        return run_method(graph, of[seed][0], m, seed=seed, device=device, progress=progress,
+                          cached=of[seed][1], key=key)
+
+    label = f"{dataset} / {split_name} / {method_name}"
+    results, record, chosen = run_tuned(method, [int(s) for s in seeds], one, label=label)
+    return [run_records(graph, of[s][0], chosen, seed=s, dataset=dataset,
+                        split_name=split_name, method_name=method_name, cached=of[s][1],
+                        data=data, device=device, progress=progress, result=results[s],
+                        tuning=record) for s in of]

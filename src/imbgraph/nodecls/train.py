@@ -6,6 +6,29 @@ computation, :func:`val_scores`), the best epoch's weights are kept
 (:class:`imbgraph.training.EarlyStopping`), training stops after ``patience`` epochs without
 improvement, and the test metrics are those of the best validation epoch.
 
+Two settings keep the selection from being won by an early spike of the validation curve
+(issue 18: at lr 0.01 on raw bag-of-words features the first Adam steps act like a
+class-centroid classifier that later epochs overfit, so a best-of-all-epochs rule picked
+epoch 1 on every seed of a whole table row):
+
+- ``select_from``: epochs 0 .. select_from - 1 (0-based, as ``best_epoch``) are trained but
+  their checkpoints may not be selected; patience counts from the first eligible epoch.
+- ``smooth``: the score of epoch t is the mean of the raw validation scores of epochs
+  t - smooth + 1 .. t (a trailing moving average), and an epoch is eligible once its window
+  is full (t >= smooth - 1). The weights kept are the checkpoint *at* the best smoothed
+  epoch t, the last epoch of its window. Why the window's end: the trailing mean is known at
+  epoch t, when the model in memory is epoch t's, so no past checkpoints are stored; a window
+  of good scores that ends at t means the model has scored well for ``smooth`` epochs in a
+  row and is still there, the plateau the average is meant to find; and picking the raw best
+  epoch inside the window would bring back the single-epoch noise the average removes. The
+  cost is a lag of (smooth - 1) / 2 epochs against a centred window, small beside patience.
+
+``select: bat_mean`` is BAT's criterion (ZhiningLiu1998/BAT, trainer.py
+``NodeClassificationTrainer.get_validation_score``: the mean of the validation accuracy,
+balanced accuracy and macro-F1, scikit-learn's ``accuracy_score``,
+``balanced_accuracy_score`` and ``f1_score(average="macro")``; a strictly higher score
+replaces the best, as here).
+
 Pre-training (GraphSMOTE preT / preO) runs first, for the model's ``pretrain_epochs``, on its
 ``pretrain_loss`` with its own Adam over its ``pretrain_parameters()``.
 """
@@ -13,6 +36,7 @@ Pre-training (GraphSMOTE preT / preO) runs first, for the model's ``pretrain_epo
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -29,7 +53,8 @@ log = logging.getLogger(__name__)
 __all__ = ["FitResult", "SELECT", "TrainConfig", "fit", "predict_proba", "val_scores"]
 
 #: validation criterion -> EarlyStopping mode
-SELECT = {"macro_f1": "max", "acc": "max", "balanced_acc": "max", "loss": "min"}
+SELECT = {"macro_f1": "max", "acc": "max", "balanced_acc": "max", "loss": "min",
+          "bat_mean": "max"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +67,9 @@ class TrainConfig:
     select : validation criterion, a key of :data:`SELECT`
     min_epochs : never stop before this many epochs
     pretrain_lr : Adam's lr during pre-training (default: ``lr``)
+    select_from : the first epoch (0-based) whose checkpoint may be selected (default 0)
+    smooth : select on the trailing mean of the validation scores over this many epochs
+        (default 1: the raw scores)
     """
 
     max_epochs: int = 1000
@@ -51,16 +79,33 @@ class TrainConfig:
     select: str = "macro_f1"
     min_epochs: int = 0
     pretrain_lr: float | None = None
+    select_from: int = 0
+    smooth: int = 1
 
     def __post_init__(self) -> None:
         if self.select not in SELECT:
             raise ValueError(f"select = {self.select!r}; expected one of {sorted(SELECT)}")
+        if int(self.select_from) != self.select_from or self.select_from < 0:
+            raise ValueError(f"select_from = {self.select_from!r}; expected an integer >= 0")
+        if int(self.smooth) != self.smooth or self.smooth < 1:
+            raise ValueError(f"smooth = {self.smooth!r}; expected an integer >= 1")
+        if self.first_eligible >= self.max_epochs:
+            raise ValueError(f"select_from = {self.select_from}, smooth = {self.smooth}: no "
+                             f"epoch of max_epochs = {self.max_epochs} may be selected (the "
+                             f"first eligible is epoch {self.first_eligible}, 0-based)")
+
+    @property
+    def first_eligible(self) -> int:
+        """The first epoch (0-based) whose checkpoint may be selected."""
+        return max(int(self.select_from), int(self.smooth) - 1)
 
 
 @dataclass
 class FitResult:
     """What training did: best_epoch (0-based), epochs (run), best_score (validation),
-    seconds (main loop), pretrain_seconds, loss (per epoch), val (score per epoch)."""
+    seconds (main loop), pretrain_seconds, loss (per epoch), val (score per epoch), smoothed
+    (the selection score per epoch: ``val``'s trailing mean over ``smooth`` epochs, NaN
+    before the first full window); best_score is the smoothed score of best_epoch."""
 
     best_epoch: int
     epochs: int
@@ -69,11 +114,13 @@ class FitResult:
     pretrain_seconds: float = 0.0
     loss: list[float] = field(default_factory=list)
     val: list[float] = field(default_factory=list)
+    smoothed: list[float] = field(default_factory=list)
 
 
 def val_scores(logits: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro F1 (scikit-learn's definitions: F1 averaged over the
-    classes present in ``y`` or the prediction, recall over those in ``y``) and mean CE."""
+    classes present in ``y`` or the prediction, recall over those in ``y``), mean CE and
+    ``bat_mean``, the mean of the first three (BAT's selection score)."""
     c = logits.shape[1]
     pred = logits.argmax(dim=1)
     conf = torch.bincount(y * c + pred, minlength=c * c).reshape(c, c).to(torch.float64)
@@ -83,10 +130,12 @@ def val_scores(logits: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
     f1 = torch.where(f1_den > 0, 2 * tp / f1_den.clamp_min(1), torch.zeros_like(tp))
     present = f1_den > 0
     recall = tp[support > 0] / support[support > 0]
-    return {"acc": float(tp.sum() / conf.sum()),
-            "balanced_acc": float(recall.mean()),
-            "macro_f1": float(f1[present].mean()),
-            "loss": float(F.cross_entropy(logits, y))}
+    out = {"acc": float(tp.sum() / conf.sum()),
+           "balanced_acc": float(recall.mean()),
+           "macro_f1": float(f1[present].mean()),
+           "loss": float(F.cross_entropy(logits, y))}
+    out["bat_mean"] = (out["acc"] + out["balanced_acc"] + out["macro_f1"]) / 3
+    return out
 
 
 @torch.no_grad()
@@ -134,7 +183,8 @@ def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     stopper = EarlyStopping(cfg.patience, SELECT[cfg.select])
     y_val = y[val]
-    losses, scores = [], []
+    losses, scores, smoothed = [], [], []
+    first, window = cfg.first_eligible, int(cfg.smooth)
     t0 = time.perf_counter()
     epoch = -1
     for epoch in range(cfg.max_epochs):
@@ -151,11 +201,17 @@ def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
             score = val_scores(model(*eval_graph)[val], y_val)[cfg.select]
         losses.append(total)
         scores.append(score)
+        # the trailing mean in float64 over the list, so that smooth = 1 is the raw score
+        mean = (math.fsum(scores[-window:]) / window if epoch + 1 >= window
+                else float("nan"))
+        smoothed.append(mean)
         if progress and epoch % 50 == 0:
             log.info("epoch %d loss %.4f val %s %.4f", epoch, total, cfg.select, score)
-        if stopper.step(score, model, epoch) and epoch + 1 >= cfg.min_epochs:
+        if epoch < first:  # trained, not eligible; patience starts at the first eligible
+            continue
+        if stopper.step(mean, model, epoch) and epoch + 1 >= cfg.min_epochs:
             break
     stopper.restore(model)
     return FitResult(best_epoch=stopper.best_epoch, epochs=epoch + 1,
                      best_score=stopper.best_score, seconds=time.perf_counter() - t0,
-                     pretrain_seconds=pre_s, loss=losses, val=scores)
+                     pretrain_seconds=pre_s, loss=losses, val=scores, smoothed=smoothed)

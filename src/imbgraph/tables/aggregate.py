@@ -76,19 +76,22 @@ def summarise(
         [{"dataset": c["dataset"], "split": c["split"], "column": c["key"]} for c in columns],
         schema={"dataset": pl.String, "split": pl.String, "column": pl.String},
     )
+    # sorted and grouped in order: every mean / std sums its values in one fixed order, so
+    # equal runs give byte-identical tables (polars' hash grouping order varies)
     per_col = runs.join(keys, on=["dataset", "split"], how="inner").select(
-        "method", "column", "seed", "value")
+        "method", "column", "seed", "value").sort("method", "column", "seed")
     parts = [per_col]
     if average:
         parts.append(
-            per_col.group_by("method", "seed")
+            per_col.sort("method", "seed", "column").group_by("method", "seed",
+                                                               maintain_order=True)
             .agg(pl.col("value").mean(), pl.len().alias("n_cols"))
             .filter(pl.col("n_cols") == len(columns))
             .select("method", pl.lit(AVG).alias("column"), "seed", "value")
         )
     cells = (
         pl.concat(parts)
-        .group_by("method", "column")
+        .group_by("method", "column", maintain_order=True)
         .agg(
             pl.col("value").mean().alias("mean"),
             pl.col("value").std(ddof=1).alias("std"),

@@ -12,7 +12,7 @@ renderers need. Two kinds of table:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -108,6 +108,12 @@ def build_grid(table: dict, metrics_files: Sequence[str], labels: dict[str, str]
         cells = pl.concat([cells, _not_built_cells(table["name"], missing, heads, paper_of,
                                                    paper, suffix)])
     style = _style(table, column_labels, style_keys)
+    column_of = {(c["dataset"], c["split"]): c["key"] for c in columns}
+    tuned = tuning_note(metrics_files, lambda f, run: (
+        labels.get(run["method"], run["method"]),
+        column_of.get((run["dataset"], run["split"]), f"{run['dataset']} {run['split']}")))
+    if tuned:
+        style["note"] = "\n\n".join(filter(None, [style["note"].strip(), tuned]))
     if missing:
         reasons = "; ".join(f"{m['label']}: {m['reason']}" for m in missing)
         style["not_built"] = [m["label"] for m in missing]
@@ -141,9 +147,65 @@ def build_rows(table: dict, rows: Sequence[dict], reference: str | None) -> tupl
     cells = summarise_rows(loaded, table=table["name"], metrics=metrics, metric_labels=labels,
                            paper=paper)
     # Row tables have no split columns: the header is the metric's label.
-    return cells, _style(table, None, {labels[m]: m for m in metrics})
+    style = _style(table, None, {labels[m]: m for m in metrics})
+    row_of = {f: r["label"] for r in rows for f in r["files"]}
+    files = list(row_of)
+    tuned = tuning_note(files, lambda f, run: (row_of[f], ""))
+    if tuned:
+        style["note"] = "\n\n".join(filter(None, [style["note"].strip(), tuned]))
+    return cells, style
 
 
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+def tuning_note(metrics_files: Sequence[str],
+                place: Callable[[str, dict], tuple[str, str]]) -> str:
+    """The lines under a table that say which learning rate and weight decay each method's
+    runs chose on validation (node family, :mod:`imbgraph.nodecls.tuning`), read from the
+    ``settings.json`` beside each metrics file; empty when no run was tuned.
+
+    ``place(metrics_file, settings)`` gives a run's (row label, column header); one line per row label,
+    its columns in order. Seeds that chose differently (one job per seed) are listed with
+    their seeds.
+    """
+    chosen: dict[str, dict[str, dict[str, list[int]]]] = {}
+    grids: set[str] = set()
+    for f in metrics_files:
+        path = Path(f).with_name("settings.json")
+        if not path.exists():
+            continue
+        run = json.loads(path.read_text())
+        t = run.get("tuning")
+        if not t or "chosen" not in t:
+            continue
+        grids.add(f"lr {{{', '.join(map(_g, t['grid']['lr']))}}} x weight decay "
+                  f"{{{', '.join(map(_g, t['grid']['weight_decay']))}}} on validation "
+                  f"{t['criterion']}" + (f" smoothed over {t['smooth']} epochs"
+                                         if t.get("smooth", 1) > 1 else "")
+                  + (f" from epoch {t['select_from']}" if t.get("select_from") else "")
+                  + f", mean of {len(t['seeds'])} seed{'s' if len(t['seeds']) != 1 else ''}")
+        who, where = place(f, run)
+        value = f"lr {_g(t['chosen']['lr'])}, wd {_g(t['chosen']['weight_decay'])}"
+        chosen.setdefault(who, {}).setdefault(where, {}).setdefault(value, []).append(
+            int(run["seed"]))
+    if not chosen:
+        return ""
+    lines = []
+    for who, per in chosen.items():
+        parts = []
+        for where, values in per.items():
+            if len(values) == 1:
+                text = next(iter(values))
+            else:
+                text = "; ".join(f"{v} (seeds {', '.join(map(str, sorted(seeds)))})"
+                                 for v, seeds in values.items())
+            parts.append(f"{where}: {text}" if where else text)
+        lines.append(f"- {who}: {'; '.join(parts)}")
+    head = ("Learning rate and weight decay tuned per row and column "
+            f"({'; '.join(sorted(grids))}):")
+    return head + "\n\n" + "\n".join(lines)
 def _style(table: dict, column_labels: dict | None, metric_of: dict[str, str]) -> dict:
     overrides = {c["metric"]: c for c in table.get("columns", []) if "metric" in c}
     higher, digits = {}, {}

@@ -32,10 +32,16 @@ def sweep_points(
     tables' Avg); mean and std are over seeds.
     """
     runs = load_runs(metrics_files, metric).filter(pl.col("split").is_in(list(splits)))
+    # Sorted before and after each group_by: polars' hash grouping returns groups (and so the
+    # order of the values each mean / std sums) in an order that varies from run to run,
+    # which changed a std's last digits between identical runs; sorted, the CSV is
+    # byte-identical whatever the order of the files or the threads.
     per_seed = (
-        runs.group_by("method", "dataset", "seed")
+        runs.sort("method", "dataset", "seed", "split")
+        .group_by("method", "dataset", "seed", maintain_order=True)
         .agg(pl.col("value").mean(), pl.len().alias("n"))
         .filter(pl.col("n") == len(splits))
+        .sort("method", "dataset", "seed")
     )
     wanted = pl.DataFrame(
         [{"series": s, "x": float(x), "method": m, "dataset": d} for s, x, m, d in points]

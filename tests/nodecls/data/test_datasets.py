@@ -46,3 +46,16 @@ def test_real_cora_entry():
     g = build_graph({"source": "planetoid", "path": "planetoid", "name": "Cora"},
                     data_root=root)
     assert (g.num_nodes, g.num_edges, g.num_classes) == (2708, 5278, 7)
+
+
+def test_nan_in_raw_features_names_the_raw_file_not_the_derived_one(tmp_path, monkeypatch):
+    from imbgraph.nodecls.data import datasets
+
+    x = np.ones((3, 2), dtype=np.float32)
+    x[1, 1] = np.nan
+    edges = np.array([[0, 1], [1, 0]], dtype=np.int64)
+    monkeypatch.setitem(datasets.READERS, "blogcatalog",
+                        lambda path, entry: (x, edges, np.array([0, 1, 0]), ("a", "b")))
+    with pytest.raises(InputError, match=r"/data/bc.mat: the features of node 1 \(row 1, "
+                                         r"column 1\) are nan"):
+        build_graph({"source": "blogcatalog", "path": "bc.mat"}, data_root=tmp_path / "data")

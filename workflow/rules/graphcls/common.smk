@@ -6,7 +6,7 @@ import os
 from imbgraph.graphcls import config as gcfg
 
 GRAPHCLS = config["graphcls"]
-validate(GRAPHCLS, schema="../../schemas/graphcls.schema.yaml")
+validate_section(GRAPHCLS, "graphcls.schema.yaml", "graphcls")
 gcfg.check(GRAPHCLS, where=f"{CONFIG_NAME}: graphcls")
 GRAPHCLS_SEEDS = cfg.family_seeds(config, "graphcls")
 CATALOGS["graphcls"] = gcfg.catalog(GRAPHCLS, GRAPHCLS_SEEDS)  # no sweep figure: no sweep methods

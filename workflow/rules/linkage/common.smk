@@ -5,7 +5,7 @@ import os
 from imbgraph.linkage import config as lcfg
 
 LINKAGE = config["linkage"]
-validate(LINKAGE, schema="../../schemas/linkage.schema.yaml")
+validate_section(LINKAGE, "linkage.schema.yaml", "linkage")
 lcfg.check(LINKAGE, where=f"{CONFIG_NAME}: linkage")
 LINKAGE_SEEDS = cfg.family_seeds(config, "linkage")
 LINKAGE_FIGURES = {n: f for n, f in config.get("figures", {}).items() if f["task"] == "linkage"}

@@ -7,7 +7,7 @@ from imbgraph.nodecls import config as nccfg
 from imbgraph.nodecls.data.splits import NEEDS_EDGES
 
 NODECLS = config["nodecls"]
-validate(NODECLS, schema="../../schemas/nodecls.schema.yaml")
+validate_section(NODECLS, "nodecls.schema.yaml", "nodecls")
 nccfg.check(NODECLS, where=f"{CONFIG_NAME}: nodecls")
 NODECLS_SEEDS = cfg.family_seeds(config, "nodecls")
 NODECLS_TABLES = {n: t for n, t in config.get("tables", {}).items() if t["task"] == "nodecls"}

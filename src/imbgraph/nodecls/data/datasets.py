@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from imbgraph.errors import ConfigError
+from imbgraph.io.checks import check_finite_features
 from imbgraph.nodecls.data.deepwalk import deepwalk
 from imbgraph.nodecls.data.graph import NodeGraph
 from imbgraph.nodecls.data.synthetic import bot_graph, class_sizes, contextual_sbm, profile_names
@@ -128,7 +129,12 @@ def build_graph(entry: dict, *, data_root: str | os.PathLike | None = None,
     if source not in READERS:
         raise ConfigError(f"{key}.source = {source!r}; expected 'synthetic' or one of "
                           f"{sorted(READERS)}")
-    x, edge_index, y, names, *public = READERS[source](dataset_path(entry, data_root), entry)
+    path = dataset_path(entry, data_root)
+    x, edge_index, y, names, *public = READERS[source](path, entry)
+    # name the raw file, not the features.npy derived from it (the run job's check)
+    shown = (f"{path / entry['name'] / 'raw'} (ind.{entry['name'].lower()}.allx / .tx)"
+             if source == "planetoid" else str(path))
+    check_finite_features(np.asarray(x), shown)
     return NodeGraph.from_edges(x, edge_index[0], edge_index[1], y, names,
                                 public[0] if public else None)
 

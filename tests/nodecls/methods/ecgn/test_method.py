@@ -252,3 +252,16 @@ def test_transfer_copies_matching_shapes_only(graph, split, clusters):
                                       "classifier.0.conv.lin_l.bias",
                                       "classifier.0.conv.lin_r.weight", "lin.weight",
                                       "lin.bias"]
+
+
+@pytest.mark.parametrize("label", ["GraphSAGE (Cluster Features)", "ClusterGCN",
+                                   "Cluster-Aware SMOTE only"])
+def test_own_jobs_follow_the_selection_protocol(graph, split, clusters, label):
+    # the own-job methods train through imbgraph.nodecls.train.fit with the method's
+    # TrainConfig: no epoch before select_from is selected, patience counts from it, and the
+    # summary carries the selection score that tuning compares
+    m = method(METHODS[label], max_epochs=20, patience=3, select_from=8, smooth=2)
+    metrics, summary = run_method(graph, split, m, seed=0, device="cpu",
+                                  cached={"clusters": clusters})
+    assert metrics["best_epoch"] >= 8 and summary["epochs"] >= 8 + 3
+    assert 0.0 < summary["val_score"] <= 1.0

@@ -59,13 +59,16 @@ def needs_split_scale(bal: dict[str, Any]) -> bool:
 def pretrain_settings(method: dict[str, Any]) -> dict[str, Any]:
     """The part of a resolved ECGN method that determines its pre-training (model, epochs,
     patience, Adam's lr and weight decay, k): methods with equal settings share one cached
-    pre-training per (dataset, split, seed)."""
+    pre-training per (dataset, split, seed). A tuned method's lr and weight decay are its
+    configured ones (``train.untuned``, :func:`imbgraph.nodecls.tuning.apply`): the grid
+    tunes the global network, not the cached pre-training."""
     bal = method["balancing"]
+    train = {**method["train"], **method["train"].get("untuned", {})}
     return {"model": method["model"], "clusters": bal.get("clusters"),
             "pretrain_epochs": int(bal["pretrain_epochs"]),
             "pretrain_patience": int(bal["pretrain_patience"]),
-            "lr": float(method["train"]["lr"]),
-            "weight_decay": float(method["train"]["weight_decay"])}
+            "lr": float(train["lr"]),
+            "weight_decay": float(train["weight_decay"])}
 
 
 def pretrain_key(settings: dict[str, Any]) -> str:
