@@ -463,8 +463,7 @@ def _check_step(spec: dict, entry: dict, dataset: str, names, key: str) -> None:
 def _check_ppr(section: dict, dataset: str, spec: dict, method: str, split_key_: str, *,
                where: str) -> None:
     # ReNode's and GraphSHA's PPR memory where the graph's size is known before it exists
-    # (csbm stand-ins);
-    # other graphs are checked by the run job before it computes anything
+    # (csbm stand-ins); other graphs are checked by the run job before it computes anything
     bal = method_spec(section["methods"][method]).settings(
         section["methods"][method]["balancing"])
     entry = section["datasets"][dataset]
