@@ -1,6 +1,6 @@
 """Benchmark the training epoch of the node baselines of BAT's and TAM's comparison
-(Balanced Softmax, ReNode, TAM as an add-on) against plain ERM, in one process, on the same
-backbone and graph.
+(Balanced Softmax, ReNode, TAM as an add-on, GraphENS, GraphSHA, Mixup) against plain ERM, in
+one process, on the same backbone and graph.
 
 Run as ``python benchmarks/bench_node_baselines.py [--epochs N] [--rounds R]``.
 Prints one JSON object per measurement: {"name", "value", "unit", "target", "ok"}.
@@ -13,8 +13,10 @@ GCN (dropout 0.5). torch uses one thread, as a pipeline job does.
 An epoch is what the shared training loop does per step: ``model.loss(batch)``, backward,
 Adam step (validation excluded). Methods are timed in interleaved rounds (each round times
 every method for ``--epochs`` epochs), so machine drift hits them alike; the value is the
-median per-epoch CPU time over rounds. TAM is timed past its warm-up (its margins are
-computed every epoch). Target: every method's epoch within 3x ERM's.
+median per-epoch CPU time over rounds. TAM, GraphENS and GraphSHA are timed past their
+warm-ups (margins and synthesis every epoch). Target: every method's epoch within 3x ERM's.
+With the shared data's Coauthor CS (``--cs-epochs``, default 3 x ``--cs-rounds`` 3) the
+epochs are timed there too, on BAT's step split on a random base.
 
 Also reported, once per run rather than per epoch: ReNode's weights (PPR columns, Totoro,
 ranks) on that graph and, when the shared data has it, on Coauthor CS (18,333 nodes, BAT's
@@ -49,6 +51,10 @@ METHODS = {
     "CE + TAM": ({"name": "none"}, "none", ["tam"]),
     "BS + TAM": ({"name": "balanced_softmax"}, "none", ["tam"]),
     "ReNode + TAM": ({"name": "renode"}, "inverse", ["tam"]),
+    "GraphENS": ({"name": "graphens"}, "none", []),
+    "GraphENS + TAM": ({"name": "graphens"}, "none", ["tam"]),
+    "GraphSHA": ({"name": "graphsha"}, "none", []),
+    "Mixup": ({"name": "mixup"}, "none", []),
 }
 TARGET_RATIO = 3.0
 
@@ -94,6 +100,8 @@ def build(graph, split, label):
         plugins.load_callable(ADDONS[block["name"]].impl, key=label)(model, inputs, block)
     for addon in model.addons:  # past the warm-up: margins every epoch
         addon.steps = addon.warmup
+    if hasattr(model, "warmup") and hasattr(model, "steps"):  # GraphENS, GraphSHA: synthesis
+        model.steps = model.warmup + 1                         # (not Mixup) every epoch
     batch = build_batch(graph, split, full, "cpu")
     opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
     return model, batch, opt
@@ -126,21 +134,42 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=10, help="epochs per method per round")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    ap.add_argument("--cs-epochs", type=int, default=3,
+                    help="epochs per method per round on Coauthor CS (0: ReNode's weights only)")
+    ap.add_argument("--cs-rounds", type=int, default=3, help="interleaved rounds on Coauthor CS")
     args = ap.parse_args()
     torch.set_num_threads(1)
     from imbgraph.nodecls.data.splits import make_split
 
     name, graph, public = cora()
     split = make_split(graph.y, graph.class_names, STEP, seed=0, public=public)
+    ok = time_epochs(name, graph, split, args.epochs, args.rounds)
+    renode_build(name, graph, split)
+    cs = DATA / "npz" / "ms_academic_cs.zip"
+    if cs.is_file():
+        from imbgraph.nodecls.data.datasets import build_graph
+
+        g = build_graph({"source": "gnn_benchmark", "path": str(cs)})
+        s = make_split(g.y, g.class_names, STEP, seed=0)
+        if args.cs_epochs:
+            ok &= time_epochs("coauthor_cs", g, s, args.cs_epochs, args.cs_rounds)
+        else:
+            emit("graph_coauthor_cs_train_nodes", int(s.train.size), "nodes")
+        renode_build("coauthor_cs", g, s)
+    return 0 if ok else 1
+
+
+def time_epochs(name: str, graph, split, n_epochs: int, rounds: int) -> bool:
+    """Every method's epoch on one graph, interleaved rounds; the ratios to ERM's."""
     emit(f"graph_{name}_train_nodes", int(split.train.size), "nodes")
     built = {label: build(graph, split, label) for label in METHODS}
     for m, b, o in built.values():  # warm-up: allocator, CSR copies of the wide input
         epochs(m, b, o, 2)
     cpu: dict[str, list[float]] = {k: [] for k in METHODS}
     wall: dict[str, list[float]] = {k: [] for k in METHODS}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for label, (m, b, o) in built.items():
-            w, c = epochs(m, b, o, args.epochs)
+            w, c = epochs(m, b, o, n_epochs)
             cpu[label].append(c)
             wall[label].append(w)
     base = float(np.median(cpu["ERM"]))
@@ -154,16 +183,7 @@ def main() -> int:
             ratio = med / base
             ok &= emit(f"epoch_{name}_{key}_vs_erm", round(ratio, 2), "x", target=TARGET_RATIO,
                        ok=bool(ratio <= TARGET_RATIO))
-    renode_build(name, graph, split)
-    cs = DATA / "npz" / "ms_academic_cs.zip"
-    if cs.is_file():
-        from imbgraph.nodecls.data.datasets import build_graph
-
-        g = build_graph({"source": "gnn_benchmark", "path": str(cs)})
-        s = make_split(g.y, g.class_names, STEP, seed=0)
-        emit("graph_coauthor_cs_train_nodes", int(s.train.size), "nodes")
-        renode_build("coauthor_cs", g, s)
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def test_sample_section_validates_and_checks(schema):
     (("splits", "im05", "imbalance_ratio"), 1.5, False),
     (("splits", "im05", "imbalance_ratio"), 0.0, False),
     (("splits", "lt20", "rho"), 0.5, False),
-    (("methods", "Origin", "balancing"), {"name": "mixup"}, False),
+    (("methods", "Origin", "balancing"), {"name": "graphmixup"}, False),
     (("models", "sage", "name"), "mlp", False),
     (("methods", "Origin", "loss"), {"name": "focal"}, False),
     (("methods", "CGCN", "balancing"), {"name": "cluster_gcn", "clusters": 0}, False),

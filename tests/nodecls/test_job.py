@@ -266,8 +266,8 @@ def test_without_removed_drops_the_removed_nodes_edges(tiny_graph, tiny_split):
 def test_prepare_fills_defaults_and_checks(make_method):
     spec, m = prepare(make_method({"name": "graphsmote", "scale": 1.0}))
     assert spec.name == "graphsmote" and m["balancing"]["edges"] == "soft"
-    with pytest.raises(ConfigError, match=r"nodecls\.methods\.X\.balancing\.name = 'mixup'"):
-        prepare(make_method({"name": "mixup"}), key="nodecls.methods.X")
+    with pytest.raises(ConfigError, match=r"nodecls\.methods\.X\.balancing\.name = 'graphmixup'"):
+        prepare(make_method({"name": "graphmixup"}), key="nodecls.methods.X")
     with pytest.raises(ConfigError, match=r"nodecls\.methods\.X\.balancing has no over-"):
         prepare(make_method({"name": "smote"}), key="nodecls.methods.X")
     with pytest.raises(ConfigError, match="need pretrain: true"):
@@ -284,7 +284,8 @@ def test_prepare_fills_addon_defaults_and_refuses_impossible_combinations(make_m
     assert "addons" not in prepare(m)[1]  # none: the key stays absent
     with pytest.raises(ConfigError, match=r"nodecls\.methods\.X\.addons\[0\] = 'tam' cannot "
                                           r"be combined with balancing 'smote'.*"
-                                          r"\['balanced_softmax', 'none', 'renode'\]"):
+                                          r"\['balanced_softmax', 'graphens', 'graphsha', 'mixup', "
+                                          r"'none', 'renode'\]"):
         prepare({**make_method({"name": "smote", "scale": 1.0}), "addons": ["tam"]},
                 key="nodecls.methods.X")
     with pytest.raises(ConfigError, match=r"X\.addons\[0\]\.name = 'mixup'; expected one of "

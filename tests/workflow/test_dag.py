@@ -49,9 +49,10 @@ def test_default_dag_jobs_per_rule(tmp_path):
     # run; its k = 1 point is ECGN_k1's, which the claims compare), Table 4's 3 transfer strategies, Table 3's local inference on Cora and CiteSeer
     # only: 3 x 22 + 2 = 68. Pre-training is cached once per graph (3 jobs, shared by ECGN,
     # its variants and "without SMOTE"). The node-baselines table: 5 GCN methods on the Cora
-    # stand-in's step split (ERM and Re-weight there too). The leaderboard and the protocol
-    # sensitivity study: 7 GCN methods on the Cora and CiteSeer stand-ins under their own 4
-    # protocols (a split set each): 56.
+    # stand-in's step split (ERM and Re-weight there too), then GraphENS, GraphENS + TAM,
+    # GraphSHA and Mixup (4). The leaderboard and the protocol sensitivity study: 7 GCN
+    # methods on the Cora and CiteSeer stand-ins under their own 4 protocols (a split set
+    # each): 56.
     nodecls = {rule: counts.pop(rule) for rule in NODECLS_RULES if rule in counts}
     assert nodecls == {
         "build_node_graph": 6,
@@ -59,7 +60,7 @@ def test_default_dag_jobs_per_rule(tmp_path):
         "split_nodes": 14 + 8,
         "metis_node_clusters": 21,
         "pretrain_ecgn": 3,
-        "run_nodecls": 123 + 68 + 5 + 56,
+        "run_nodecls": 123 + 68 + 5 + 4 + 56,
     }
     # Graph classification: 3 generated collections, each with its random-walk encodings
     # and its kernel kNN graph (G2GNN); a class and a topology split per collection; the

@@ -493,12 +493,12 @@ def _check_step(spec: dict, entry: dict, dataset: str, names, key: str) -> None:
 
 def _check_ppr(section: dict, dataset: str, spec: dict, method: str, split_key_: str, *,
                where: str) -> None:
-    # ReNode's PPR memory where the graph's size is known before it exists (csbm stand-ins);
-    # other graphs are checked by the run job before it computes anything
+    # ReNode's and GraphSHA's PPR memory where the graph's size is known before it exists
+    # (csbm stand-ins); other graphs are checked by the run job before it computes anything
     bal = method_spec(section["methods"][method]).settings(
         section["methods"][method]["balancing"])
     entry = section["datasets"][dataset]
-    if bal["name"] != "renode" or entry["source"] != "synthetic":
+    if bal["name"] not in ("renode", "graphsha") or entry["source"] != "synthetic":
         return
     sizes = synthetic_class_sizes(entry)
     if sizes is None:
@@ -509,7 +509,11 @@ def _check_ppr(section: dict, dataset: str, spec: dict, method: str, split_key_:
         raise ConfigError(f"{split_key_}: {int(counts[over[0]])} training nodes asked of class "
                           f"{int(over[0])} of dataset {dataset!r}, which has "
                           f"{int(sizes[over[0]])}")
-    check_ppr_memory(int(sizes.sum()), int(counts.sum()), topk=bal["ppr_topk"],
+    cols = int(counts.sum())
+    if bal["name"] == "graphsha":  # only the anchors' columns: classes below the target size
+        goal = counts.max() if bal["target"] == "max" else counts.sum() / counts.shape[0]
+        cols = int(sum(c for c in counts if int(goal - c) > 0))
+    check_ppr_memory(int(sizes.sum()), cols, topk=bal["ppr_topk"],
                      max_mb=float(bal["ppr_max_mb"]),
                      key=f"{where}.methods.{method}.balancing (dataset {dataset!r})")
 

@@ -204,7 +204,8 @@ class SAGELayer(_Conv):
         # Wide input (Cora: 1433): project first, then average the narrow rows. The mean is
         # linear, so mean(x) W^T = mean(x W^T); one (d, 2F) product replaces two, and the
         # aggregation moves F instead of d columns.
-        out = _append(self._wide(x, [lin_l.weight, lin_r.weight]), synthetic)
+        out = _append(self._wide(x, [lin_l.weight, lin_r.weight]), synthetic,
+                      [lin_l.weight, lin_r.weight])
         f = lin_l.weight.shape[0]
         return adj.mean(out[:, :f]) + lin_l.bias + out[:, f:]
 
@@ -224,7 +225,7 @@ class GCNLayer(_Conv):
                 synthetic: SmoteDraw | None = None) -> torch.Tensor:
         lin = self.conv.lin
         if x.shape[1] > lin.weight.shape[0]:
-            h = _append(self._wide(x, [lin.weight]), synthetic)
+            h = _append(self._wide(x, [lin.weight]), synthetic, [lin.weight])
         else:
             h = lin(_append(x, synthetic))
         out = adj.gcn(h)
@@ -234,10 +235,18 @@ class GCNLayer(_Conv):
 CONVS: dict[str, Callable[[int, int], nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer}
 
 
-def _append(h: torch.Tensor, synthetic: SmoteDraw | None) -> torch.Tensor:
+def _append(h: torch.Tensor, synthetic: SmoteDraw | None,
+            weights: list[torch.Tensor] | None = None) -> torch.Tensor:
     """``h`` with the synthetic rows (interpolations of its rows, :mod:`~imbgraph.nodecls.
-    smote`) appended."""
-    return h if synthetic is None else torch.cat([h, interpolate(h, synthetic)])
+    smote`) appended. A ``synthetic`` object with an ``append(h, weights)`` method appends
+    its own rows instead (GraphENS, GraphSHA, Mixup: :mod:`~imbgraph.nodecls.methods.mixup`);
+    ``weights`` are the layer's maps when ``h`` is already projected (wide input), else None
+    (``h`` is the raw input)."""
+    if synthetic is None:
+        return h
+    if hasattr(synthetic, "append"):
+        return synthetic.append(h, weights)
+    return torch.cat([h, interpolate(h, synthetic)])
 
 
 def _dropout(h: torch.Tensor, p: float, training: bool) -> torch.Tensor:

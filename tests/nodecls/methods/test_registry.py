@@ -127,5 +127,6 @@ def test_addon_and_renode_defaults_equal_the_implementations():
 
 
 def test_which_methods_take_addons():
-    assert {n for n, s in METHODS.items() if s.addons} == {"none", "balanced_softmax", "renode"}
+    assert {n for n, s in METHODS.items() if s.addons} == {"none", "balanced_softmax", "renode",
+                                                           "graphens", "graphsha", "mixup"}
     assert all(set(s.addons) <= set(ADDONS) for s in METHODS.values())

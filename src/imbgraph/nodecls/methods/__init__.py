@@ -16,6 +16,9 @@ balancing name        module                             cached inputs
 ``cluster_gcn``       :mod:`.ecgn.cluster_gcn`           clusters
 ``ecgn``              :mod:`.ecgn.method`                clusters, pretrain (when pretrain)
 ``plugin``            the entry's ``callable``           the entry's ``needs``
+``graphens``          :mod:`.graphens`                   -
+``graphsha``          :mod:`.graphsha`                   -
+``mixup``             :mod:`.mixup`                      -
 ====================  =================================  ==================================
 
 A row declares the method's settings and defaults once (resolution fills them in; a test
@@ -110,6 +113,13 @@ _LOGIT_ADDONS = ("tam",)
 _GRAPHSMOTE = {"edges": "soft", "threshold": 0.5, "edge_weight": 1e-6, "pretrain_epochs": 0,
                "negative_weight": "balanced", "neg_ratio": 1.0, "dense_below": 1024,
                "max_pairs": 20000}
+#: GraphENS (Park et al., ICLR'22): its code's keep_prob, pred_temp and warmup
+_GRAPHENS = {"keep_prob": 0.01, "pred_temp": 2.0, "warmup": 1}
+#: GraphSHA (Li et al., KDD'23): its code's tau, warmup, mean target (no --max), masked own
+#: class (no --no_mask), Beta(1, 100) and GDC-PPR alpha 0.05, k 128; tol and bound are ours
+_GRAPHSHA = {"tau": 2.0, "warmup": 5, "target": "mean", "mask_own_class": True,
+             "beta_a": 1.0, "beta_b": 100.0, "ppr_alpha": 0.05, "ppr_topk": 128,
+             "ppr_tol": 1e-10, "ppr_max_mb": 2048}
 
 #: balancing name -> :class:`NodeMethod` (the schema's enum of ``balancing.name``)
 METHODS = Registry("nodecls.methods.<method>.balancing.name", [
@@ -147,6 +157,12 @@ METHODS = Registry("nodecls.methods.<method>.balancing.name", [
     NodeMethod("plugin", None, {"callable": UNSET, "params": {}, "needs": UNSET},
                needs=lambda bal: tuple(bal.get("needs", ())), check=_check_plugin,
                doc="a method of your own: the entry's callable (BuildModel protocol)"),
+    NodeMethod("graphens", f"{_M}.graphens:build", _GRAPHENS, addons=_LOGIT_ADDONS,
+               doc="GraphENS: ego networks mixed by saliency and neighbour distributions"),
+    NodeMethod("graphsha", f"{_M}.graphsha:build", _GRAPHSHA, addons=_LOGIT_ADDONS,
+               doc="GraphSHA: hard minority nodes by SemiMixup, edges from the anchor's PPR"),
+    NodeMethod("mixup", f"{_M}.mixup:build", addons=_LOGIT_ADDONS,
+               doc="Mixup (IceBerg's MIX): balancing node mixup with the source's in-edges"),
 ])
 
 #: balancing names that add synthetic nodes by an over-sampling ``scale``
