@@ -68,8 +68,8 @@ def test_gnn_parts_compose_and_build():
     torch.testing.assert_close(out, model.head(model.embed(model.encode(x, adj), adj)))
     with pytest.raises(ValueError, match="no node features"):
         GNN(0, 3)
-    with pytest.raises(ValueError, match="model name = 'gat'"):
-        build_model({"name": "gat"}, 5, 3)
+    with pytest.raises(ValueError, match="model name = 'gin'"):
+        build_model({"name": "gin"}, 5, 3)
 
 
 @pytest.mark.parametrize("density", [0.02, 0.5])  # sparse (CSR) and dense wide inputs

@@ -45,7 +45,7 @@ METRIC_LABELS = {
 }
 # Columns that are sizes or costs: whole numbers / lower is better / no "best".
 _DIGITS = {"train_size": 0, "wall_s": 2}
-_HIGHER = {"train_size": None, "wall_s": False}
+_HIGHER = {"train_size": None, "wall_s": False, "perf_std": False}
 
 
 def _read(path: str) -> dict:
