@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch_geometric.nn import GATConv, GCNConv, SAGEConv
 
-from imbgraph.nodecls.adjacency import Adjacency
 from imbgraph.errors import ConfigError
+from imbgraph.nodecls.adjacency import Adjacency
 from imbgraph.nodecls.job import check_attention
 from imbgraph.nodecls.models import (
     GNN,

@@ -22,7 +22,7 @@ from imbgraph.nodecls.methods.bat import (
 )
 from imbgraph.nodecls.methods.plain import Plain
 from imbgraph.nodecls.methods.renode import ReNode
-from imbgraph.testing.node_toy import X, Y, make_batch, make_gnn
+from imbgraph.testing.node_toy import X, make_batch, make_gnn
 
 # Predicted probabilities of the nine toy nodes (training: 0-6; labels 0,0,0,1,1,1,2).
 # y_pred = 0,0,0 (node 2's argmax 1 replaced by its label),1,1,1,2, and 0, 0 for nodes 7, 8.
