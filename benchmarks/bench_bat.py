@@ -26,7 +26,6 @@ import time
 
 import numpy as np
 import torch
-
 from bench_node_baselines import STEP, cora, emit
 
 TRAIN = {"max_epochs": 1, "patience": 1, "lr": 0.01, "weight_decay": 5e-4, "select": "macro_f1"}
