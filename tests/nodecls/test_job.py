@@ -284,3 +284,13 @@ def test_renode_memory_bound_stops_the_job_naming_the_method(tiny_graph, tiny_sp
     with pytest.raises(ConfigError, match=r"nodecls\.methods\.RN\.balancing: the personalised "
                                           r"PageRank of 30 training nodes on 180 nodes"):
         run_method(tiny_graph, tiny_split, m, seed=0, device="cpu", key="nodecls.methods.RN")
+
+
+def test_gat_beyond_its_attention_limit_stops_before_training(tiny_graph, tiny_split,
+                                                              make_method):
+    m = make_method({"name": "none"}, model="gat")
+    m["model"] = {**m["model"], "heads": 4, "max_attention": 1000}
+    edges = (tiny_graph.num_edges + tiny_graph.num_nodes) * 4
+    with pytest.raises(ConfigError, match=rf"nodecls\.methods\.G\.model \(GAT, 4 heads\).*"
+                                          rf"= {edges:,} attention .*max_attention = 1,000"):
+        run_method(tiny_graph, tiny_split, m, seed=0, device="cpu", key="nodecls.methods.G")
