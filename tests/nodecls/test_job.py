@@ -127,7 +127,10 @@ def test_score_test_against_sklearn(tiny_graph, tiny_split):
     report = classification_report(y, p)
     assert {k: out[k] for k in report} == report
     assert set(out) == set(report) | {"minority_recall", "majority_recall", "train_size",
-                                      "best_epoch"}
+                                      "best_epoch", "class_acc", "perf_std"}
+    # BAT's PerfStd: the population std of the per-class accuracy (= recall)
+    assert out["class_acc"] == pytest.approx(list(rec))
+    assert out["perf_std"] == pytest.approx(float(np.std(rec)))
 
 
 def test_run_summary(tiny_graph, tiny_split, make_method):
@@ -235,7 +238,7 @@ def test_run_records_are_the_three_files_of_a_run(tiny_graph, tiny_split, make_m
     # the config's METRICS (what tables may show) are exactly the run's numeric metrics
     from imbgraph.nodecls.config import METRICS
     assert set(METRICS) == set(metrics) - {"task", "dataset", "split", "method",
-                                           "method_label", "seed", "n"}
+                                           "method_label", "seed", "n", "class_acc"}
     assert settings["resolved"] == m and settings["split_spec"] == {"protocol": "artificial"}
     counts = tiny_split.counts(tiny_graph.y, tiny_graph.num_classes)
     assert settings["split_counts"]["train"] == counts["train"].tolist()
@@ -289,7 +292,7 @@ def test_prepare_fills_addon_defaults_and_refuses_impossible_combinations(make_m
         prepare({**make_method({"name": "smote", "scale": 1.0}), "addons": ["tam"]},
                 key="nodecls.methods.X")
     with pytest.raises(ConfigError, match=r"X\.addons\[0\]\.name = 'mixup'; expected one of "
-                                          r"\['tam'\]"):
+                                          r"\['bat', 'tam'\]"):
         prepare({**m, "addons": ["mixup"]}, key="X")
     with pytest.raises(ConfigError, match=r"X\.addons: 'tam' is listed twice"):
         prepare({**m, "addons": ["tam", {"name": "tam"}]}, key="X")
@@ -303,3 +306,13 @@ def test_renode_memory_bound_stops_the_job_naming_the_method(tiny_graph, tiny_sp
     with pytest.raises(ConfigError, match=r"nodecls\.methods\.RN\.balancing: the personalised "
                                           r"PageRank of 30 training nodes on 180 nodes"):
         run_method(tiny_graph, tiny_split, m, seed=0, device="cpu", key="nodecls.methods.RN")
+
+
+def test_gat_beyond_its_attention_limit_stops_before_training(tiny_graph, tiny_split,
+                                                              make_method):
+    m = make_method({"name": "none"}, model="gat")
+    m["model"] = {**m["model"], "heads": 4, "max_attention": 1000}
+    edges = (tiny_graph.num_edges + tiny_graph.num_nodes) * 4
+    with pytest.raises(ConfigError, match=rf"nodecls\.methods\.G\.model \(GAT, 4 heads\).*"
+                                          rf"= {edges:,} attention .*max_attention = 1,000"):
+        run_method(tiny_graph, tiny_split, m, seed=0, device="cpu", key="nodecls.methods.G")

@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch_geometric.nn import GCNConv, SAGEConv
+from torch_geometric.nn import GATConv, GCNConv, SAGEConv
 
+from imbgraph.errors import ConfigError
 from imbgraph.nodecls.adjacency import Adjacency
-from imbgraph.nodecls.models import GNN, GCNLayer, SAGELayer, build_model
+from imbgraph.nodecls.job import check_attention
+from imbgraph.nodecls.models import (
+    GNN,
+    GATLayer,
+    GCNLayer,
+    SAGELayer,
+    append_rows,
+    attention_size,
+    build_model,
+)
 from imbgraph.nodecls.smote import SmoteDraw, interpolate
 
 EI = torch.tensor([[0, 1, 1, 2, 2, 3, 4, 0], [1, 0, 2, 1, 3, 2, 0, 4]])  # node 5 isolated
@@ -68,8 +78,8 @@ def test_gnn_parts_compose_and_build():
     torch.testing.assert_close(out, model.head(model.embed(model.encode(x, adj), adj)))
     with pytest.raises(ValueError, match="no node features"):
         GNN(0, 3)
-    with pytest.raises(ValueError, match="model name = 'gat'"):
-        build_model({"name": "gat"}, 5, 3)
+    with pytest.raises(ValueError, match="model name = 'gin'"):
+        build_model({"name": "gin"}, 5, 3)
 
 
 @pytest.mark.parametrize("density", [0.02, 0.5])  # sparse (CSR) and dense wide inputs
@@ -126,7 +136,7 @@ def test_wide_input_cache_keeps_each_input_and_forgets_dropped_ones():
     assert key not in layer._wide._inputs and len(layer._wide._inputs) == 1
 
 
-@pytest.mark.parametrize("conv", ["sage", "gcn"])
+@pytest.mark.parametrize("conv", ["sage", "gcn", "gat"])
 @pytest.mark.parametrize("width", [3, 40])  # narrow and project-first first layers
 def test_synthetic_rows_equal_appended_features(conv, width):
     """gnn(x, adj, synthetic=draw) interpolates after the first linear map: the same logits
@@ -149,6 +159,52 @@ def test_synthetic_rows_equal_appended_features(conv, width):
     want.square().sum().backward()
     for (name, p), q in zip(models[0].named_parameters(), models[1].parameters()):
         torch.testing.assert_close(p.grad, q.grad, msg=name)
+
+
+def test_gat_layer_is_pygs_gatconv_on_the_adjacency_edges():
+    torch.manual_seed(0)
+    x = torch.randn(6, 5)
+    layer = GATLayer(5, 8, heads=4)  # 4 heads of 2, concatenated
+    pyg = GATConv(5, 2, heads=4)
+    pyg.load_state_dict(layer.conv.state_dict())
+    adj = Adjacency.from_edge_index(EI, 6)
+    torch.testing.assert_close(layer(x, adj), pyg(x, EI))
+    # extra edges count when their weight is positive, unweighted (GATConv has no weight)
+    aug = adj.augment(7, torch.tensor([0, 1]), torch.tensor([6, 6]), torch.tensor([0.3, 0.0]))
+    xa = torch.cat([x, torch.randn(1, 5)])
+    want_ei = torch.cat([EI, torch.tensor([[0, 6], [6, 0]])], dim=1)
+    torch.testing.assert_close(layer(xa, aug), pyg(xa, want_ei))
+    gnn = build_model({"name": "gat", "hidden": 8, "heads": 2, "dropout": 0.5}, 5, 3)
+    assert [m.conv.heads for m in [*gnn.encoder, *gnn.classifier]] == [2, 2]
+    with pytest.raises(ValueError, match="not a multiple of heads = 3"):
+        GATLayer(5, 8, heads=3)
+
+
+def test_gat_attention_limit_names_the_entry_and_the_limit():
+    spec = {"name": "gat", "heads": 4, "max_attention": 100}
+    assert attention_size(spec, 6, 8) == (8 + 6) * 4
+    assert attention_size({"name": "gcn"}, 6, 8) == 0
+    check_attention({**spec, "max_attention": 56}, 6, 8, key="k")  # at the limit: fine
+    with pytest.raises(ConfigError, match=r"nodecls\.methods\.G\.model \(GAT, 4 heads\).*"
+                                          r"= 56 attention .* max_attention = 55"):
+        check_attention({**spec, "max_attention": 55}, 6, 8, key="nodecls.methods.G")
+
+
+def test_append_rows_reuses_the_wide_product():
+    # appended rows (BAT's virtual nodes) on a sparse wide input: the layer's product of x is
+    # the cached one; logits and gradients equal those of the plain concatenation
+    torch.manual_seed(0)
+    x = (torch.rand(6, 40) < 0.03).double()
+    rows = torch.randn(2, 40, dtype=torch.float64)
+    adj = Adjacency.from_edge_index(EI, 6).augment(8, torch.tensor([0, 1]), torch.tensor([6, 7]))
+    layers = [GCNLayer(40, 4).double() for _ in range(2)]
+    layers[1].load_state_dict(layers[0].state_dict())
+    layers[0](x, Adjacency.from_edge_index(EI, 6))  # caches x's product
+    got, want = layers[0](append_rows(x, rows), adj), layers[1](torch.cat([x, rows]), adj)
+    torch.testing.assert_close(got, want)
+    got.square().sum().backward()
+    want.square().sum().backward()
+    torch.testing.assert_close(layers[0].conv.lin.weight.grad, layers[1].conv.lin.weight.grad)
 
 
 def _node_modules():

@@ -117,6 +117,7 @@ class Adjacency:
         self._ones = torch.ones(col.shape[0], device=col.device)
         self._transpose: tuple[torch.Tensor, torch.Tensor] | None = None
         self._extra_csr: tuple[torch.Tensor, ...] | None = None
+        self._edge_index: torch.Tensor | None = None
 
     @classmethod
     def from_edge_index(cls, edge_index: torch.Tensor | np.ndarray, n: int, *,
@@ -162,6 +163,18 @@ class Adjacency:
         first = torch.cumsum(counts, 0) - counts
         offset = torch.arange(owner.shape[0], device=nodes.device) - first[owner]
         return owner, self.col[start[owner] + offset]
+
+    def edge_index(self) -> torch.Tensor:
+        """(2, E) int64 edge list (source, target) over ``num_nodes`` nodes, for PyG layers
+        (GAT): the real edges, then the extra edges of positive weight, unweighted (PyG's
+        ``GATConv`` takes no scalar edge weight). Built once per operator."""
+        if self._edge_index is None:
+            row = torch.repeat_interleave(torch.arange(self.n, device=self.col.device),
+                                          torch.diff(self.crow))
+            keep = self.extra_weight.detach() > 0
+            self._edge_index = torch.stack([torch.cat([self.col, self.extra_src[keep]]),
+                                            torch.cat([row, self.extra_dst[keep]])])
+        return self._edge_index
 
     # --- aggregation --------------------------------------------------------------------------
     def _transposed(self) -> tuple[torch.Tensor, torch.Tensor]:

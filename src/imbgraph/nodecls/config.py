@@ -549,7 +549,7 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
 #: what a run's metrics.json holds that a table or figure may show (kept equal to
 #: :func:`imbgraph.nodecls.job.run_records` by tests/nodecls/test_job.py)
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
-           "majority_recall", "best_epoch", "train_size")
+           "majority_recall", "best_epoch", "train_size", "perf_std")
 
 
 def catalog(section: dict, seeds: list[int]) -> cfg.Catalog:

@@ -35,14 +35,15 @@ from imbgraph.nodecls.data.splits import NodeSplit, oversampling_targets
 from imbgraph.nodecls.methods import ADDONS, METHODS, NodeMethod, resolve_addons
 from imbgraph.nodecls.methods.base import BalancedModel, Batch, BuildModel, MethodInputs
 from imbgraph.nodecls.methods.ecgn.clusters import check_clusters
+from imbgraph.nodecls.models import MAX_ATTENTION, attention_size
 from imbgraph.nodecls.train import TrainConfig, fit, predict_proba
 from imbgraph.nodecls.tuning import run_tuned
 from imbgraph.training import default_device, seed_everything
 
-__all__ = ["JobRun", "TASK", "build_batch", "class_weight_of", "fit_full_batch", "full_batch",
-           "group_recall", "job_records", "peak_memory", "prepare", "run_method", "run_records",
-           "run_summary", "score_test", "setup_run", "synthetic_per_class", "train_model",
-           "without_removed"]
+__all__ = ["JobRun", "TASK", "build_batch", "check_attention", "class_weight_of",
+           "fit_full_batch", "full_batch", "group_recall", "job_records", "peak_memory", "prepare",
+           "run_method", "run_records", "run_summary", "score_test", "setup_run",
+           "synthetic_per_class", "train_model", "without_removed"]
 
 TASK = "nodecls"
 
@@ -121,7 +122,9 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
     metrics : dict, a function of (config, seed) only: ``acc``, ``balanced_acc``,
         ``macro_f1``, ``micro_f1``, ``macro_auroc``, ``n`` (test nodes), ``minority_recall``
         and ``majority_recall`` (mean recall over the split's minority / other classes),
-        ``train_size`` and ``best_epoch``
+        ``class_acc`` (per class id: its test accuracy, None without test nodes),
+        ``perf_std`` (BAT's PerfStd: their standard deviation), ``train_size`` and
+        ``best_epoch``
     summary : dict of timings and counts (``seconds``, ``train_seconds``,
         ``pretrain_seconds``, ``epochs``, ``seconds_per_epoch``, ``synthetic_per_step``,
         ``device``, ``val_score``: the selection score of the selected epoch, which tuning
@@ -158,6 +161,7 @@ def train_model(inputs: MethodInputs, build: BuildModel, spec: NodeMethod, *,
     """The shared job of a :class:`~imbgraph.nodecls.methods.base.BuildModel`: seed, build,
     train full batch with selection on the validation nodes, score the test nodes."""
     graph, split = inputs.graph, inputs.split
+    check_attention(inputs.settings["model"], graph.num_nodes, graph.num_edges, key=key)
     run = setup_run(inputs)
     new = synthetic_per_class(graph, split, inputs.settings)
     batch = replace(full_batch(run.x, run.edge_index, run, graph.num_classes),
@@ -166,11 +170,29 @@ def train_model(inputs: MethodInputs, build: BuildModel, spec: NodeMethod, *,
     if spec.impl is None:
         _check_model(model, batch, graph.num_classes, key, spec.ref(inputs.settings["balancing"]))
     for i, block in enumerate(inputs.settings.get("addons", [])):
-        attach = plugins.load_callable(ADDONS[block["name"]].impl, key=f"{key}.addons[{i}]")
-        attach(model, inputs, block)
+        addon = ADDONS[block["name"]]
+        attach = plugins.load_callable(addon.impl, key=f"{key}.addons[{i}]")
+        if getattr(addon, "kind", "logits") == "graph":  # BAT: the model, wrapped
+            model = attach(model, inputs, block)
+        else:
+            attach(model, inputs, block)
     result, proba = fit_full_batch(model.to(run.device), batch, run, inputs.progress)
     return (score_test(graph, split, proba, result.best_epoch),
             run_summary(run, result, synthetic_per_step=int(new.sum())))
+
+
+def check_attention(model: dict, num_nodes: int, num_edges: int, *, key: str) -> None:
+    """ConfigError naming ``key``'s model and its ``max_attention`` when a GAT model's
+    edges (with self loops) x heads exceed it (:func:`imbgraph.nodecls.models.attention_size`)
+    on a graph of ``num_nodes`` nodes and ``num_edges`` directed edges."""
+    size = attention_size(model, num_nodes, num_edges)
+    limit = int(model.get("max_attention") or MAX_ATTENTION)
+    if size > limit:
+        raise ConfigError(
+            f"{key}.model (GAT, {model.get('heads', 4)} heads): ({num_edges} edges + "
+            f"{num_nodes} self loops) x heads = {size:,} attention entries per layer exceeds "
+            f"max_attention = {limit:,}; raise the model's max_attention if the memory "
+            "(about that many x hidden / heads floats per layer) fits, or use gcn / sage")
 
 
 def _check_model(model: object, batch: Batch, num_classes: int, key: str, ref: str) -> None:
@@ -296,6 +318,12 @@ def score_test(graph: NodeGraph, split: NodeSplit, proba: torch.Tensor,
     majority = [c for c in range(graph.num_classes) if c not in split.minority]
     out["minority_recall"] = group_recall(y_test, pred, minority)
     out["majority_recall"] = group_recall(y_test, pred, majority)
+    # BAT's PerfStd: the (population) std of the per-class accuracy of the test classes
+    class_acc = [float((pred[y_test == c] == c).mean()) if (y_test == c).any() else None
+                 for c in range(graph.num_classes)]
+    present = [a for a in class_acc if a is not None]
+    out["class_acc"] = class_acc
+    out["perf_std"] = float(np.std(present)) if present else float("nan")
     out["train_size"] = int(split.train.shape[0])
     out["best_epoch"] = int(best_epoch)
     return out

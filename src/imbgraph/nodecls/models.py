@@ -1,4 +1,4 @@
-"""GNN backbones of the node-classification family: GraphSAGE and GCN, full-batch, sparse.
+"""GNN backbones of the node-classification family: GraphSAGE, GCN and GAT, full-batch.
 
 Every method of GraphSMOTE's comparison runs on the same network (paper, 5.1.2): an
 *encoder* (one graph convolution, GraphSMOTE's feature extractor), a *classifier* block (one
@@ -16,13 +16,15 @@ state into PyG's and compares); with weighted edges the SAGE mean becomes the we
 and GCN's degrees the weighted degrees. The parameters live in plain ``nn.Linear`` modules
 rather than in PyG's convolutions: the layers used PyG for nothing but the parameter
 containers, and importing it costs every pipeline job another 0.5 s (on top of torch),
-a fifth of what a default-config run job takes. Every module has ``reset_parameters()`` and
-a ``Shapes:`` block, as PyG's layers do.
+a fifth of what a default-config run job takes. GAT (:class:`GATLayer`, BAT's third
+backbone) is PyG's ``GATConv`` itself, imported only when a GAT model is built. Every module
+has ``reset_parameters()`` and a ``Shapes:`` block, as PyG's layers do.
 """
 
 from __future__ import annotations
 
 import weakref
+from functools import partial
 from typing import Callable
 
 import torch
@@ -31,7 +33,8 @@ from torch import nn
 from imbgraph.nodecls.adjacency import Adjacency
 from imbgraph.nodecls.smote import SmoteDraw, interpolate
 
-__all__ = ["CONVS", "GCNLayer", "GNN", "MODELS", "SAGELayer", "SPARSE_BELOW", "build_model"]
+__all__ = ["CONVS", "GATLayer", "GCNLayer", "GNN", "MAX_ATTENTION", "MODELS", "SAGELayer",
+           "SPARSE_BELOW", "append_rows", "attention_size", "build_model"]
 
 
 #: a wide input with at most this share of non-zero entries (Cora's bag of words: 1.3%,
@@ -56,6 +59,21 @@ class _Project(torch.autograd.Function):
     def backward(ctx, grad):
         gw = torch.sparse.mm(ctx.xt, grad).t() if ctx.xt is not None else grad.t() @ ctx.x
         return gw, None, None, None
+
+
+#: id of a tensor made by :func:`append_rows` -> (its base tensor, the appended rows)
+_APPENDED: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def append_rows(x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """``cat([x, rows])``, remembered as such while it lives: a first layer's wide product
+    of it is the cached product of ``x`` plus that of the few ``rows`` (BAT's virtual nodes,
+    new every step, would otherwise cost a new sparse copy of the whole input per step)."""
+    out = torch.cat([x, rows])
+    key = id(out)
+    _APPENDED[key] = (x, rows)
+    weakref.finalize(out, _APPENDED.pop, key, None)
+    return out
 
 
 class _WideInput:
@@ -85,6 +103,9 @@ class _WideInput:
 
     def __call__(self, x: torch.Tensor, weights: list[torch.Tensor]) -> torch.Tensor:
         w = torch.cat(weights) if len(weights) > 1 else weights[0]
+        parts = _APPENDED.get(id(x))
+        if parts is not None and parts[0].shape[0] + parts[1].shape[0] == x.shape[0]:
+            return torch.cat([self(parts[0], weights), parts[1] @ w.t()])
         if x.requires_grad or x.dim() != 2:
             return x @ w.t()
         st = self._state(x)
@@ -232,7 +253,41 @@ class GCNLayer(_Conv):
         return out + self.conv.bias if self.conv.bias is not None else out
 
 
-CONVS: dict[str, Callable[[int, int], nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer}
+class GATLayer(nn.Module):
+    r"""Graph attention (Velickovic et al., ICLR 2018) by PyG's
+    :class:`torch_geometric.nn.GATConv`: ``heads`` heads of ``out_channels // heads``
+    features, concatenated (self loops added, LeakyReLU slope 0.2, no attention dropout: PyG's
+    defaults, which BAT's and TAM's ``nets/gat.py`` keep). The :class:`Adjacency` reaches it as
+    an edge list (:meth:`Adjacency.edge_index`: extra edges of positive weight count, without
+    their weight); synthetic rows are interpolated on the input, before the layer.
+
+    Shapes:
+        - **input:** node features (N, F_in), :class:`Adjacency` over N nodes
+        - **output:** node features (N, F_out)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, heads: int = 4) -> None:
+        super().__init__()
+        from torch_geometric.nn import GATConv  # PyG costs 0.5 s to import: only for GAT
+
+        if out_channels % heads:
+            raise ValueError(f"GAT width {out_channels} is not a multiple of heads = {heads}")
+        self.conv = GATConv(in_channels, out_channels // heads, heads=heads)
+
+    def reset_parameters(self) -> None:
+        self.conv.reset_parameters()
+
+    def forward(self, x: torch.Tensor, adj: Adjacency,
+                synthetic: SmoteDraw | None = None) -> torch.Tensor:
+        return self.conv(_append(x, synthetic), adj.edge_index())
+
+    def __repr__(self) -> str:
+        c = self.conv
+        return f"GATLayer({c.in_channels}, {c.out_channels * c.heads}, heads={c.heads})"
+
+
+CONVS: dict[str, Callable[..., nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer,
+                                              "gat": GATLayer}
 
 
 def _append(h: torch.Tensor, synthetic: SmoteDraw | None,
@@ -268,6 +323,7 @@ class GNN(nn.Module):
         hidden: width of every convolution (paper: 64).
         encoder_layers, classifier_layers: convolutions in each block (paper: 1 and 1).
         dropout: after every convolution's ReLU (paper: 0.1).
+        heads: attention heads of a GAT convolution (BAT's and TAM's code: 4).
 
     Shapes:
         - **encode:** (N, d), Adjacency -> (N, hidden)
@@ -278,7 +334,7 @@ class GNN(nn.Module):
 
     def __init__(self, in_channels: int, num_classes: int, *, conv: str = "sage",
                  hidden: int = 64, encoder_layers: int = 1, classifier_layers: int = 1,
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, heads: int = 4) -> None:
         super().__init__()
         if conv not in CONVS:
             raise ValueError(f"conv = {conv!r}; expected one of {sorted(CONVS)}")
@@ -286,7 +342,7 @@ class GNN(nn.Module):
             raise ValueError(f"in_channels = {in_channels}: the graph has no node features "
                              "(compute DeepWalk features first)")
         self.conv_name, self.hidden, self.dropout = conv, int(hidden), float(dropout)
-        layer = CONVS[conv]
+        layer = CONVS[conv] if conv != "gat" else partial(GATLayer, heads=int(heads))
         widths = [in_channels] + [hidden] * encoder_layers
         self.encoder = nn.ModuleList(layer(a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.classifier = nn.ModuleList(layer(hidden, hidden) for _ in range(classifier_layers))
@@ -324,7 +380,19 @@ class GNN(nn.Module):
         return self.head(self.embed(self.encode(x, adj, synthetic), adj))
 
 
-MODELS: dict[str, str] = {"sage": "sage", "gcn": "gcn"}  # config model name -> convolution
+MODELS: dict[str, str] = {"sage": "sage", "gcn": "gcn", "gat": "gat"}  # name -> convolution
+#: a GAT model's default bound on edges x heads of one layer (``max_attention``): its
+#: attention scores and messages grow with it (each edge carries ``hidden`` floats)
+MAX_ATTENTION = 20_000_000
+
+
+def attention_size(spec: dict, num_nodes: int, num_edges: int) -> int:
+    """Edges (with GAT's self loops) x heads of one attention layer of model ``spec`` on a
+    graph of ``num_nodes`` nodes and ``num_edges`` directed edges; 0 for a model without
+    attention."""
+    if spec["name"] != "gat":
+        return 0
+    return (int(num_edges) + int(num_nodes)) * int(spec.get("heads", 4))
 
 
 def build_model(spec: dict, in_channels: int, num_classes: int) -> GNN:
@@ -336,4 +404,4 @@ def build_model(spec: dict, in_channels: int, num_classes: int) -> GNN:
     return GNN(in_channels, num_classes, conv=MODELS[name], hidden=int(spec.get("hidden", 64)),
                encoder_layers=int(spec.get("encoder_layers", 1)),
                classifier_layers=int(spec.get("classifier_layers", 1)),
-               dropout=float(spec.get("dropout", 0.1)))
+               dropout=float(spec.get("dropout", 0.1)), heads=int(spec.get("heads", 4)))

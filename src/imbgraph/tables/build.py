@@ -42,10 +42,11 @@ METRIC_LABELS = {
     "macro_f1": "Macro-F1",
     "micro_f1": "Micro-F1",
     "macro_auroc": "AUC-ROC",
+    "perf_std": "PerfStd",
 }
 # Columns that are sizes or costs: whole numbers / lower is better / no "best".
 _DIGITS = {"train_size": 0, "wall_s": 2}
-_HIGHER = {"train_size": None, "wall_s": False}
+_HIGHER = {"train_size": None, "wall_s": False, "perf_std": False}
 
 
 def _read(path: str) -> dict:

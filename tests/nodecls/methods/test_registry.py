@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from imbgraph.nodecls.methods import ADDONS, CACHED, METHODS, OVERSAMPLING, addon_names, names
+from imbgraph.nodecls.methods.bat import BAT
 from imbgraph.nodecls.methods.ecgn import settings as ecgn
 from imbgraph.nodecls.methods.ecgn.cb_sampling import CBSampling
 from imbgraph.nodecls.methods.graphsmote import GraphSMOTE
@@ -121,6 +122,8 @@ def test_addon_schema_is_the_addon_table(addons_schema):
 
 def test_addon_and_renode_defaults_equal_the_implementations():
     assert ADDONS["tam"].defaults() == _keyword_defaults(TAM)
+    assert ADDONS["bat"].defaults() == _keyword_defaults(BAT)
+    assert [ADDONS[n].kind for n in ("tam", "bat")] == ["logits", "graph"]
     declared = METHODS["renode"].defaults()
     assert declared == {k: v for k, v in _keyword_defaults(renode_weights).items() if k != "key"}
     assert METHODS["balanced_softmax"].params == {}

@@ -30,10 +30,12 @@ nodes by an over-sampling ``scale``. Implementations are ``"module:attr"`` refer
 bodies), imported by the job that runs them: this module and :mod:`.ecgn.settings` import no
 torch, because Snakemake reads them at every start.
 
-An *add-on* (:data:`ADDONS`: ``tam``, :mod:`.tam`) adjusts the training logits of a method
-whose row lists it in ``addons`` (the entry: ``addons: [tam]`` or ``addons: [{name: tam,
-alpha: 2.5}]``); :func:`resolve_addons` fills in its defaults and names the entry when a
-combination cannot work.
+An *add-on* (:data:`ADDONS`) is of one of two kinds: a ``logits`` add-on (``tam``,
+:mod:`.tam`) adjusts the training logits of a method whose row lists it in ``addons``; a
+``graph`` add-on (``bat``, :mod:`.bat`) rewrites the training graph before every step of any
+method the shared job trains (the entry: ``addons: [tam]``, ``addons: [{name: tam, alpha:
+2.5}]``, ``addons: [{name: bat, mode: bat0}]``); :func:`resolve_addons` fills in the defaults
+and names the entry when a combination cannot work.
 
 A method of your own needs no row: ``balancing: {name: plugin, callable: "pkg.mod:build",
 params: {...}}`` (CONTRIBUTING.md).
@@ -48,8 +50,8 @@ from imbgraph.errors import ConfigError
 from imbgraph.nodecls.methods.ecgn import settings as ecgn_settings
 from imbgraph.plugins import UNSET, MethodSpec, Registry, split_ref
 
-__all__ = ["ADDONS", "CACHED", "METHODS", "NodeMethod", "OVERSAMPLING", "PLUGIN_NEEDS",
-           "addon_names", "names", "resolve_addons"]
+__all__ = ["ADDONS", "ADDON_KINDS", "CACHED", "METHODS", "NodeAddon", "NodeMethod",
+           "OVERSAMPLING", "PLUGIN_NEEDS", "addon_names", "names", "resolve_addons"]
 
 #: the cached inputs a method may declare (each has its rule and its reader in the job)
 CACHED = ("clusters", "pretrain")
@@ -168,13 +170,40 @@ METHODS = Registry("nodecls.methods.<method>.balancing.name", [
 #: balancing names that add synthetic nodes by an over-sampling ``scale``
 OVERSAMPLING = tuple(n for n, s in METHODS.items() if s.adds_nodes)
 
-#: add-on name -> :class:`~imbgraph.plugins.MethodSpec` (impl: ``attach(model, inputs,
-#: settings)``, appending a module to the model's ``addons``); the schema's enum of
-#: ``addons[].name``
+#: BAT (Liu et al., ICML'24): its code's BatAugmenter mode (bat1 recommended) and the
+#: trainer's warmup_epoch
+_BAT = {"mode": "bat1", "warmup": 0}
+ADDON_KINDS = ("logits", "graph")
+
+
+@dataclass(frozen=True)
+class NodeAddon(MethodSpec):
+    """An add-on (:class:`imbgraph.plugins.MethodSpec`) plus its ``kind``:
+
+    * ``logits``: ``attach(model, inputs, settings)`` appends a module to the model's
+      ``addons`` (TAM); only methods whose row lists it take it;
+    * ``graph``: ``attach(model, inputs, settings) -> model`` returns the model wrapped to
+      train on a rewritten training :class:`~imbgraph.nodecls.methods.base.Batch` each step
+      (BAT); every method the shared job trains takes it (not ``own_job`` ones, nor a
+      user's).
+    """
+
+    kind: str = "logits"
+
+
+#: add-on name -> :class:`NodeAddon`; the schema's enum of ``addons[].name``
 ADDONS = Registry("nodecls.methods.<method>.addons[].name", [
-    MethodSpec("tam", f"{_M}.tam:attach", _TAM,
-               doc="TAM: topology-aware margins (ACM, ADM) on the training logits"),
+    NodeAddon("tam", f"{_M}.tam:attach", _TAM,
+              doc="TAM: topology-aware margins (ACM, ADM) on the training logits"),
+    NodeAddon("bat", f"{_M}.bat:attach", _BAT, kind="graph",
+              check=lambda s, key: _check_bat(s, key),
+              doc="BAT: virtual class nodes linked to uncertain nodes, each training step"),
 ])
+
+
+def _check_bat(settings: dict, key: str) -> None:
+    if settings["mode"] not in ("bat0", "bat1"):
+        raise ConfigError(f"{key}.mode = {settings['mode']!r}; expected 'bat0' or 'bat1'")
 
 
 def names() -> list[str]:
@@ -204,7 +233,14 @@ def resolve_addons(entry: dict[str, Any], key: str) -> list[dict[str, Any]]:
                               f"expected {sorted(addon.params)}")
         if name in [a["name"] for a in out]:
             raise ConfigError(f"{key}.addons: {name!r} is listed twice")
-        if name not in spec.addons:
+        if getattr(addon, "kind", "logits") == "graph":
+            if spec.own_job or spec.impl is None:
+                raise ConfigError(
+                    f"{key}.addons[{i}] = {name!r} cannot be combined with balancing "
+                    f"{bal_name!r}: it rewrites the training graph of a method the shared "
+                    "job trains step by step, and this one "
+                    + ("runs its own job" if spec.own_job else "is a method of your own"))
+        elif name not in spec.addons:
             takes = sorted(n for n, m in METHODS.items() if name in m.addons)
             raise ConfigError(
                 f"{key}.addons[{i}] = {name!r} cannot be combined with balancing "

@@ -113,7 +113,10 @@ class ReNode(BalancedModel):
         logits = self.train_logits(self.gnn(batch.x, batch.adj), batch)
         ce = F.cross_entropy(logits, batch.y[batch.train], weight=batch.class_weight,
                              reduction="none")
-        return (ce * self.node_weight).sum() / max(ce.shape[0], 1)
+        w = self.node_weight
+        if ce.shape[0] > w.shape[0]:  # BAT's virtual training nodes weigh 1, as in its code
+            w = torch.cat([w, w.new_ones(ce.shape[0] - w.shape[0])])
+        return (ce * w).sum() / max(ce.shape[0], 1)
 
 
 def build(inputs: MethodInputs) -> ReNode:
