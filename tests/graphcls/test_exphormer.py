@@ -91,3 +91,12 @@ def test_encoder_runs_and_caches_one_expander_per_graph(tiny_run):
     enc(coll.batch(np.array([70, 0]), pe))
     assert set(before) == {0, 5, 70} and all(torch.equal(before[k], enc._expanders[k])
                                              for k in before)
+
+
+def test_edge_type_table_gives_the_per_edge_numbers():
+    torch.manual_seed(1)
+    att = ExphormerAttention(8, 2)
+    h, table = torch.randn(5, 8), torch.randn(3, 8)
+    ei = torch.tensor([[1, 2, 3, 4, 0], [0, 0, 1, 1, 2]])
+    types = torch.tensor([0, 2, 1, 1, 0])
+    assert torch.allclose(att(h, ei, table, edge_type=types), att(h, ei, table[types]), atol=1e-6)

@@ -116,7 +116,9 @@ class ExphormerAttention(nn.Module):
 
     Shapes: h (N, hidden), edge_index (2, m) src -> dst, edge_attr (m, hidden) ->
     (N, hidden); with ``return_weights`` also the (m, heads) normalised weights
-    score_e / (sum of the scores into dst + 1e-6).
+    score_e / (sum of the scores into dst + 1e-6). ``edge_type`` (m,): ``edge_attr`` is then
+    a table (types, hidden) and edge e's row is ``edge_attr[edge_type[e]]`` (E applied to the
+    table, the same numbers as to every edge's row).
     """
 
     def __init__(self, hidden: int, heads: int) -> None:
@@ -128,10 +130,11 @@ class ExphormerAttention(nn.Module):
                                           for _ in range(4))
 
     def forward(self, h: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor,
-                return_weights: bool = False):
+                return_weights: bool = False, edge_type: torch.Tensor | None = None):
         shape = (-1, self.heads, self.dim)
         q, k, v = self.Q(h).view(shape), self.K(h).view(shape), self.V(h).view(shape)
-        e = self.E(edge_attr).view(shape)
+        e = self.E(edge_attr)
+        e = (e if edge_type is None else e[edge_type]).view(shape)
         src, dst = edge_index[0], edge_index[1]
         score = (k[src] * q[dst] / math.sqrt(self.dim) * e).sum(-1, keepdim=True)
         score = score.clamp(-SCORE_CLAMP, SCORE_CLAMP).exp()           # (m, heads, 1)
@@ -240,11 +243,10 @@ class ExphormerEncoder(nn.Module):
         ei = b.edge_index if edge_index is None else edge_index
         adj = adjacency(ei, n, h.dtype, symmetric_sorted=edge_index is None)
         att_ei, types = attention_edges(ei, self.batch_expander(b), b.batch, B, self.virtual)
-        edge_attr = self.edge_emb(types)
         virt = (self.virt_emb.weight.repeat_interleave(B, dim=0) if self.virtual
                 else h.new_zeros(0, self.hidden))
         for attn, block in zip(self.attn, self.blocks):
-            out = attn(torch.cat([h, virt]), att_ei, edge_attr)
+            out = attn(torch.cat([h, virt]), att_ei, self.edge_emb.weight, edge_type=types)
             virt = out[n:]  # the virtual nodes carry the attention output (the code's virt_h)
             h = block(h, adj, out[:n])
         pool = _sum_pool if self.readout == "sum" else _mean_pool

@@ -90,7 +90,7 @@ def selective_scan(u: torch.Tensor, dt: torch.Tensor, A: torch.Tensor, B: torch.
     """
     a = dt.unsqueeze(-1) * A                                    # (L, Din, N) log decays
     if reset is not None:
-        a = torch.where(reset[:, None, None], torch.full_like(a, LOG_DECAY_MIN), a)
+        a = a.masked_fill(reset[:, None, None], LOG_DECAY_MIN)
     bu = (dt * u).unsqueeze(-1) * B.unsqueeze(1)                # (L, Din, N)
     h = linear_scan(a, bu)
     return (h * C.unsqueeze(1)).sum(-1) + D * u
