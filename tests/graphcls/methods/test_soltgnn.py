@@ -104,3 +104,19 @@ def test_beats_chance(tiny_run):
     metrics, summary = run_method(coll, pe, split, m, seed=0, progress=False)
     assert metrics["balanced_acc"] > 0.7
     assert summary["head_border"] == head_border(coll.sizes, 0.3)
+
+
+def test_pattern_memory_equals_the_literal_computation_with_gradients():
+    torch.manual_seed(2)
+    mem = PatternMemory(5, 6)
+    with torch.no_grad():
+        mem.W_gamma[0, :3] = mem.W_gamma[0, :3].abs()   # both signs present
+        mem.W_gamma[0, 3:] = -mem.W_gamma[0, 3:].abs()
+        mem.W_beta[0, ::2] = -mem.W_beta[0, ::2].abs()
+    g = torch.randn(7, 5)
+    out, lit = mem(g), mem.forward_literal(g)
+    assert torch.allclose(out, lit, atol=1e-5)
+    g1 = torch.autograd.grad(out.square().sum(), list(mem.parameters()))
+    g2 = torch.autograd.grad(mem.forward_literal(g).square().sum(), list(mem.parameters()))
+    for a, b in zip(g1, g2):
+        assert torch.allclose(a, b, atol=1e-4)

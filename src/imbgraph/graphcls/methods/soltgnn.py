@@ -121,7 +121,33 @@ class PatternMemory(nn.Module):
             nn.init.uniform_(p, -bound, bound)
 
     def forward(self, g: torch.Tensor) -> torch.Tensor:
-        # (b, j, i) = LReLU((g U)_i W_j): the code's (g U)^T W, transposed
+        # The code builds gamma, beta and P as (b, m, m) tensors; the same numbers follow
+        # without them: LReLU(x w) = w f(x), f = LReLU for w >= 0 and x -> -LReLU(-x) for
+        # w < 0, so (P M)_jd = W_gamma,j sum_i f_j((gU_gamma)_i) K_ji M_id + (K M)_jd
+        # + W_beta,j sum_i f_j((gU_beta)_i) M_id: one (b, m) x (m, m dim) product, the rows j
+        # taken in the order [w_j >= 0, w_j < 0] (the sum over j with eta ignores the order).
+        xg, xb = g @ self.U_gamma, g @ self.U_beta                              # (b, m)
+        wg, wb = self.W_gamma[0], self.W_beta[0]
+        order = torch.argsort((wg < 0).to(torch.int8), stable=True)
+        n_pos = int((wg >= 0).sum())
+        pos, neg = order[:n_pos], order[n_pos:]
+        km = self.know.unsqueeze(2) * self.M.unsqueeze(0)                      # (j, i, dim)
+        dim = self.M.shape[1]
+
+        def part(f_x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+            r = km[rows].permute(1, 0, 2).reshape(km.shape[1], -1)            # (i, |rows| dim)
+            return (f_x @ r).view(g.shape[0], rows.shape[0], dim)
+
+        f_pos_g, f_neg_g = F.leaky_relu(xg, 0.2), -F.leaky_relu(-xg, 0.2)
+        t1 = torch.cat([part(f_pos_g, pos), part(f_neg_g, neg)], dim=1) * wg[order, None]
+        f_pos_b, f_neg_b = F.leaky_relu(xb, 0.2) @ self.M, -F.leaky_relu(-xb, 0.2) @ self.M
+        t3 = torch.where((wb[order] >= 0)[None, :, None], f_pos_b.unsqueeze(1),
+                         f_neg_b.unsqueeze(1)) * wb[order, None]
+        h = F.leaky_relu(t1 + t3 + (self.know @ self.M)[order], 0.2)           # (b, m, dim)
+        return torch.einsum("bjd,j->bd", h, self.eta[order, 0])
+
+    def forward_literal(self, g: torch.Tensor) -> torch.Tensor:
+        """The code's computation as written ((b, m, m) tensors); for tests."""
         gamma = F.leaky_relu((g @ self.U_gamma).unsqueeze(1) * self.W_gamma.t(), 0.2)
         beta = F.leaky_relu((g @ self.U_beta).unsqueeze(1) * self.W_beta.t(), 0.2)
         p = (gamma + 1) * self.know + beta                       # (b, m, m)
