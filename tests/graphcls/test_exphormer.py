@@ -100,3 +100,12 @@ def test_edge_type_table_gives_the_per_edge_numbers():
     ei = torch.tensor([[1, 2, 3, 4, 0], [0, 0, 1, 1, 2]])
     types = torch.tensor([0, 2, 1, 1, 0])
     assert torch.allclose(att(h, ei, table, edge_type=types), att(h, ei, table[types]), atol=1e-6)
+
+
+def test_spectral_gap_of_large_graphs_by_lanczos_equals_the_dense_one():
+    n = 650
+    e = random_expander(n, 2, np.random.default_rng(1), max_iters=1)
+    a = np.zeros((n, n))
+    np.add.at(a, (e[0], e[1]), 1.0)
+    dense = np.linalg.eigvalsh(np.diag(a.sum(1)) - a)[1]
+    assert spectral_gap(e[0], e[1], n) == pytest.approx(dense, abs=1e-6)
