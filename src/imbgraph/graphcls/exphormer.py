@@ -133,6 +133,10 @@ class ExphormerAttention(nn.Module):
         self.Q, self.K, self.V, self.E = (nn.Linear(hidden, hidden, bias=False)
                                           for _ in range(4))
 
+    def reset_parameters(self) -> None:
+        for lin in (self.Q, self.K, self.V, self.E):
+            lin.reset_parameters()
+
     def forward(self, h: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor,
                 return_weights: bool = False, edge_type: torch.Tensor | None = None):
         shape = (-1, self.heads, self.dim)
@@ -169,6 +173,11 @@ class GPSBlock(nn.Module):
         self.ff1, self.ff2 = nn.Linear(hidden, 2 * hidden), nn.Linear(2 * hidden, hidden)
         self.norm_ff = nn.BatchNorm1d(hidden)
         self.dropout = dropout
+
+    def reset_parameters(self) -> None:
+        for m in (self.local, self.norm_local, self.norm_global, self.ff1, self.ff2,
+                  self.norm_ff):
+            m.reset_parameters()
 
     def forward(self, h: torch.Tensor, adj, global_out: torch.Tensor) -> torch.Tensor:
         drop = lambda t: F.dropout(t, self.dropout, self.training)  # noqa: E731
