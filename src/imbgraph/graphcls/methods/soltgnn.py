@@ -123,28 +123,31 @@ class PatternMemory(nn.Module):
     def forward(self, g: torch.Tensor) -> torch.Tensor:
         # The code builds gamma, beta and P as (b, m, m) tensors; the same numbers follow
         # without them: LReLU(x w) = w f(x), f = LReLU for w >= 0 and x -> -LReLU(-x) for
-        # w < 0, so (P M)_jd = W_gamma,j sum_i f_j((gU_gamma)_i) K_ji M_id + (K M)_jd
-        # + W_beta,j sum_i f_j((gU_beta)_i) M_id: one (b, m) x (m, m dim) product, the rows j
-        # taken in the order [w_j >= 0, w_j < 0] (the sum over j with eta ignores the order).
+        # w < 0, so (P M)_jd = sum_i W_gamma,j f_j((gU_gamma)_i) K_ji M_id + (K M)_jd
+        # + sum_i W_beta,j f'_j((gU_beta)_i) M_id: per group of rows j with the same two
+        # signs, one (b, 2m) x (2m, |group| dim) product (the sum over j with eta ignores the
+        # order of the rows).
         xg, xb = g @ self.U_gamma, g @ self.U_beta                              # (b, m)
+        fg = (F.leaky_relu(xg, 0.2), -F.leaky_relu(-xg, 0.2))                  # w >= 0, w < 0
+        fb = (F.leaky_relu(xb, 0.2), -F.leaky_relu(-xb, 0.2))
         wg, wb = self.W_gamma[0], self.W_beta[0]
-        order = torch.argsort((wg < 0).to(torch.int8), stable=True)
-        n_pos = int((wg >= 0).sum())
-        pos, neg = order[:n_pos], order[n_pos:]
-        km = self.know.unsqueeze(2) * self.M.unsqueeze(0)                      # (j, i, dim)
-        dim = self.M.shape[1]
-
-        def part(f_x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-            r = km[rows].permute(1, 0, 2).reshape(km.shape[1], -1)            # (i, |rows| dim)
-            return (f_x @ r).view(g.shape[0], rows.shape[0], dim)
-
-        f_pos_g, f_neg_g = F.leaky_relu(xg, 0.2), -F.leaky_relu(-xg, 0.2)
-        t1 = torch.cat([part(f_pos_g, pos), part(f_neg_g, neg)], dim=1) * wg[order, None]
-        f_pos_b, f_neg_b = F.leaky_relu(xb, 0.2) @ self.M, -F.leaky_relu(-xb, 0.2) @ self.M
-        t3 = torch.where((wb[order] >= 0)[None, :, None], f_pos_b.unsqueeze(1),
-                         f_neg_b.unsqueeze(1)) * wb[order, None]
-        h = F.leaky_relu(t1 + t3 + (self.know @ self.M)[order], 0.2)           # (b, m, dim)
-        return torch.einsum("bjd,j->bd", h, self.eta[order, 0])
+        m, dim = self.M.shape
+        outs, rows = [], []
+        for a in (0, 1):
+            for c in (0, 1):
+                js = torch.nonzero(((wg < 0) == bool(a)) & ((wb < 0) == bool(c))).flatten()
+                if js.numel() == 0:
+                    continue
+                top = wg[js, None, None] * self.know[js].unsqueeze(2) * self.M    # (J, i, d)
+                bottom = wb[js, None, None] * self.M.expand(js.shape[0], m, dim)
+                w = torch.cat([top, bottom], dim=1).permute(1, 0, 2).reshape(2 * m, -1)
+                bias = (self.know[js] @ self.M).reshape(-1)
+                x = torch.cat([fg[a], fb[c]], dim=1)                                 # (b, 2m)
+                outs.append(torch.addmm(bias, x, w).view(g.shape[0], js.shape[0], dim))
+                rows.append(js)
+        h = F.leaky_relu(torch.cat(outs, dim=1), 0.2)                           # (b, m, dim)
+        eta = self.eta[torch.cat(rows), 0]
+        return torch.matmul(eta.view(1, 1, -1), h).squeeze(1)                  # (b, dim)
 
     def forward_literal(self, g: torch.Tensor) -> torch.Tensor:
         """The code's computation as written ((b, m, m) tensors); for tests."""
