@@ -120,3 +120,13 @@ def test_pattern_memory_equals_the_literal_computation_with_gradients():
     g2 = torch.autograd.grad(mem.forward_literal(g).square().sum(), list(mem.parameters()))
     for a, b in zip(g1, g2):
         assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_a_batch_without_two_head_graphs_is_skipped(make_inputs):
+    learner, batcher = build(make_inputs("soltgnn", {"head_fraction": 0.05, "head_model": "solt"}))
+    learner.train()
+    b = batcher(np.argsort(learner.sizes)[:8])  # the smallest graphs: no head graph
+    assert not learner._is_head(b).any()
+    loss = learner.loss(b)
+    loss.backward()
+    assert float(loss) == 0 and all(p.grad is None for p in learner.parameters())

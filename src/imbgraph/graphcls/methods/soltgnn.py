@@ -231,7 +231,9 @@ class SoltGNN(Learner):
         return sub, keep
 
     def loss(self, b: GraphBatch) -> torch.Tensor:
-        loss = b.x.new_zeros(())
+        # a skipped step leaves SOLT-GIN's gradients unset, so Adam leaves it alone (the code
+        # skips the step); the leaf keeps backward() valid when nothing else is in the loss
+        loss = b.x.new_zeros((), requires_grad=True)
         if self.head_encoder is not None:  # the code's plain GIN, trained on every graph
             loss = loss + F.cross_entropy(self._head_logits(b), b.y, weight=self.weight)
         is_head = self._is_head(b)
