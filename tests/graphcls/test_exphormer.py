@@ -80,17 +80,20 @@ def test_attention_weights_sum_to_one_per_query_and_match_a_softmax():
     assert torch.allclose(out[0, :4], (p[:, None] * v[[1, 2, 3], :4]).sum(0), atol=1e-6)
 
 
-def test_encoder_runs_and_caches_one_expander_per_graph(tiny_run):
+def test_encoder_runs_and_draws_one_expander_per_graph(tiny_run):
     coll, pe, _ = tiny_run
     torch.manual_seed(0)
     enc = ExphormerEncoder(coll.num_features, pe.shape[1], hidden=8, layers=2, heads=2)
     b = coll.batch(np.array([0, 5, 70]), pe)
     g, h = enc(b)
     assert g.shape == (3, 8) and h.shape == (b.x.shape[0], 8)
-    before = {k: v.clone() for k, v in enc._expanders.items()}
-    enc(coll.batch(np.array([70, 0]), pe))
-    assert set(before) == {0, 5, 70} and all(torch.equal(before[k], enc._expanders[k])
-                                             for k in before)
+    sizes = coll.sizes
+    first = [enc.expander(g, int(sizes[g])) for g in (0, 5, 70)]
+    again = ExphormerEncoder(coll.num_features, pe.shape[1], hidden=8, layers=2, heads=2)
+    again(coll.batch(np.array([70, 0]), pe))  # a later run's encoder: the same draws
+    assert all(e is again.expander(g, int(sizes[g])) for e, g in zip(first, (0, 5, 70)))
+    fresh = random_expander(int(sizes[5]), 5, np.random.default_rng([0, 5]))
+    assert np.array_equal(first[1].numpy(), fresh)
 
 
 def test_edge_type_table_gives_the_per_edge_numbers():

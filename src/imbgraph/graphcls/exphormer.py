@@ -48,6 +48,9 @@ __all__ = ["ExphormerAttention", "ExphormerEncoder", "GPSBlock", "attention_edge
 
 #: the code's score clamp and normaliser epsilon
 SCORE_CLAMP, Z_EPS = 5.0, 1e-6
+#: expanders drawn in this process, by (seed, graph id, n, degree, max_iters): a draw is a
+#: function of exactly these, so encoders of later runs (seeds) reuse it
+_EXPANDERS: dict[tuple[int, int, int, int, int], torch.Tensor] = {}
 
 
 def spectral_gap(src: np.ndarray, dst: np.ndarray, n: int) -> float:
@@ -224,7 +227,6 @@ class ExphormerEncoder(nn.Module):
         self.virt_emb = nn.Embedding(virtual_nodes, hidden) if virtual_nodes else None
         self.attn = nn.ModuleList([ExphormerAttention(hidden, heads) for _ in range(layers)])
         self.blocks = nn.ModuleList([GPSBlock(hidden, dropout) for _ in range(layers)])
-        self._expanders: dict[int, torch.Tensor] = {}
 
     def reset_parameters(self) -> None:
         for m in self.modules():
@@ -232,12 +234,13 @@ class ExphormerEncoder(nn.Module):
                 m.reset_parameters()
 
     def expander(self, graph_id: int, n: int) -> torch.Tensor:
-        """(2, m) expander edges of graph ``graph_id`` of n nodes, drawn once and cached."""
-        if graph_id not in self._expanders:
+        """(2, m) expander edges of graph ``graph_id`` of n nodes, drawn once per process."""
+        key = (self.expander_seed, graph_id, n, self.degree, self.exp_max_iters)
+        if key not in _EXPANDERS:
             rng = np.random.default_rng([self.expander_seed, graph_id])
-            self._expanders[graph_id] = torch.from_numpy(
+            _EXPANDERS[key] = torch.from_numpy(
                 random_expander(n, self.degree, rng, self.exp_max_iters))
-        return self._expanders[graph_id]
+        return _EXPANDERS[key]
 
     def batch_expander(self, b: GraphBatch) -> torch.Tensor:
         ptr = b.ptr.cpu().tolist()
