@@ -2,13 +2,13 @@
 ``gin`` model) on the same batches, in one process; and the process's peak memory.
 
 Run as ``python benchmarks/bench_graphcls_methods.py [--datasets PROTEINS DD] [--methods
-SOLT-GNN Exphormer GraphMamba] [--reps 3] [--graphs N]``. Prints one JSON object per
+SOLT-GNN Exphormer GraphMamba] [--reps 3] [--graphs 256]``. Prints one JSON object per
 measurement: {"name", "value", "unit", "target", "ok"}.
 
 Each method is built as its run job builds it (:func:`imbgraph.graphcls.methods.base` through
 ``METHODS[kind].impl``; the rows below are the real configs' settings, width 64) and trained for
-one epoch over the same seeded batches of ``--graphs`` graphs (default: every graph of the
-collection) per repetition; repetitions alternate GIN and the method so that load from other
+one epoch over the same seeded batches of ``--graphs`` graphs (default 256; 0: every graph of
+the collection) per repetition; repetitions alternate GIN and the method so that load from other
 processes hits both alike; reported are the medians and their ratio (target <= 3). One-off
 per-graph preparation (Exphormer's expander draws) runs in a warm-up epoch first and is
 reported apart. Real collections come from ``$IMBGRAPH_DATASETS`` (``tu/PROTEINS``,
@@ -108,7 +108,7 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--graphs", type=int, default=0, help="graphs per epoch (0: all)")
+    p.add_argument("--graphs", type=int, default=256, help="graphs per epoch (0: all)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
