@@ -63,21 +63,23 @@ def test_default_dag_jobs_per_rule(tmp_path):
     # and its kernel kNN graph (G2GNN); a class and a topology split per collection; the
     # ablation's UniImb-code row on the 3 collections; the convergence figure's traced runs
     # (3 methods x 3 seeds on the PROTEINS stand-in). InfoGraph and GraphCL pre-train once
-    # per (collection, split), shared by their -up / -rw rows on the class split: 3 x 2 x 2.
+    # per (collection, split), shared by their -up / -rw rows on the class split: 3 x 3 x 2.
+    # igl_graph: the igl split per collection, its 12 rows (3 x 12 runs); Exphormer,
+    # GraphMamba and SOLT-GNN in Tables 2 and 3 (3 x 6).
     graphcls = {rule: counts.pop(rule) for rule in GRAPHCLS_RULES if rule in counts}
     assert graphcls == {
         "synthesize_graphs": 3,
         "random_walk_pe": 3,
         "graph_kernel_knn": 3,
-        "split_graphs": 6,
-        "pretrain_graphcls": 12,
-        "run_graphcls": 63 + 3,
+        "split_graphs": 9,
+        "pretrain_graphcls": 18,
+        "run_graphcls": 63 + 3 + 36 + 18,
         "trace_graphcls": 9,
         "render_convergence": 1,
     }
-    # 16 tables (uniimb_ablation the 15th, node_baselines the 16th), 3 sweep figures,
-    # UniImb's claims study
-    assert counts == {"render_table": 16, "render_figure": 3, "render_claims": 1, "all": 1}
+    # 17 tables (uniimb_ablation the 15th, node_baselines the 16th, igl_graph the 17th),
+    # 3 sweep figures, UniImb's claims study
+    assert counts == {"render_table": 17, "render_figure": 3, "render_claims": 1, "all": 1}
 
 
 def test_one_job_per_seed_when_asked(tmp_path):
