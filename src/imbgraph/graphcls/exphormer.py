@@ -143,11 +143,18 @@ class ExphormerAttention(nn.Module):
     def forward(self, h: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor,
                 return_weights: bool = False, edge_type: torch.Tensor | None = None):
         shape = (-1, self.heads, self.dim)
-        q, k, v = self.Q(h).view(shape), self.K(h).view(shape), self.V(h).view(shape)
+        # 1 / sqrt(d) on the queries (n rows, not m)
+        q = (self.Q(h) / math.sqrt(self.dim)).view(shape)
+        k, v = self.K(h).view(shape), self.V(h).view(shape)
         e = self.E(edge_attr)
-        e = (e if edge_type is None else e[edge_type]).view(shape)
         src, dst = edge_index[0], edge_index[1]
-        score = (k[src] * q[dst] / math.sqrt(self.dim) * e).sum(-1, keepdim=True)
+        if edge_type is None:
+            key = k[src] * e.view(shape)
+        else:  # K_src * E_type per (node, type) first: T n rows instead of m
+            n_types = e.shape[0]
+            ke = k.unsqueeze(1) * e.view(1, n_types, self.heads, self.dim)
+            key = ke.view(-1, self.heads, self.dim)[src * n_types + edge_type]
+        score = (key * q[dst]).sum(-1, keepdim=True)
         score = score.clamp(-SCORE_CLAMP, SCORE_CLAMP).exp()           # (m, heads, 1)
         z = score.new_zeros(h.shape[0], self.heads, 1).index_add_(0, dst, score)
         wv = v.new_zeros(h.shape[0], self.heads, self.dim).index_add_(0, dst, v[src] * score)
