@@ -126,7 +126,8 @@ def test_every_registry_has_an_enum():
     assert at("definitions/dataset/properties/max_degree/maximum") >= 32
 
 
-@pytest.mark.parametrize("index, name", [(0, "gin"), (1, "gps")])
+@pytest.mark.parametrize("index, name", [(0, "gin"), (1, "gps"), (2, "exphormer"),
+                                         (3, "mamba")])
 def test_schema_model_keys_are_the_model_parameters(index, name):
     keys = set(at(f"definitions/model/allOf/{index}/then/properties")) - {"name"}
     assert keys == set(inspect.signature(MODELS[name]).parameters) - {"in_channels", "pe_dim"}

@@ -351,3 +351,32 @@ def test_build_grid_without_tuning_has_no_tuning_note(tmp_path):
     table = {"name": "t", "title": "T", "metric": "macro_f1", "average": False,
              "rows": ["B"], "columns": [{"dataset": "faces", "split": "S1"}]}
     assert "tuned" not in build_grid(table, files, {}, None)[1]["note"]
+
+
+def test_grid_rank_and_epoch_columns_by_hand(tmp_path):
+    """rank: each (column, metric) cell ranks the methods by mean (ties share), averaged;
+    epoch_time: train_s / epochs of the dataset's runs, mean over seeds."""
+    files = []
+    for m, s, seed, p, b in RUNS:
+        path = write_metrics(tmp_path / f"{m}_{s}_{seed}.json", dataset="faces", method=m,
+                             split=s, seed=seed, pr_auc_ap=p, bcubed_f=b)
+        d = tmp_path / f"{m}_{s}_{seed}"
+        d.mkdir()
+        Path(path).rename(d / "metrics.json")
+        (d / "timings.json").write_text(json.dumps(
+            {"train_s": {"A": 2.0, "B": 6.0}[m] * (1 + seed), "epochs": 2}))
+        files.append(str(d / "metrics.json"))
+    table = {"name": "t", "title": "T", "metric": METRICS, "rows": ["A", "B"],
+             "columns": [{"split": "S1"}, {"split": "S2"}], "dataset": "faces",
+             "average": False, "rank": True, "epoch_time": "faces"}
+    cells, style = build_grid(table, files, {"A": "A", "B": "B"}, None)
+    get = {(r["method"], r["column"]): r["mean"] for r in cells.iter_rows(named=True)}
+    # means: PR-AUC S1 A 0.8 B 0.8 (tie: 1.5 each), S2 A 0.6 B 0.6 (tie);
+    # BCubed S1 A 0.4 B 0.2 (A 1, B 2), S2 A 0.3 B 0.4 (A 2, B 1)
+    assert get[("A", "Avg. rank")] == pytest.approx((1.5 + 1.5 + 1 + 2) / 4)
+    assert get[("B", "Avg. rank")] == pytest.approx((1.5 + 1.5 + 2 + 1) / 4)
+    # A: seeds 0, 1 on two splits -> 1, 2, 1, 2 s per epoch; B: 3, 6, 3, 6
+    assert get[("A", "Epoch (s) faces")] == pytest.approx(1.5)
+    assert get[("B", "Epoch (s) faces")] == pytest.approx(4.5)
+    assert style["higher_is_better"]["Avg. rank"] is False
+    assert "Avg. rank" in render_markdown(cells, **style)

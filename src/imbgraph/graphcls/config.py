@@ -370,7 +370,7 @@ def check(section: dict, *, where: str = "graphcls") -> None:
         if extra:
             fail(key, f": {sorted(extra)} not parameters of {s['protocol']}")
     for name, m in section["models"].items():
-        if m["name"] == "gps" and m.get("hidden", 64) % m.get("heads", 4):
+        if m["name"] in ("gps", "exphormer") and m.get("hidden", 64) % m.get("heads", 4):
             fail(f"models.{name}.hidden", f" = {m.get('hidden', 64)} must be a multiple of heads")
     for name, c in section.get("convergence", {}).items():
         key = f"convergence.{name}"

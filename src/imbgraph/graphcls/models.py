@@ -304,6 +304,12 @@ class MLPHead(nn.Module):
 
 MODELS: dict[str, type[nn.Module]] = {"gin": GINEncoder, "gps": GPSEncoder}
 
+# The sparse graph transformers (their modules import this one's pieces inside functions).
+from imbgraph.graphcls.exphormer import ExphormerEncoder  # noqa: E402
+from imbgraph.graphcls.mamba import GraphMambaEncoder  # noqa: E402
+
+MODELS.update(exphormer=ExphormerEncoder, mamba=GraphMambaEncoder)
+
 
 def encoder_and_batcher(model: dict, collection, pe, device) -> tuple[nn.Module, Callable]:
     """The encoder of a resolved model entry on ``collection`` and the function that gathers

@@ -19,6 +19,7 @@ import polars as pl
 
 from imbgraph.config import grid_columns, table_metrics
 from imbgraph.tables.aggregate import (
+    AVG,
     CELL_SCHEMA,
     load_runs,
     read_reference,
@@ -43,10 +44,13 @@ METRIC_LABELS = {
     "micro_f1": "Micro-F1",
     "macro_auroc": "AUC-ROC",
     "perf_std": "PerfStd",
+    "avg_rank": "Avg. rank",
+    "epoch_s": "Epoch (s)",
 }
 # Columns that are sizes or costs: whole numbers / lower is better / no "best".
-_DIGITS = {"train_size": 0, "wall_s": 2}
-_HIGHER = {"train_size": None, "wall_s": False, "perf_std": False}
+_DIGITS = {"train_size": 0, "wall_s": 2, "avg_rank": 2, "epoch_s": 3}
+_HIGHER = {"train_size": None, "wall_s": False, "perf_std": False, "avg_rank": False,
+           "epoch_s": False}
 
 
 def _read(path: str) -> dict:
@@ -108,6 +112,14 @@ def build_grid(table: dict, metrics_files: Sequence[str], labels: dict[str, str]
         suffix = len(metrics) > 1
         cells = pl.concat([cells, _not_built_cells(table["name"], missing, heads, paper_of,
                                                    paper, suffix)])
+    extra = []
+    if table.get("rank"):
+        extra.append(rank_cells(cells, table["name"]))
+    if table.get("epoch_time"):
+        extra.append(epoch_cells(table, metrics_files, labels, cells))
+    for part in extra:
+        cells = pl.concat([cells, part])
+        style_keys.update({r["column"]: r["metric"] for r in part.iter_rows(named=True)})
     style = _style(table, column_labels, style_keys)
     column_of = {(c["dataset"], c["split"]): c["key"] for c in columns}
     tuned = tuning_note(metrics_files, lambda f, run: (
@@ -121,6 +133,55 @@ def build_grid(table: dict, metrics_files: Sequence[str], labels: dict[str, str]
         style["note"] = "\n".join(filter(None, [style["note"].strip(),
                                                 f"— not built here ({reasons})."]))
     return cells, style
+
+
+def rank_cells(cells: pl.DataFrame, table: str) -> pl.DataFrame:
+    """An ``Avg. rank`` cell per method: its rank among the methods in every (column, metric)
+    cell of ``cells`` but the averages (1 = best mean, ties share the mean rank; higher is
+    better for every grid metric), averaged over those cells; null for a method missing a
+    cell. (A minimal ranking of this builder; imbgraph.tables may carry a shared one.)"""
+    data = cells.filter((pl.col("split") != AVG) & pl.col("mean").is_not_null()
+                        & pl.col("mean").is_not_nan())
+    n_cols = data["column"].n_unique()
+    ranked = data.with_columns(
+        pl.col("mean").rank("average", descending=True).over("column").alias("rank"))
+    per = ranked.group_by("method").agg(pl.col("rank").mean().alias("mean"),
+                                        pl.len().alias("n"), pl.col("n_seeds").min())
+    methods = list(dict.fromkeys(cells["method"]))
+    got = {r["method"]: r for r in per.iter_rows(named=True)}
+    label = METRIC_LABELS["avg_rank"]
+    return pl.DataFrame([
+        {"table": table, "method": m, "dataset": None, "split": label, "metric": "avg_rank",
+         "mean": got[m]["mean"] if m in got and got[m]["n"] == n_cols else None, "std": None,
+         "n_seeds": got[m]["n_seeds"] if m in got else 0, "paper": None, "column": label}
+        for m in methods], schema=CELL_SCHEMA)
+
+
+def epoch_cells(table: dict, metrics_files: Sequence[str], labels: dict[str, str],
+                cells: pl.DataFrame) -> pl.DataFrame:
+    """An ``Epoch (s) <dataset>`` cell per method: training seconds per epoch (``train_s /
+    epochs`` of the runs' timings.json) on ``table["epoch_time"]``, mean +- std over seeds."""
+    dataset = table["epoch_time"]
+    splits = {c["split"] for c in grid_columns(table) if c["dataset"] == dataset}
+    if not splits:
+        raise ValueError(f"table {table['name']!r}: epoch_time = {dataset!r} is not a "
+                         "dataset of its columns")
+    per: dict[str, list[float]] = {}
+    for f in metrics_files:
+        run = _read(f)
+        if run["dataset"] == dataset and run["split"] in splits and run.get("epochs"):
+            per.setdefault(labels.get(run["method"], run["method"]), []).append(
+                run["train_s"] / run["epochs"])
+    column = f"{METRIC_LABELS['epoch_s']} {dataset}"
+    rows = []
+    for m in dict.fromkeys(cells["method"]):
+        v = per.get(m, [])
+        rows.append({"table": table["name"], "method": m, "dataset": dataset,
+                     "split": column, "metric": "epoch_s",
+                     "mean": sum(v) / len(v) if v else None,
+                     "std": float(pl.Series(v).std()) if len(v) > 1 else None,
+                     "n_seeds": len(v), "paper": None, "column": column})
+    return pl.DataFrame(rows, schema=CELL_SCHEMA)
 
 
 def _not_built_cells(table: str, missing: Sequence[dict], heads: pl.DataFrame,

@@ -14,6 +14,7 @@ kind            module                                cached inputs
 ``imgkb``       :mod:`.imgkb`                         pe
 ``datadec``     :mod:`.datadec`                       pe
 ``plugin``      the entry's ``params.callable``       the entry's ``params.needs`` (pe)
+``soltgnn``     :mod:`.soltgnn` (SOLT-GNN)            pe
 ==============  ====================================  ================================
 
 A row declares the kind's ``params`` and their defaults once (the job fills them in; a test
@@ -173,6 +174,15 @@ def _check_datadec(p: dict, key: str) -> None:
         raise ConfigError(f"{key}.tau = {p['tau']}; expected a positive temperature")
 
 
+def _check_soltgnn(p: dict, key: str) -> None:
+    if not 0 < p["head_fraction"] < 1:
+        raise ConfigError(f"{key}.head_fraction = {p['head_fraction']!r}; expected a value in "
+                          "(0, 1): the share of the largest graphs that are head")
+    _one_of(p["head_model"], ("gin", "solt"), f"{key}.head_model")
+    if not 0 <= p["alpha"] <= 1:
+        raise ConfigError(f"{key}.alpha = {p['alpha']!r}; expected a value in [0, 1]")
+
+
 def _plugin_needs(p: dict) -> tuple[str, ...]:
     return tuple(p.get("needs", ("pe",)))
 
@@ -198,6 +208,9 @@ _BLOCKS = {
 }
 _GRAPHCL = {**_BLOCKS["pretrain"], "augmentations": ("mask_node", "remove_edge"), "ratio": 0.2,
             "tau": 0.2}
+# SOLT-GNN's main.py defaults (head share: the paper's 20% largest graphs)
+_SOLTGNN = {"head_fraction": 0.2, "head_model": "gin", "alpha": 0.5, "mu1": 1.0, "mu2": 1.0,
+            "lbd": 1e-4, "dm": 64, "n_n": 1, "n_g": 1, "head_dropout": 0.5}
 _UNIIMB = {"n_prototypes": 16, "heads": 4, "top_k2": 8, "top_k1": 8, "load": {},
            "bias_step": 1e-3, "mixup_alpha": 1.0, "perturb": True, "perturb_eval": False,
            "ib_weight": 0.0, "dropout": 0.3, "bias_mode": "per_head", "eval_order": "random"}
@@ -246,6 +259,8 @@ METHODS = Registry("graphcls.methods.<method>.kind", [
     GraphMethod("plugin", None, {"callable": UNSET, "needs": UNSET}, needs=_plugin_needs,
                 check=_check_plugin, own_params=True,
                 doc="a method of your own: params.callable (BuildMethod protocol)"),
+    GraphMethod("soltgnn", f"{_M}.soltgnn:build", _SOLTGNN, needs=("pe",), check=_check_soltgnn,
+                models=("gin",), doc="SOLT-GNN: head-to-tail transfer by size, pattern memory"),
 ])
 
 
