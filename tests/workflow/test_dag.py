@@ -67,42 +67,26 @@ def test_default_dag_jobs_per_rule(tmp_path):
     # and its kernel kNN graph (G2GNN); a class and a topology split per collection; the
     # ablation's UniImb-code row on the 3 collections; the convergence figure's traced runs
     # (3 methods x 3 seeds on the PROTEINS stand-in). InfoGraph and GraphCL pre-train once
-<<<<<<< HEAD
-    # per (collection, split), shared by their -up / -rw rows on the class split: 3 x 2 x 2.
-    # IGL-Bench's graph methods: TopoImb, DataDec, ImbGKB in Table 2, TopoImb in Table 3 (4 x 3).
-=======
     # per (collection, split), shared by their -up / -rw rows on the class split: 3 x 3 x 2.
-    # igl_graph: the igl split per collection, its 12 rows (3 x 12 runs); Exphormer,
+    # IGL-Bench's graph methods: TopoImb, DataDec, ImbGKB in Table 2, TopoImb in Table 3
+    # (4 x 3). igl_graph: the igl split per collection, its 15 rows on it (3 x 15); Exphormer,
     # GraphMamba and SOLT-GNN in Tables 2 and 3 (3 x 6).
->>>>>>> h19-arch
     graphcls = {rule: counts.pop(rule) for rule in GRAPHCLS_RULES if rule in counts}
     assert graphcls == {
         "synthesize_graphs": 3,
         "random_walk_pe": 3,
         "graph_kernel_knn": 3,
-<<<<<<< HEAD
-        "split_graphs": 6,
-        "pretrain_graphcls": 12,
-        "run_graphcls": 63 + 3 + 12,
-        "trace_graphcls": 9,
-        "render_convergence": 1,
-    }
-    # 18 tables (uniimb_ablation the 15th, node_baselines the 16th, bat_table1 the 17th, the
-    # leaderboard the 18th), 3 sweep figures, UniImb's, GraphSMOTE's and ECGN's claims
-    # studies, the protocol sensitivity study
-    assert counts == {"render_table": 18, "render_figure": 3, "render_claims": 3,
-                      "render_ranking": 1, "all": 1}
-=======
         "split_graphs": 9,
         "pretrain_graphcls": 18,
-        "run_graphcls": 63 + 3 + 36 + 18,
+        "run_graphcls": 63 + 3 + 12 + 45 + 18,
         "trace_graphcls": 9,
         "render_convergence": 1,
     }
-    # 17 tables (uniimb_ablation the 15th, node_baselines the 16th, igl_graph the 17th),
-    # 3 sweep figures, UniImb's claims study
-    assert counts == {"render_table": 17, "render_figure": 3, "render_claims": 1, "all": 1}
->>>>>>> h19-arch
+    # 19 tables (uniimb_ablation the 15th, node_baselines the 16th, bat_table1 the 17th, the
+    # leaderboard the 18th, igl_graph the 19th), 3 sweep figures, UniImb's, GraphSMOTE's and
+    # ECGN's claims studies, the protocol sensitivity study
+    assert counts == {"render_table": 19, "render_figure": 3, "render_claims": 3,
+                      "render_ranking": 1, "all": 1}
 
 
 def test_one_job_per_seed_when_asked(tmp_path):
