@@ -126,7 +126,7 @@ def test_score_test_against_sklearn(tiny_graph, tiny_split):
     report = classification_report(y, p)
     assert {k: out[k] for k in report} == report
     assert set(out) == set(report) | {"minority_recall", "majority_recall", "train_size",
-                                      "best_epoch"}
+                                      "best_epoch", "weighted_f1"}
 
 
 def test_run_summary(tiny_graph, tiny_split, make_method):
@@ -281,3 +281,19 @@ def test_renode_memory_bound_stops_the_job_naming_the_method(tiny_graph, tiny_sp
     with pytest.raises(ConfigError, match=r"nodecls\.methods\.RN\.balancing: the personalised "
                                           r"PageRank of 30 training nodes on 180 nodes"):
         run_method(tiny_graph, tiny_split, m, seed=0, device="cpu", key="nodecls.methods.RN")
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+def test_weighted_f1_equals_sklearn():
+    from sklearn.metrics import f1_score
+
+    from imbgraph.nodecls.job import weighted_f1
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 60)
+    pred = np.where(rng.random(60) < 0.6, y, rng.integers(0, 5, 60))  # class 4: predicted only
+    want = f1_score(y, pred, average="weighted", zero_division=0)
+    assert weighted_f1(y, pred) == pytest.approx(want)
+    # by hand: support-weighted mean of per-class F1
+    f1 = f1_score(y, pred, average=None, labels=range(4), zero_division=0)
+    assert weighted_f1(y, pred) == pytest.approx(float((f1 * np.bincount(y)).sum() / 60))

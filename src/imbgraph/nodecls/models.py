@@ -31,7 +31,8 @@ from torch import nn
 from imbgraph.nodecls.adjacency import Adjacency
 from imbgraph.nodecls.smote import SmoteDraw, interpolate
 
-__all__ = ["CONVS", "GCNLayer", "GNN", "MODELS", "SAGELayer", "SPARSE_BELOW", "build_model"]
+__all__ = ["CONVS", "GCNLayer", "GNN", "MODELS", "SAGELayer", "SAGEOfficialLayer", "SPARSE_BELOW",
+           "build_model"]
 
 
 #: a wide input with at most this share of non-zero entries (Cora's bag of words: 1.3%,
@@ -231,7 +232,57 @@ class GCNLayer(_Conv):
         return out + self.conv.bias if self.conv.bias is not None else out
 
 
-CONVS: dict[str, Callable[[int, int], nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer}
+class _SAGEOfficialParams(nn.Module):
+    """GraphSMOTE's code's ``SageConv`` parameters (models.py): one ``proj`` linear
+    (F_out, 2 F_in) without bias over ``[x, neighbours]``, weight drawn N(0, 1)
+    (``nn.init.normal_``).
+
+    Shapes:
+        - **parameters:** ``proj.weight`` (F_out, 2 F_in); no forward
+          (:class:`SAGEOfficialLayer` computes)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.proj = nn.utils.skip_init(nn.Linear, 2 * in_channels, out_channels, bias=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.proj.weight)
+
+
+class SAGEOfficialLayer(_Conv):
+    r"""GraphSMOTE's public code's GraphSAGE layer (models.py ``SageConv``, the default
+    ``bias=False``): :math:`W [x_v \,\|\, \sum_{u \in N(v)} x_u / (d_v + 1)]`, i.e.
+    :math:`W_1 x_v + W_2 \sum_u x_u / (d_v + 1)` with :math:`W = [W_1 | W_2]` drawn
+    N(0, 1) and no bias (not PyG's mean: the neighbour sum is divided by the degree plus
+    one, and the weights are not scaled to the fan-in). Weighted edges: weighted sum over
+    weighted degree plus one, as the code's dense weighted ``adj``.
+
+    Shapes:
+        - **input:** node features (N, F_in), :class:`Adjacency` over N nodes
+        - **output:** node features (N, F_out)
+    """
+
+    _params = _SAGEOfficialParams
+
+    def forward(self, x: torch.Tensor, adj: Adjacency,
+                synthetic: SmoteDraw | None = None) -> torch.Tensor:
+        w = self.conv.proj.weight
+        f_in = w.shape[1] // 2
+        w_self, w_neigh = w[:, :f_in], w[:, f_in:]
+        if x.shape[1] <= w.shape[0]:
+            x = _append(x, synthetic)
+            return x @ w_self.t() + adj.sum_over_degree_plus_one(x) @ w_neigh.t()
+        # wide input: project first (the aggregation is linear), as SAGELayer
+        out = _append(self._wide(x, [w_self, w_neigh]), synthetic)
+        f = w.shape[0]
+        return out[:, :f] + adj.sum_over_degree_plus_one(out[:, f:])
+
+
+CONVS: dict[str, Callable[[int, int], nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer,
+                                                     "sage_official": SAGEOfficialLayer}
 
 
 def _append(h: torch.Tensor, synthetic: SmoteDraw | None) -> torch.Tensor:
@@ -255,7 +306,8 @@ class GNN(nn.Module):
     Args:
         in_channels: feature dimension d.
         num_classes: C.
-        conv: ``"sage"`` or ``"gcn"`` (:data:`CONVS`).
+        conv: ``"sage"``, ``"gcn"`` or ``"sage_official"`` (:data:`CONVS`; the last is
+            GraphSMOTE's code's layer, with its head initialisation).
         hidden: width of every convolution (paper: 64).
         encoder_layers, classifier_layers: convolutions in each block (paper: 1 and 1).
         dropout: after every convolution's ReLU (paper: 0.1).
@@ -282,11 +334,19 @@ class GNN(nn.Module):
         self.encoder = nn.ModuleList(layer(a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.classifier = nn.ModuleList(layer(hidden, hidden) for _ in range(classifier_layers))
         self.lin = nn.Linear(hidden, num_classes)
+        self._official_head()
+
+    def _official_head(self) -> None:
+        # GraphSMOTE's code (models.py Sage_Classifier.reset_parameters): the linear head's
+        # weight N(0, 0.05^2), its bias torch's default
+        if self.conv_name == "sage_official":
+            nn.init.normal_(self.lin.weight, std=0.05)
 
     def reset_parameters(self) -> None:
         for m in [*self.encoder, *self.classifier]:
             m.reset_parameters()
         self.lin.reset_parameters()
+        self._official_head()
 
     def _block(self, layers: nn.ModuleList, h: torch.Tensor, adj: Adjacency,
                synthetic: SmoteDraw | None = None) -> torch.Tensor:
@@ -315,7 +375,8 @@ class GNN(nn.Module):
         return self.head(self.embed(self.encode(x, adj, synthetic), adj))
 
 
-MODELS: dict[str, str] = {"sage": "sage", "gcn": "gcn"}  # config model name -> convolution
+# config model name -> convolution
+MODELS: dict[str, str] = {"sage": "sage", "gcn": "gcn", "sage_official": "sage_official"}
 
 
 def build_model(spec: dict, in_channels: int, num_classes: int) -> GNN:

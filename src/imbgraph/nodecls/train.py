@@ -26,10 +26,12 @@ from imbgraph.training import EarlyStopping
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FitResult", "SELECT", "TrainConfig", "fit", "predict_proba", "val_scores"]
+__all__ = ["FitResult", "REPORT", "SELECT", "TrainConfig", "fit", "predict_proba", "val_scores"]
 
 #: validation criterion -> EarlyStopping mode
 SELECT = {"macro_f1": "max", "acc": "max", "balanced_acc": "max", "loss": "min"}
+#: which epoch's weights are tested: the best validation epoch's, or the last one's
+REPORT = ("best", "last")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class TrainConfig:
     select : validation criterion, a key of :data:`SELECT`
     min_epochs : never stop before this many epochs
     pretrain_lr : Adam's lr during pre-training (default: ``lr``)
+    report : ``"best"`` (the best validation epoch's weights, early stopping) or ``"last"``
+        (GraphSMOTE's and ECGN's codes: all ``max_epochs`` run, no checkpoint restored, the
+        final epoch's weights are tested)
     """
 
     max_epochs: int = 1000
@@ -51,10 +56,13 @@ class TrainConfig:
     select: str = "macro_f1"
     min_epochs: int = 0
     pretrain_lr: float | None = None
+    report: str = "best"
 
     def __post_init__(self) -> None:
         if self.select not in SELECT:
             raise ValueError(f"select = {self.select!r}; expected one of {sorted(SELECT)}")
+        if self.report not in REPORT:
+            raise ValueError(f"report = {self.report!r}; expected one of {list(REPORT)}")
 
 
 @dataclass
@@ -111,7 +119,8 @@ def _pretrain(model: BalancedModel, batch: Batch, cfg: TrainConfig) -> float:
 def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
         val: torch.Tensor, cfg: TrainConfig, *, eval_graph: tuple[torch.Tensor, Adjacency]
         | None = None, y: torch.Tensor | None = None, progress: bool = False) -> FitResult:
-    """Train ``model`` and leave the best validation epoch's weights in it.
+    """Train ``model`` and leave the best validation epoch's weights in it (``cfg.report``
+    ``"last"``: the final epoch's, after all ``cfg.max_epochs``).
 
     Parameters
     ----------
@@ -133,6 +142,7 @@ def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
         raise ValueError("fit: pre-training needs a full-graph batch")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     stopper = EarlyStopping(cfg.patience, SELECT[cfg.select])
+    last = cfg.report == "last"
     y_val = y[val]
     losses, scores = [], []
     t0 = time.perf_counter()
@@ -153,8 +163,15 @@ def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
         scores.append(score)
         if progress and epoch % 50 == 0:
             log.info("epoch %d loss %.4f val %s %.4f", epoch, total, cfg.select, score)
+        if last:  # the codes' protocol: every epoch runs, nothing is kept aside
+            continue
         if stopper.step(score, model, epoch) and epoch + 1 >= cfg.min_epochs:
             break
+    if last:
+        return FitResult(best_epoch=epoch, epochs=epoch + 1,
+                         best_score=scores[-1] if scores else float("nan"),
+                         seconds=time.perf_counter() - t0, pretrain_seconds=pre_s,
+                         loss=losses, val=scores)
     stopper.restore(model)
     return FitResult(best_epoch=stopper.best_epoch, epochs=epoch + 1,
                      best_score=stopper.best_score, seconds=time.perf_counter() - t0,

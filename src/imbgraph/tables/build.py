@@ -42,6 +42,7 @@ METRIC_LABELS = {
     "macro_f1": "Macro-F1",
     "micro_f1": "Micro-F1",
     "macro_auroc": "AUC-ROC",
+    "weighted_f1": "Weighted-F1",
 }
 # Columns that are sizes or costs: whole numbers / lower is better / no "best".
 _DIGITS = {"train_size": 0, "wall_s": 2}

@@ -46,3 +46,24 @@ def test_real_cora_entry():
     g = build_graph({"source": "planetoid", "path": "planetoid", "name": "Cora"},
                     data_root=root)
     assert (g.num_nodes, g.num_edges, g.num_classes) == (2708, 5278, 7)
+
+
+def test_row_normalize_by_hand():
+    from imbgraph.nodecls.data.datasets import row_normalize
+
+    x = np.array([[1, 0, 3], [0, 0, 0], [2, 2, 0]], dtype=np.float32)
+    got = row_normalize(x)
+    np.testing.assert_allclose(got, [[0.25, 0, 0.75], [0, 0, 0], [0.5, 0.5, 0]])
+    assert got.dtype == np.float32
+
+
+def test_features_row_normalize_entry():
+    entry = {"source": "synthetic", "generator": "csbm",
+             "params": {"profile": "cora", "num_nodes": 140, "feature_dim": 8, "seed": 0}}
+    raw = build_graph(entry)
+    normed = build_graph({**entry, "features": "row_normalize"})
+    s = raw.x.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(normed.x, raw.x / s, rtol=1e-5)
+    np.testing.assert_array_equal(normed.edge_index, raw.edge_index)
+    with pytest.raises(ConfigError, match=r"nodecls.datasets.d.features = 'l2'"):
+        build_graph({**entry, "features": "l2"}, key="nodecls.datasets.d")
