@@ -1,4 +1,7 @@
 """GNN backbones of the node-classification family: GraphSAGE and GCN, full-batch, sparse.
+A third convolution, ``sage_official`` (:class:`SAGEOfficialLayer`), is GraphSMOTE's public
+code's own SAGE layer (TianxiangZhao/GraphSmote, models.py ``SageConv``: N(0, 1) weights, no
+bias, neighbour sum / (degree + 1)), a switch for rendering its tables with the code's settings.
 
 Every method of GraphSMOTE's comparison runs on the same network (paper, 5.1.2): an
 *encoder* (one graph convolution, GraphSMOTE's feature extractor), a *classifier* block (one
