@@ -127,3 +127,22 @@ def test_real_citeseer_truncated_copy(tmp_path):
 
 def test_every_part_is_checked():
     assert len(PLANETOID_FILES) == 8
+
+
+def test_cora_class_orders_of_the_codes():
+    """ECGN's code (DGL's CoraGraphDataset: Planetoid's ids) and GraphSMOTE's loader take
+    their last three class ids as minority; the same names differ between them."""
+    from imbgraph.io.planetoid import CORA_CLASS_ORDER, last_classes, relabel
+
+    assert last_classes("dgl", 3) == ("Probabilistic_Methods", "Case_Based", "Rule_Learning")
+    assert last_classes("graphsmote", 3) == ("Theory", "Rule_Learning", "Genetic_Algorithms")
+    assert sorted(CORA_CLASS_ORDER["dgl"]) == sorted(CORA_CLASS_ORDER["graphsmote"])
+    # a tiny fixture: one node of each Planetoid class, Theory (0) .. Rule_Learning (6)
+    y = np.arange(7)
+    gs = relabel(y, "dgl", "graphsmote")
+    np.testing.assert_array_equal(gs, [4, 1, 6, 0, 2, 3, 5])
+    np.testing.assert_array_equal(relabel(gs, "graphsmote", "dgl"), y)
+    # GraphSMOTE's minority ids 4, 5, 6 are Planetoid's 0, 6, 2 (the config's comment)
+    assert sorted(y[gs >= 4].tolist()) == [0, 2, 6]
+    with pytest.raises(ValueError, match="order"):
+        last_classes("pyg", 3)

@@ -83,3 +83,17 @@ def test_pair_dot_equals_gathered_rows():
     torch.testing.assert_close(pair_dot(a, b, rows, cols), (a[rows] * b[cols]).sum(1))
     assert torch.autograd.gradcheck(lambda a, b: pair_dot(a, b, rows, cols), (a, b))
     assert pair_dot(a, b, rows[:0], cols[:0]).shape == (0,)
+
+
+def test_sum_over_degree_plus_one_hand_computed():
+    """GraphSMOTE's code's aggregation: (weighted) neighbour sum / ((weighted) degree + 1);
+    a node without neighbours gets zeros."""
+    x = torch.tensor([[1.0, 0.0], [0.0, 2.0], [4.0, 4.0], [3.0, 1.0]])
+    adj = Adjacency.from_edge_index(torch.tensor([[0, 1], [1, 0]]), 3)  # 0 - 1, 2 alone
+    aug = adj.augment(4, torch.tensor([3]), torch.tensor([0]), torch.tensor([0.5]))
+    got = aug.sum_over_degree_plus_one(x)
+    want = torch.tensor([[(0 + 0.5 * 3) / 2.5, (2 + 0.5 * 1) / 2.5],  # deg 1 + 0.5
+                         [1 / 2, 0 / 2],
+                         [0.0, 0.0],
+                         [0.5 * 1 / 1.5, 0.0]])                       # only the extra edge
+    torch.testing.assert_close(got, want)

@@ -127,7 +127,8 @@ def test_score_test_against_sklearn(tiny_graph, tiny_split):
     report = classification_report(y, p)
     assert {k: out[k] for k in report} == report
     assert set(out) == set(report) | {"minority_recall", "majority_recall", "train_size",
-                                      "best_epoch", "class_acc", "perf_std"}
+                                      "best_epoch", "class_acc", "perf_std",
+                                      "weighted_f1"}
     # BAT's PerfStd: the population std of the per-class accuracy (= recall)
     assert out["class_acc"] == pytest.approx(list(rec))
     assert out["perf_std"] == pytest.approx(float(np.std(rec)))
@@ -316,3 +317,19 @@ def test_gat_beyond_its_attention_limit_stops_before_training(tiny_graph, tiny_s
     with pytest.raises(ConfigError, match=rf"nodecls\.methods\.G\.model \(GAT, 4 heads\).*"
                                           rf"= {edges:,} attention .*max_attention = 1,000"):
         run_method(tiny_graph, tiny_split, m, seed=0, device="cpu", key="nodecls.methods.G")
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+def test_weighted_f1_equals_sklearn():
+    from sklearn.metrics import f1_score
+
+    from imbgraph.nodecls.job import weighted_f1
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 60)
+    pred = np.where(rng.random(60) < 0.6, y, rng.integers(0, 5, 60))  # class 4: predicted only
+    want = f1_score(y, pred, average="weighted", zero_division=0)
+    assert weighted_f1(y, pred) == pytest.approx(want)
+    # by hand: support-weighted mean of per-class F1
+    f1 = f1_score(y, pred, average=None, labels=range(4), zero_division=0)
+    assert weighted_f1(y, pred) == pytest.approx(float((f1 * np.bincount(y)).sum() / 60))

@@ -17,6 +17,7 @@ from imbgraph.nodecls.models import (
     GATLayer,
     GCNLayer,
     SAGELayer,
+    SAGEOfficialLayer,
     append_rows,
     attention_size,
     build_model,
@@ -136,7 +137,7 @@ def test_wide_input_cache_keeps_each_input_and_forgets_dropped_ones():
     assert key not in layer._wide._inputs and len(layer._wide._inputs) == 1
 
 
-@pytest.mark.parametrize("conv", ["sage", "gcn", "gat"])
+@pytest.mark.parametrize("conv", ["sage", "gcn", "gat", "sage_official"])
 @pytest.mark.parametrize("width", [3, 40])  # narrow and project-first first layers
 def test_synthetic_rows_equal_appended_features(conv, width):
     """gnn(x, adj, synthetic=draw) interpolates after the first linear map: the same logits
@@ -227,3 +228,37 @@ def test_every_module_has_reset_parameters_and_shapes():
     for cls in _node_modules():
         assert callable(getattr(cls, "reset_parameters", None)), cls.__qualname__
         assert "Shapes:" in (cls.__doc__ or ""), cls.__qualname__
+
+
+# --- GraphSMOTE's code's SAGE layer ---------------------------------------------------------
+@pytest.mark.parametrize("width", [2, 40])  # narrow, and wide (projected first) inputs
+def test_sage_official_layer_by_hand(width):
+    """Path 0 - 1 - 2: out_v = W [x_v | sum_{u in N(v)} x_u / (deg_v + 1)], no bias."""
+    torch.manual_seed(0)
+    x = torch.randn(3, width, dtype=torch.float64)
+    layer = SAGEOfficialLayer(width, 3).double()
+    assert [n for n, _ in layer.named_parameters()] == ["conv.proj.weight"]  # no bias
+    w = layer.conv.proj.weight.detach()
+    assert w.shape == (3, 2 * width)
+    adj = Adjacency.from_edge_index(torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]), 3)
+    neigh = torch.stack([x[1] / 2, (x[0] + x[2]) / 3, x[1] / 2])  # degrees 1, 2, 1
+    want = torch.cat([x, neigh], dim=1) @ w.T
+    torch.testing.assert_close(layer(x, adj), want)
+    # an isolated node: its own term only (0 / (0 + 1))
+    lone = Adjacency.from_edge_index(torch.tensor([[0, 1], [1, 0]]), 3)
+    torch.testing.assert_close(layer(x, lone)[2], x[2] @ w[:, :width].T)
+
+
+def test_sage_official_initialisation_is_standard_normal():
+    """nn.init.normal_: mean 0, std 1 whatever the fan-in (PyG's would be ~1/sqrt(fan_in));
+    the GNN's head is N(0, 0.05^2) as the code's Sage_Classifier.mlp."""
+    torch.manual_seed(0)
+    w = SAGEOfficialLayer(500, 64).conv.proj.weight.detach()  # 64,000 draws
+    assert abs(float(w.mean())) < 0.02 and abs(float(w.std()) - 1.0) < 0.02
+    gnn = GNN(500, 7, conv="sage_official", hidden=64)
+    assert abs(float(gnn.lin.weight.std()) - 0.05) < 0.01
+    gnn.lin.weight.data.zero_()
+    gnn.reset_parameters()
+    assert abs(float(gnn.lin.weight.std()) - 0.05) < 0.01
+    assert isinstance(build_model({"name": "sage_official"}, 5, 2).encoder[0],
+                      SAGEOfficialLayer)

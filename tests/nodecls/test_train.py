@@ -122,3 +122,39 @@ def test_smooth_one_and_select_from_zero_are_the_plain_rule(tiny_graph, tiny_spl
 def test_train_config_rejects_a_selection_without_eligible_epochs(bad, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**bad)
+
+
+def test_report_last_keeps_the_final_epoch(tiny_graph, tiny_split, make_method):
+    """report: last runs every epoch and keeps the last weights (what a plain loop of
+    max_epochs Adam steps gives), even where validation peaked early and report: best
+    restores an earlier epoch."""
+    m = make_method({"name": "none"})
+    batch = build_batch(tiny_graph, tiny_split, m, torch.device("cpu"))
+    val = torch.as_tensor(tiny_split.val)
+
+    def model():
+        torch.manual_seed(0)
+        return Plain(GNN(tiny_graph.num_features, tiny_graph.num_classes, hidden=16,
+                         dropout=0.0))
+
+    epochs, lr = 30, 0.5  # a large step: validation loss bottoms out early
+    last, best, ref = model(), model(), model()
+    res = fit(last, batch, val, TrainConfig(max_epochs=epochs, patience=2, lr=lr,
+                                            select="loss", report="last"))
+    assert res.epochs == epochs and res.best_epoch == epochs - 1  # patience ignored
+    opt = torch.optim.Adam(ref.parameters(), lr=lr, weight_decay=5e-4)
+    for _ in range(epochs):
+        ref.train()
+        opt.zero_grad()
+        ref.loss(batch).backward()
+        opt.step()
+    for p, q in zip(last.parameters(), ref.parameters()):
+        torch.testing.assert_close(p, q)
+    res_best = fit(best, batch, val, TrainConfig(max_epochs=epochs, patience=epochs, lr=lr,
+                                                 select="loss"))
+    assert res_best.best_epoch < epochs - 1  # validation peaked before the end
+    assert res.val[res_best.best_epoch] < res.val[-1]
+    assert not torch.equal(predict_proba(best, batch.x, batch.adj),
+                           predict_proba(last, batch.x, batch.adj))
+    with pytest.raises(ValueError, match="report"):
+        TrainConfig(report="final")

@@ -24,7 +24,8 @@ import numpy as np
 
 from imbgraph.errors import InputError
 
-__all__ = ["PLANETOID_CLASS_NAMES", "PLANETOID_FILES", "planetoid_raw_dir", "read_planetoid"]
+__all__ = ["CORA_CLASS_ORDER", "PLANETOID_CLASS_NAMES", "PLANETOID_FILES", "last_classes",
+           "planetoid_raw_dir", "read_planetoid", "relabel"]
 
 PLANETOID_FILES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 
@@ -35,6 +36,42 @@ PLANETOID_CLASS_NAMES: dict[str, tuple[str, ...]] = {
     # sizes [264 (249 + 15 isolated), 590, 668, 701, 596, 508]
     "citeseer": ("AI", "ML", "IR", "DB", "Agents", "HCI"),
 }
+
+
+#: Cora's class names in the order each loader numbers them. DGL's ``CoraGraphDataset``
+#: (ECGN's code) parses the same Planetoid pickles and takes the arg-max of the one-hot
+#: labels, so its ids are Planetoid's (2,708 nodes, 10,556 directed edges in both);
+#: GraphSMOTE's loader (data_load.py ``load_data``) reads the LINQS ``cora.content`` and
+#: fixes its own ``classes_dict``.
+CORA_CLASS_ORDER: dict[str, tuple[str, ...]] = {
+    "planetoid": PLANETOID_CLASS_NAMES["cora"],
+    "dgl": PLANETOID_CLASS_NAMES["cora"],
+    "graphsmote": ("Neural_Networks", "Reinforcement_Learning", "Probabilistic_Methods",
+                   "Case_Based", "Theory", "Rule_Learning", "Genetic_Algorithms"),
+}
+
+
+def last_classes(order: str, count: int) -> tuple[str, ...]:
+    """The names of the last ``count`` class ids of a loader's Cora numbering
+    (:data:`CORA_CLASS_ORDER`): the minority classes of both codes' artificial splits
+    (GraphSMOTE main.py: ``i > labels.max() - im_class_num``; ECGN datasets/utils.py
+    ``split_arti``: ``i >= num_classes - num_of_imbalanced_classes``), 3 on Cora. GraphSMOTE:
+    Theory, Rule_Learning, Genetic_Algorithms; ECGN through DGL: Probabilistic_Methods,
+    Case_Based, Rule_Learning."""
+    if order not in CORA_CLASS_ORDER:
+        raise ValueError(f"order = {order!r}; expected one of {sorted(CORA_CLASS_ORDER)}")
+    names = CORA_CLASS_ORDER[order]
+    if not 0 < count <= len(names):
+        raise ValueError(f"count = {count}; expected 1 .. {len(names)}")
+    return names[len(names) - count:]
+
+
+def relabel(y: np.ndarray, source: str, target: str) -> np.ndarray:
+    """Cora labels ``y`` numbered as loader ``source`` numbered as loader ``target``
+    (:data:`CORA_CLASS_ORDER`), matched by class name."""
+    src, dst = CORA_CLASS_ORDER[source], CORA_CLASS_ORDER[target]
+    table = np.array([dst.index(name) for name in src], dtype=np.int64)
+    return table[np.asarray(y, dtype=np.int64)]
 
 
 def planetoid_raw_dir(root: str | os.PathLike, name: str) -> Path:

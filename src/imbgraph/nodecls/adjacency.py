@@ -236,9 +236,8 @@ class Adjacency:
             deg = deg.index_add(0, self.extra_dst, self.extra_weight.to(dtype))
         return deg
 
-    def mean(self, x: torch.Tensor) -> torch.Tensor:
-        """(Weighted) mean of the in-neighbours' rows of ``x`` (num_nodes, F); zeros for a
-        node without neighbours (PyG's mean aggregation)."""
+    def _sum_degree(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(weighted sum over in-neighbours (num_nodes, F), weighted in-degree (num_nodes,))."""
         self._check(x)
         num = self._real_sum(x)
         den = self.deg.to(x.dtype)
@@ -247,7 +246,20 @@ class Adjacency:
         if self.num_extra:
             e_num, e_den = self._extra(x)
             num, den = num + e_num, den + e_den
+        return num, den
+
+    def mean(self, x: torch.Tensor) -> torch.Tensor:
+        """(Weighted) mean of the in-neighbours' rows of ``x`` (num_nodes, F); zeros for a
+        node without neighbours (PyG's mean aggregation)."""
+        num, den = self._sum_degree(x)
         return num / den.clamp_min(1e-12)[:, None]
+
+    def sum_over_degree_plus_one(self, x: torch.Tensor) -> torch.Tensor:
+        """(Weighted) sum of the in-neighbours' rows of ``x`` divided by the (weighted)
+        degree plus one: GraphSMOTE's code's SAGE aggregation (models.py ``SageConv``:
+        ``adj @ x / (adj.sum(1) + 1)``); zeros for a node without neighbours."""
+        num, den = self._sum_degree(x)
+        return num / (den + 1.0)[:, None]
 
     def gcn(self, x: torch.Tensor) -> torch.Tensor:
         """D^-1/2 (A + I) D^-1/2 x with D the (weighted) degree plus one (GCN's propagation)."""

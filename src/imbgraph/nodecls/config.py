@@ -69,7 +69,8 @@ LOSS_DEFAULTS = {"name": "ce", "class_weights": "none"}
 #: :class:`imbgraph.nodecls.train.TrainConfig`'s defaults (a test keeps them equal)
 TRAIN_DEFAULTS: dict[str, Any] = {"max_epochs": 1000, "patience": 100, "lr": 1e-3,
                                   "weight_decay": 5e-4, "select": "macro_f1", "min_epochs": 0,
-                                  "pretrain_lr": None, "select_from": 0, "smooth": 1}
+                                  "pretrain_lr": None, "select_from": 0, "smooth": 1,
+                                  "report": "best"}
 
 SCALE_PARAM = "scale"  # GraphSMOTE Figure 3
 CLUSTER_PARAM = "clusters"  # ECGN Figure 2
@@ -549,7 +550,8 @@ def check_runs(section: dict, runs: list[tuple[str, str, str]], *,
 #: what a run's metrics.json holds that a table or figure may show (kept equal to
 #: :func:`imbgraph.nodecls.job.run_records` by tests/nodecls/test_job.py)
 METRICS = ("acc", "balanced_acc", "macro_f1", "micro_f1", "macro_auroc", "minority_recall",
-           "majority_recall", "best_epoch", "train_size", "perf_std")
+           "majority_recall", "best_epoch", "train_size", "perf_std",
+           "weighted_f1")
 
 
 def catalog(section: dict, seeds: list[int]) -> cfg.Catalog:

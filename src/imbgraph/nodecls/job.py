@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import torch
+from sklearn.metrics import f1_score
 
 from imbgraph import plugins, provenance
 from imbgraph.errors import ConfigError
@@ -43,7 +44,7 @@ from imbgraph.training import default_device, seed_everything
 __all__ = ["JobRun", "TASK", "build_batch", "check_attention", "class_weight_of",
            "fit_full_batch", "full_batch", "group_recall", "job_records", "peak_memory", "prepare",
            "run_method", "run_records", "run_summary", "score_test", "setup_run",
-           "synthetic_per_class", "train_model", "without_removed"]
+           "synthetic_per_class", "train_model", "weighted_f1", "without_removed"]
 
 TASK = "nodecls"
 
@@ -123,8 +124,8 @@ def run_method(graph: NodeGraph, split: NodeSplit, method: dict[str, Any], *, se
         ``macro_f1``, ``micro_f1``, ``macro_auroc``, ``n`` (test nodes), ``minority_recall``
         and ``majority_recall`` (mean recall over the split's minority / other classes),
         ``class_acc`` (per class id: its test accuracy, None without test nodes),
-        ``perf_std`` (BAT's PerfStd: their standard deviation), ``train_size`` and
-        ``best_epoch``
+        ``perf_std`` (BAT's PerfStd: their standard deviation), ``train_size``,
+        ``best_epoch`` and ``weighted_f1`` (:func:`weighted_f1`)
     summary : dict of timings and counts (``seconds``, ``train_seconds``,
         ``pretrain_seconds``, ``epochs``, ``seconds_per_epoch``, ``synthetic_per_step``,
         ``device``, ``val_score``: the selection score of the selected epoch, which tuning
@@ -306,6 +307,12 @@ def group_recall(y: np.ndarray, pred: np.ndarray, classes: list[int]) -> float:
     return float(np.mean(rec)) if rec else float("nan")
 
 
+def weighted_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    """F1 per class weighted by the class's support in ``y`` (scikit-learn's
+    ``f1_score(average="weighted")``; ECGN's Amazon Computers cells are this)."""
+    return float(f1_score(y, pred, average="weighted", zero_division=0))
+
+
 def score_test(graph: NodeGraph, split: NodeSplit, proba: torch.Tensor,
                best_epoch: int) -> dict[str, Any]:
     """The metrics of every job (see :func:`run_method`) for the test nodes'
@@ -314,6 +321,7 @@ def score_test(graph: NodeGraph, split: NodeSplit, proba: torch.Tensor,
     y_test = graph.y[split.test]
     out: dict[str, Any] = classification_report(y_test, p)
     pred = p.argmax(axis=1)
+    out["weighted_f1"] = weighted_f1(y_test, pred)
     minority = list(split.minority)
     majority = [c for c in range(graph.num_classes) if c not in split.minority]
     out["minority_recall"] = group_recall(y_test, pred, minority)

@@ -1,4 +1,7 @@
 """GNN backbones of the node-classification family: GraphSAGE, GCN and GAT, full-batch.
+A fourth convolution, ``sage_official`` (:class:`SAGEOfficialLayer`), is GraphSMOTE's public
+code's own SAGE layer (TianxiangZhao/GraphSmote, models.py ``SageConv``: N(0, 1) weights, no
+bias, neighbour sum / (degree + 1)), a switch for rendering its tables with the code's settings.
 
 Every method of GraphSMOTE's comparison runs on the same network (paper, 5.1.2): an
 *encoder* (one graph convolution, GraphSMOTE's feature extractor), a *classifier* block (one
@@ -34,7 +37,7 @@ from imbgraph.nodecls.adjacency import Adjacency
 from imbgraph.nodecls.smote import SmoteDraw, interpolate
 
 __all__ = ["CONVS", "GATLayer", "GCNLayer", "GNN", "MAX_ATTENTION", "MODELS", "SAGELayer",
-           "SPARSE_BELOW", "append_rows", "attention_size", "build_model"]
+           "SAGEOfficialLayer", "SPARSE_BELOW", "append_rows", "attention_size", "build_model"]
 
 
 #: a wide input with at most this share of non-zero entries (Cora's bag of words: 1.3%,
@@ -286,8 +289,58 @@ class GATLayer(nn.Module):
         return f"GATLayer({c.in_channels}, {c.out_channels * c.heads}, heads={c.heads})"
 
 
+class _SAGEOfficialParams(nn.Module):
+    """GraphSMOTE's code's ``SageConv`` parameters (models.py): one ``proj`` linear
+    (F_out, 2 F_in) without bias over ``[x, neighbours]``, weight drawn N(0, 1)
+    (``nn.init.normal_``).
+
+    Shapes:
+        - **parameters:** ``proj.weight`` (F_out, 2 F_in); no forward
+          (:class:`SAGEOfficialLayer` computes)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.proj = nn.utils.skip_init(nn.Linear, 2 * in_channels, out_channels, bias=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.proj.weight)
+
+
+class SAGEOfficialLayer(_Conv):
+    r"""GraphSMOTE's public code's GraphSAGE layer (models.py ``SageConv``, the default
+    ``bias=False``): :math:`W [x_v \,\|\, \sum_{u \in N(v)} x_u / (d_v + 1)]`, i.e.
+    :math:`W_1 x_v + W_2 \sum_u x_u / (d_v + 1)` with :math:`W = [W_1 | W_2]` drawn
+    N(0, 1) and no bias (not PyG's mean: the neighbour sum is divided by the degree plus
+    one, and the weights are not scaled to the fan-in). Weighted edges: weighted sum over
+    weighted degree plus one, as the code's dense weighted ``adj``.
+
+    Shapes:
+        - **input:** node features (N, F_in), :class:`Adjacency` over N nodes
+        - **output:** node features (N, F_out)
+    """
+
+    _params = _SAGEOfficialParams
+
+    def forward(self, x: torch.Tensor, adj: Adjacency,
+                synthetic: SmoteDraw | None = None) -> torch.Tensor:
+        w = self.conv.proj.weight
+        f_in = w.shape[1] // 2
+        w_self, w_neigh = w[:, :f_in], w[:, f_in:]
+        if x.shape[1] <= w.shape[0]:
+            x = _append(x, synthetic)
+            return x @ w_self.t() + adj.sum_over_degree_plus_one(x) @ w_neigh.t()
+        # wide input: project first (the aggregation is linear), as SAGELayer
+        out = _append(self._wide(x, [w_self, w_neigh]), synthetic, [w_self, w_neigh])
+        f = w.shape[0]
+        return out[:, :f] + adj.sum_over_degree_plus_one(out[:, f:])
+
+
 CONVS: dict[str, Callable[..., nn.Module]] = {"sage": SAGELayer, "gcn": GCNLayer,
-                                              "gat": GATLayer}
+                                              "gat": GATLayer,
+                                              "sage_official": SAGEOfficialLayer}
 
 
 def _append(h: torch.Tensor, synthetic: SmoteDraw | None,
@@ -319,7 +372,8 @@ class GNN(nn.Module):
     Args:
         in_channels: feature dimension d.
         num_classes: C.
-        conv: ``"sage"`` or ``"gcn"`` (:data:`CONVS`).
+        conv: ``"sage"``, ``"gcn"``, ``"gat"`` or ``"sage_official"`` (:data:`CONVS`; the
+            last is GraphSMOTE's code's layer, with its head initialisation).
         hidden: width of every convolution (paper: 64).
         encoder_layers, classifier_layers: convolutions in each block (paper: 1 and 1).
         dropout: after every convolution's ReLU (paper: 0.1).
@@ -347,11 +401,19 @@ class GNN(nn.Module):
         self.encoder = nn.ModuleList(layer(a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.classifier = nn.ModuleList(layer(hidden, hidden) for _ in range(classifier_layers))
         self.lin = nn.Linear(hidden, num_classes)
+        self._official_head()
+
+    def _official_head(self) -> None:
+        # GraphSMOTE's code (models.py Sage_Classifier.reset_parameters): the linear head's
+        # weight N(0, 0.05^2), its bias torch's default
+        if self.conv_name == "sage_official":
+            nn.init.normal_(self.lin.weight, std=0.05)
 
     def reset_parameters(self) -> None:
         for m in [*self.encoder, *self.classifier]:
             m.reset_parameters()
         self.lin.reset_parameters()
+        self._official_head()
 
     def _block(self, layers: nn.ModuleList, h: torch.Tensor, adj: Adjacency,
                synthetic: SmoteDraw | None = None) -> torch.Tensor:
@@ -380,7 +442,9 @@ class GNN(nn.Module):
         return self.head(self.embed(self.encode(x, adj, synthetic), adj))
 
 
-MODELS: dict[str, str] = {"sage": "sage", "gcn": "gcn", "gat": "gat"}  # name -> convolution
+# config model name -> convolution
+MODELS: dict[str, str] = {"sage": "sage", "gcn": "gcn", "gat": "gat",
+                          "sage_official": "sage_official"}
 #: a GAT model's default bound on edges x heads of one layer (``max_attention``): its
 #: attention scores and messages grow with it (each edge carries ``hidden`` floats)
 MAX_ATTENTION = 20_000_000

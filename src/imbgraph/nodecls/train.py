@@ -50,11 +50,13 @@ from imbgraph.training import EarlyStopping
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FitResult", "SELECT", "TrainConfig", "fit", "predict_proba", "val_scores"]
+__all__ = ["FitResult", "REPORT", "SELECT", "TrainConfig", "fit", "predict_proba", "val_scores"]
 
 #: validation criterion -> EarlyStopping mode
 SELECT = {"macro_f1": "max", "acc": "max", "balanced_acc": "max", "loss": "min",
           "bat_mean": "max"}
+#: which epoch's weights are tested: the best validation epoch's, or the last one's
+REPORT = ("best", "last")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class TrainConfig:
     select_from : the first epoch (0-based) whose checkpoint may be selected (default 0)
     smooth : select on the trailing mean of the validation scores over this many epochs
         (default 1: the raw scores)
+    report : ``"best"`` (the best validation epoch's weights, early stopping) or ``"last"``
+        (GraphSMOTE's and ECGN's codes: all ``max_epochs`` run, no checkpoint restored, the
+        final epoch's weights are tested)
     """
 
     max_epochs: int = 1000
@@ -81,10 +86,13 @@ class TrainConfig:
     pretrain_lr: float | None = None
     select_from: int = 0
     smooth: int = 1
+    report: str = "best"
 
     def __post_init__(self) -> None:
         if self.select not in SELECT:
             raise ValueError(f"select = {self.select!r}; expected one of {sorted(SELECT)}")
+        if self.report not in REPORT:
+            raise ValueError(f"report = {self.report!r}; expected one of {list(REPORT)}")
         if int(self.select_from) != self.select_from or self.select_from < 0:
             raise ValueError(f"select_from = {self.select_from!r}; expected an integer >= 0")
         if int(self.smooth) != self.smooth or self.smooth < 1:
@@ -160,7 +168,8 @@ def _pretrain(model: BalancedModel, batch: Batch, cfg: TrainConfig) -> float:
 def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
         val: torch.Tensor, cfg: TrainConfig, *, eval_graph: tuple[torch.Tensor, Adjacency]
         | None = None, y: torch.Tensor | None = None, progress: bool = False) -> FitResult:
-    """Train ``model`` and leave the best validation epoch's weights in it.
+    """Train ``model`` and leave the best validation epoch's weights in it (``cfg.report``
+    ``"last"``: the final epoch's, after all ``cfg.max_epochs``).
 
     Parameters
     ----------
@@ -182,6 +191,7 @@ def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
         raise ValueError("fit: pre-training needs a full-graph batch")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     stopper = EarlyStopping(cfg.patience, SELECT[cfg.select])
+    last = cfg.report == "last"
     y_val = y[val]
     losses, scores, smoothed = [], [], []
     first, window = cfg.first_eligible, int(cfg.smooth)
@@ -207,10 +217,17 @@ def fit(model: BalancedModel, batch: Batch | Callable[[int], Iterable[Batch]],
         smoothed.append(mean)
         if progress and epoch % 50 == 0:
             log.info("epoch %d loss %.4f val %s %.4f", epoch, total, cfg.select, score)
+        if last:  # the codes' protocol: every epoch runs, nothing is kept aside
+            continue
         if epoch < first:  # trained, not eligible; patience starts at the first eligible
             continue
         if stopper.step(mean, model, epoch) and epoch + 1 >= cfg.min_epochs:
             break
+    if last:
+        return FitResult(best_epoch=epoch, epochs=epoch + 1,
+                         best_score=scores[-1] if scores else float("nan"),
+                         seconds=time.perf_counter() - t0, pretrain_seconds=pre_s,
+                         loss=losses, val=scores, smoothed=smoothed)
     stopper.restore(model)
     return FitResult(best_epoch=stopper.best_epoch, epochs=epoch + 1,
                      best_score=stopper.best_score, seconds=time.perf_counter() - t0,

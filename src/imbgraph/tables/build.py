@@ -46,6 +46,7 @@ METRIC_LABELS = {
     "perf_std": "PerfStd",
     "avg_rank": "Avg. rank",
     "epoch_s": "Epoch (s)",
+    "weighted_f1": "Weighted-F1",
 }
 # Columns that are sizes or costs: whole numbers / lower is better / no "best".
 _DIGITS = {"train_size": 0, "wall_s": 2, "avg_rank": 2, "epoch_s": 3}

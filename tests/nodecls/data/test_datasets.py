@@ -59,3 +59,24 @@ def test_nan_in_raw_features_names_the_raw_file_not_the_derived_one(tmp_path, mo
     with pytest.raises(InputError, match=r"/data/bc.mat: the features of node 1 \(row 1, "
                                          r"column 1\) are nan"):
         build_graph({"source": "blogcatalog", "path": "bc.mat"}, data_root=tmp_path / "data")
+
+
+def test_row_normalize_by_hand():
+    from imbgraph.nodecls.data.datasets import row_normalize
+
+    x = np.array([[1, 0, 3], [0, 0, 0], [2, 2, 0]], dtype=np.float32)
+    got = row_normalize(x)
+    np.testing.assert_allclose(got, [[0.25, 0, 0.75], [0, 0, 0], [0.5, 0.5, 0]])
+    assert got.dtype == np.float32
+
+
+def test_features_row_normalize_entry():
+    entry = {"source": "synthetic", "generator": "csbm",
+             "params": {"profile": "cora", "num_nodes": 140, "feature_dim": 8, "seed": 0}}
+    raw = build_graph(entry)
+    normed = build_graph({**entry, "features": "row_normalize"})
+    s = raw.x.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(normed.x, raw.x / s, rtol=1e-5)
+    np.testing.assert_array_equal(normed.edge_index, raw.edge_index)
+    with pytest.raises(ConfigError, match=r"nodecls.datasets.d.features = 'l2'"):
+        build_graph({**entry, "features": "l2"}, key="nodecls.datasets.d")

@@ -8,7 +8,9 @@ Entries (validated by workflow/schemas/nodecls.schema.yaml)::
     {source: gnn_benchmark, path: <file.npz or .zip>}
     {source: blogcatalog, path: <file.mat>, deepwalk: {...}}
 
-Relative paths are taken under the section's ``data_root``.
+Relative paths are taken under the section's ``data_root``. Any entry may add
+``features: row_normalize`` (GraphSMOTE's code's preprocessing, :func:`row_normalize`;
+default ``raw``).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from imbgraph.nodecls.data.deepwalk import deepwalk
 from imbgraph.nodecls.data.graph import NodeGraph
 from imbgraph.nodecls.data.synthetic import bot_graph, class_sizes, contextual_sbm, profile_names
 
-__all__ = ["DEEPWALK_DEFAULTS", "GENERATORS", "READERS", "add_deepwalk", "build_graph",
-           "dataset_path", "resolve_deepwalk", "synthetic_class_names", "synthetic_class_sizes",
-           "synthetic_num_nodes"]
+__all__ = ["DEEPWALK_DEFAULTS", "FEATURES", "GENERATORS", "READERS", "add_deepwalk",
+           "build_graph", "dataset_path", "resolve_deepwalk", "row_normalize",
+           "synthetic_class_names", "synthetic_class_sizes", "synthetic_num_nodes"]
 
 #: what a dataset's ``deepwalk:`` block leaves out: the defaults of
 #: :func:`~imbgraph.nodecls.data.deepwalk.deepwalk` (``workers`` aside: one worker, for a
@@ -125,7 +127,7 @@ def build_graph(entry: dict, *, data_root: str | os.PathLike | None = None,
         gen = entry["generator"]
         if gen not in GENERATORS:
             raise ConfigError(f"{key}.generator = {gen!r}; expected one of {sorted(GENERATORS)}")
-        return GENERATORS[gen](entry.get("params", {}))
+        return _preprocess(GENERATORS[gen](entry.get("params", {})), entry, key)
     if source not in READERS:
         raise ConfigError(f"{key}.source = {source!r}; expected 'synthetic' or one of "
                           f"{sorted(READERS)}")
@@ -135,8 +137,30 @@ def build_graph(entry: dict, *, data_root: str | os.PathLike | None = None,
     shown = (f"{path / entry['name'] / 'raw'} (ind.{entry['name'].lower()}.allx / .tx)"
              if source == "planetoid" else str(path))
     check_finite_features(np.asarray(x), shown)
-    return NodeGraph.from_edges(x, edge_index[0], edge_index[1], y, names,
-                                public[0] if public else None)
+    return _preprocess(NodeGraph.from_edges(x, edge_index[0], edge_index[1], y, names,
+                                            public[0] if public else None), entry, key)
+
+
+#: a dataset's ``features:`` -> what is done to the graph's own features after reading
+FEATURES = ("raw", "row_normalize")
+
+
+def row_normalize(x: np.ndarray) -> np.ndarray:
+    """Each row divided by its sum, rows summing to 0 left as they are (zeros): GraphSMOTE's
+    code's ``normalize`` (data_load.py, pygcn's: ``D^-1 X`` with ``1 / 0`` set to 0), which
+    its Cora loader applies to the bag-of-words features."""
+    x = np.asarray(x, dtype=np.float64)
+    s = x.sum(axis=1)
+    inv = np.divide(1.0, s, out=np.zeros_like(s), where=s != 0)
+    return (x * inv[:, None]).astype(np.float32)
+
+
+def _preprocess(graph: NodeGraph, entry: dict, key: str) -> NodeGraph:
+    """The entry's ``features:`` preprocessing (default ``raw``: none)."""
+    how = entry.get("features", "raw")
+    if how not in FEATURES:
+        raise ConfigError(f"{key}.features = {how!r}; expected one of {list(FEATURES)}")
+    return graph.with_features(row_normalize(graph.x)) if how == "row_normalize" else graph
 
 
 def resolve_deepwalk(params: dict[str, Any]) -> dict[str, Any]:

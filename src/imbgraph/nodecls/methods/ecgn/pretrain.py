@@ -142,6 +142,9 @@ class ClusterGNN(nn.Module):
     def __init__(self, template: GNN, num_clusters: int) -> None:
         super().__init__()
         self.conv = template.conv_name
+        if self.conv not in ("sage", "gcn"):  # GraphSMOTE's code's layer is not ECGN's
+            raise ValueError(f"ECGN's per-cluster pre-training runs 'sage' or 'gcn' networks, "
+                             f"not {self.conv!r}")
         self.dropout = template.dropout
         self.num_encoder = len(template.encoder)
         self.num_convs = self.num_encoder + len(template.classifier)
