@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark BAT's training epoch (BAT0 and BAT1, :mod:`imbgraph.nodecls.methods.bat`)
 against the plain base method, in one process, on the same backbone and graph; and the GAT
 backbone's epoch against GCN's.

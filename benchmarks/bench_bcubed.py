@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark BCubed (imbgraph.metrics.bcubed) on a face-clustering-sized labelling.
 
 Run as ``python benchmarks/bench_bcubed.py``. Prints one JSON object per measurement:

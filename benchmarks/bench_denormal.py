@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Subnormal floats and training speed on the CPU (why imbgraph.training flushes them).
 
 Run as ``python benchmarks/bench_denormal.py [--epochs N] [--quick]``. Prints one JSON object

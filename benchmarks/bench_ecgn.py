@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark ECGN's part of the node-classification family (imbgraph.nodecls.methods.ecgn and its
 building blocks) on one core.
 

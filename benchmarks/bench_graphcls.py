@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark the graph-classification family (imbgraph.graphcls) on one core.
 
 Run as ``python benchmarks/bench_graphcls.py [default|real|epoch] [options]``. Prints one JSON

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Seconds per training epoch of the project's GIN (``GINEncoder`` + ``MLPHead``, ``pe_mode:
 path``) against a plain PyG model with the same layers, in one process.
 

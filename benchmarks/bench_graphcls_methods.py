@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Seconds per training epoch of graph methods against plain GIN (``kind: supervised`` on the
 ``gin`` model) on the same batches, in one process; and the process's peak memory.
 

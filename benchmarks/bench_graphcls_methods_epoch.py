@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Seconds per training epoch of the graph-level field baselines (TopoImb, DataDec, ImGKB)
 against plain GIN (``supervised``) on the same batches in one process, and the peak memory of
 one epoch of each on D&D.

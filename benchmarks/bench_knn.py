@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark exact kNN (imbgraph.knn.search, flat index) against a plain float32 matmul.
 
 Run as ``python benchmarks/bench_knn.py``. Prints one JSON object per measurement:

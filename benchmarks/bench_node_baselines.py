@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark the training epoch of the node baselines of BAT's and TAM's comparison
 (Balanced Softmax, ReNode, TAM as an add-on, GraphENS, GraphSHA, Mixup) against plain ERM, in
 one process, on the same backbone and graph.

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark node-classification training (imbgraph.nodecls) on real Cora and BlogCatalog.
 
 Run as ``python benchmarks/bench_nodecls.py [--full-runs] [--no-dense-blogcatalog]``.

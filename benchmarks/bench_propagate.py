@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark CDP propagation (imbgraph.clustering.propagate) against the pure-Python reference.
 
 Run as ``python benchmarks/bench_propagate.py``. Prints one JSON object per measurement:

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark IPS superset materialisation (imbgraph.linkage.subgraphs.build_supersets).
 
 Run as ``python benchmarks/bench_subgraphs.py``. Prints one JSON object per measurement:

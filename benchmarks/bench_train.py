@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Where the time of the face path's training and evaluation jobs goes, measured on what the
 pipeline itself runs.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Run every benchmarks/bench_*.py, one after another, and stream their JSON lines.
 
 Run as ``python benchmarks/run_all.py [NAME ...]`` (``make bench``); with names (e.g. ``knn``
