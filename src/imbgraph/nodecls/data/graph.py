@@ -223,9 +223,11 @@ def read_public(nodes: str | os.PathLike) -> np.ndarray | None:
     return public
 
 
-def read_edge_index(edges: str | os.PathLike, num_nodes: int) -> np.ndarray:
-    """(2, E) int64 edges of a :func:`write_graph` edge table without the features (a split
-    that depends on degrees); bad files raise InputError naming them."""
+def read_edge_index(edges: str | os.PathLike, num_nodes: int,
+                    nodes: str | os.PathLike | None = None) -> np.ndarray:
+    """(2, E) int64 edges of a :func:`write_graph` edge table (alone: a split that depends on
+    degrees; or for :func:`read_graph`); bad files raise InputError naming them (and the
+    ``nodes`` table whose node count bounds the ids, when given)."""
     try:
         e_table = read_parquet_table(edges)
         src = e_table.column("src").to_numpy().astype(np.int64)
@@ -234,7 +236,8 @@ def read_edge_index(edges: str | os.PathLike, num_nodes: int) -> np.ndarray:
         raise InputError(f"{edges}: not an edge table (expected Parquet with int64 columns "
                          f"'src', 'dst'): {err}") from None
     if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= num_nodes):
-        raise InputError(f"{edges}: node ids outside [0, {num_nodes})")
+        of = f" (the {num_nodes} nodes of {nodes})" if nodes is not None else ""
+        raise InputError(f"{edges}: node ids outside [0, {num_nodes}){of}")
     return np.stack([src, dst])
 
 
@@ -242,13 +245,7 @@ def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
                nodes: str | os.PathLike) -> NodeGraph:
     """Read a graph written by :func:`write_graph`; bad files raise InputError naming them."""
     y, names = read_labels(nodes)
-    try:
-        e_table = read_parquet_table(edges)
-        src = e_table.column("src").to_numpy().astype(np.int64)
-        dst = e_table.column("dst").to_numpy().astype(np.int64)
-    except (OSError, KeyError, ValueError, pa.ArrowException) as err:
-        raise InputError(f"{edges}: not an edge table (expected Parquet with int64 columns "
-                         f"'src', 'dst'): {err}") from None
+    src, dst = read_edge_index(edges, y.shape[0], nodes)
     try:
         x = np.load(Path(features), allow_pickle=False)
     except (OSError, ValueError) as err:
@@ -259,6 +256,4 @@ def read_graph(features: str | os.PathLike, edges: str | os.PathLike,
                          f"{n} nodes of {nodes}")
     if not np.isfinite(x).all():
         raise InputError(f"{features}: features contain NaN or inf")
-    if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
-        raise InputError(f"{edges}: node ids outside [0, {n}) (the {n} nodes of {nodes})")
     return NodeGraph.from_edges(x, src, dst, y, names, read_public(nodes))
