@@ -140,7 +140,9 @@ def rank_cells(cells: pl.DataFrame, table: str) -> pl.DataFrame:
     """An ``Avg. rank`` cell per method: its rank among the methods in every (column, metric)
     cell of ``cells`` but the averages (1 = best mean, ties share the mean rank; higher is
     better for every grid metric), averaged over those cells; null for a method missing a
-    cell. (A minimal ranking of this builder; imbgraph.tables may carry a shared one.)"""
+    cell. The leaderboard's ranking (:mod:`imbgraph.tables.ranking`) instead leaves out a cell
+    some method lacks, for its Friedman test; a grid table keeps every cell and nulls the
+    method."""
     data = cells.filter((pl.col("split") != AVG) & pl.col("mean").is_not_null()
                         & pl.col("mean").is_not_nan())
     n_cols = data["column"].n_unique()

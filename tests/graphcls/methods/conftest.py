@@ -29,3 +29,29 @@ def make_inputs(tiny_run):
                             class_weight=weight, cached=cached or {})
 
     return make
+
+
+#: the protocols besides class imbalance every new method must run under (small sizes)
+OTHER_PROTOCOLS = [
+    ("topology_imbalance", {"train_fraction": 0.2, "val_fraction": 0.2, "head_share": 0.1}),
+    ("igl_class", {"train_fraction": 0.3, "val_fraction": 0.2, "rho": 4.0})]
+
+
+@pytest.fixture(params=OTHER_PROTOCOLS, ids=[p for p, _ in OTHER_PROTOCOLS])
+def run_under_other_protocol(request, tiny_run):
+    """method entry -> (metrics, summary, split) of a 2-epoch run on the tiny collection under
+    the topology / IGL-Bench protocol, after checking the metrics cover the test graphs."""
+    from imbgraph.graphcls.job import run_method
+    from imbgraph.graphcls.splits import make_split
+
+    protocol, params = request.param
+    coll, pe, _ = tiny_run
+    split = make_split(coll.y, coll.sizes, protocol, params, seed=1)
+
+    def run(method: dict):
+        m = {**method, "train": {**method["train"], "epochs": 2}}
+        metrics, summary = run_method(coll, pe, split, m, seed=0, device="cpu", progress=False)
+        assert 0 <= metrics["macro_f1"] <= 1 and metrics["n"] == split.test.shape[0]
+        return metrics, summary, split
+
+    return run

@@ -112,14 +112,5 @@ def test_run_beats_chance(tiny_run):
     assert sum(summary["topology_group_sizes"]) == coll.num_graphs
 
 
-@pytest.mark.parametrize("protocol,params", [
-    ("topology_imbalance", {"train_fraction": 0.2, "val_fraction": 0.2, "head_share": 0.1}),
-    ("igl_class", {"train_fraction": 0.3, "val_fraction": 0.2, "rho": 4.0})])
-def test_runs_under_the_other_protocols(tiny_run, protocol, params):
-    from imbgraph.graphcls.splits import make_split
-
-    coll, pe, _ = tiny_run
-    split = make_split(coll.y, coll.sizes, protocol, params, seed=1)
-    m = {**METHOD, "train": {**METHOD["train"], "epochs": 2}}
-    metrics, _ = run_method(coll, pe, split, m, seed=0, device="cpu", progress=False)
-    assert 0 <= metrics["macro_f1"] <= 1 and metrics["n"] == split.test.shape[0]
+def test_runs_under_the_other_protocols(run_under_other_protocol):
+    run_under_other_protocol(METHOD)
