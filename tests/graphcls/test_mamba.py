@@ -4,6 +4,7 @@ the packed sequences' resets."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from imbgraph.graphcls.mamba import (
@@ -55,15 +56,43 @@ def test_reset_starts_each_sequence_from_a_zero_state():
                           _loop_scan(*args, starts=(0, 6, 7, 12)), atol=1e-5)
 
 
-def test_linear_scan_long_and_strongly_decaying():
-    g = torch.Generator().manual_seed(3)
-    a, b = -torch.rand(300, 2, generator=g) * 30, torch.randn(300, 2, generator=g)
-    h, ref = linear_scan(a, b), []
-    s = torch.zeros(2)
-    for t in range(300):
-        s = a[t].exp() * s + b[t]
-        ref.append(s)
-    assert torch.allclose(h, torch.stack(ref), atol=1e-5)
+def _loop_linear(alpha, b, reverse=False):
+    steps = range(b.shape[0] - 1, -1, -1) if reverse else range(b.shape[0])
+    s, out = torch.zeros(b.shape[1:], dtype=b.dtype), [None] * b.shape[0]
+    for t in steps:
+        s = alpha[t] * s + b[t]
+        out[t] = s
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("L", [1, 2, 5, 16, 17, 300])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_linear_scan_equals_the_loop_at_every_length(L, reverse):
+    # lengths that are and are not multiples of the chunk (isqrt(L)), strong decays and resets
+    g = torch.Generator().manual_seed(L)
+    alpha, b = (-torch.rand(L, 2, 3, generator=g) * 30).exp(), torch.randn(L, 2, 3, generator=g)
+    alpha[::7] = 0.0
+    ref = _loop_linear(alpha, b, reverse)
+    assert torch.allclose(linear_scan(alpha, b.clone(), reverse=reverse), ref, atol=1e-5)
+    # from a given state: the loop over [init step, b]
+    init = torch.randn(2, 3, generator=g)
+    ext_a = torch.cat([alpha, torch.ones(1, 2, 3)]) if reverse else torch.cat([torch.ones(1, 2, 3), alpha])
+    ext_b = torch.cat([b, init[None]]) if reverse else torch.cat([init[None], b])
+    ref = _loop_linear(ext_a, ext_b, reverse)
+    ref = ref[:-1] if reverse else ref[1:]
+    assert torch.allclose(linear_scan(alpha, b.clone(), reverse=reverse, init=init), ref, atol=1e-5)
+
+
+def test_selective_scan_gradients_with_resets_equal_the_recurrences():
+    args = [t.double().requires_grad_() for t in _inputs(L=40, seed=4)]
+    starts = (0, 3, 4, 19, 39)
+    reset = torch.zeros(40, dtype=torch.bool)
+    reset[list(starts)] = True
+    g1 = torch.autograd.grad(selective_scan(*args, reset=reset).sin().sum(), args)
+    g2 = torch.autograd.grad(_loop_scan(*args, starts=starts).sin().sum(), args)
+    for a, b in zip(g1, g2):
+        assert torch.allclose(a, b, atol=1e-10)
+    assert torch.autograd.gradcheck(lambda *a: selective_scan(*a, reset=reset), args)
 
 
 def test_block_does_not_mix_sequences():
