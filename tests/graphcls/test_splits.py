@@ -85,6 +85,23 @@ def test_igl_class_profile():
     assert counts(y, s.val, 3) == [33, 33, 33]
 
 
+def test_igl_class_index_order_is_the_codes_two_class_rule():
+    # IGL-Bench's get_class_num at "high": class 1 gets int(0.9 * 111) = 99 of PROTEINS'
+    # 111 training graphs and class 0 the other 12, although class 0 is the larger one
+    y = np.repeat([0, 1], [663, 450])
+    s = make_split(y, np.ones(1113), "igl_class", {"rho": 9, "order": "index"}, seed=0)
+    assert counts(y, s.train, 2) == [12, 99] and counts(y, s.val, 2) == [55, 55]
+    assert s.info["order"] == "index"
+    by_size = make_split(y, np.ones(1113), "igl_class", {"rho": 9}, seed=0)
+    assert counts(y, by_size.train, 2) == [100, 11]
+    # more classes by id from the last: class 2 the most
+    y3 = np.repeat([0, 1, 2], [400, 300, 300])
+    s3 = make_split(y3, np.ones(1000), "igl_class", {"rho": 100, "order": "index"}, seed=0)
+    assert counts(y3, s3.train, 3) == [1, 9, 90]
+    with pytest.raises(ConfigError, match=r"split\.order = 'ids'"):
+        make_split(y3, np.ones(1000), "igl_class", {"order": "ids"}, seed=0)
+
+
 def test_seeded_and_fixed():
     a = make_split(Y2, SIZES, "class_imbalance", {"train": 40, "val": 40}, seed=3)
     b = make_split(Y2, SIZES, "class_imbalance", {"train": 40, "val": 40}, seed=3)

@@ -14,8 +14,12 @@
   (10%) come from the head; the rest is the test set. ``head_order: largest`` takes the
   largest head graphs first (the code's ``high`` mode), ``random`` draws them at random.
 * ``igl_class`` (IGL-Bench's graph class imbalance). ``train_fraction`` (10%) of all graphs
-  for training with class i (ranked by size) getting n_max * rho^(-i/(C-1)) graphs,
-  ``val_fraction`` (10%) for validation equally per class, the rest for testing.
+  for training with class i (``order: size``: ranked by size; ``index``: from the last class
+  id down) getting n_max * rho^(-i/(C-1)) graphs, ``val_fraction`` (10%) for validation
+  equally per class, the rest for testing. IGL-Bench's code (``load_graph.get_class_num``)
+  gives two-class collections int(0.9 x train) graphs of class 1 and the rest to class 0
+  whatever the class sizes (``order: index``, ``rho: 9``), and ranks more classes by size
+  with ratio 100 at "high" (``order: size``, ``rho: 100``).
 
 Every split is drawn from ``numpy.random.default_rng(seed)``: one split per run seed (UniImb
 draws a new split per run), or a fixed one when the protocol sets ``split_seed`` (IGL-Bench).
@@ -224,20 +228,28 @@ def topology_imbalance(y: np.ndarray, sizes: np.ndarray, rng: np.random.Generato
 
 def igl_class(y: np.ndarray, sizes: np.ndarray, rng: np.random.Generator, *,
               where: str = "split", rho: float = 20.0, train_fraction: float = 0.1,
-              val_fraction: float = 0.1, test: str = "rest") -> GraphSplit:
+              val_fraction: float = 0.1, test: str = "rest", order: str = "size") -> GraphSplit:
     n_cls = int(y.max()) + 1
     n = y.shape[0]
     total = int(n * train_fraction)
-    mu = rho ** (1.0 / (n_cls - 1))
-    profile = mu ** -np.arange(n_cls, dtype=np.float64)
-    n_max = total / profile.sum()
-    order = _rank_by_size(y, n_cls)
     n_train = np.zeros(n_cls, dtype=np.int64)
-    n_train[order] = np.maximum(1, np.round(n_max * profile)).astype(np.int64)
+    if order == "index" and n_cls == 2:
+        # IGL-Bench's get_class_num for two classes: class 1 int(rho / (1 + rho) * total)
+        # (the code's 0.9 at "high"), class 0 the rest, whichever class is larger
+        n_train[1] = int(rho / (1.0 + rho) * total)
+        n_train[0] = total - n_train[1]
+    else:
+        if order not in ("size", "index"):
+            raise ConfigError(f"{where}.order = {order!r}; expected 'size' or 'index'")
+        mu = rho ** (1.0 / (n_cls - 1))
+        profile = mu ** -np.arange(n_cls, dtype=np.float64)
+        n_max = total / profile.sum()
+        ranked = _rank_by_size(y, n_cls) if order == "size" else np.arange(n_cls)[::-1]
+        n_train[ranked] = np.maximum(1, np.round(n_max * profile)).astype(np.int64)
     n_val = np.full(n_cls, int(n * val_fraction) // n_cls)
     tr, va, te = _take(y, rng, n_train, n_val, test, where)
     info = {"protocol": "igl_class", "train_per_class": n_train.tolist(),
-            "val_per_class": n_val.tolist(), "rho": rho}
+            "val_per_class": n_val.tolist(), "rho": rho, "order": order}
     return GraphSplit(tr, va, te, info)
 
 
