@@ -31,3 +31,38 @@ def test_identical_graphs_are_nearest():
         assert (knn[:, 0] != np.arange(4)).all()
     f = wl_features(c, iterations=2).toarray()
     assert (f[0] == f[1]).all() and not (f[0] == f[2]).all()
+
+
+def test_shortest_path_counts_with_labels_equal_a_pair_loop():
+    # two random labelled graphs (one disconnected): every node pair's (labels, distance)
+    # counted one by one against the per-graph counted features
+    from collections import Counter
+
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    rng = np.random.default_rng(0)
+    sizes, src, dst, lab = [9, 7], [], [], []
+    for lo, n in zip((0, 9), sizes):
+        pairs = rng.choice(n * n, size=n + 2, replace=False)
+        u, v = pairs // n, pairs % n
+        keep = u != v
+        src.append(lo + u[keep])
+        dst.append(lo + v[keep])
+        lab.append(rng.integers(0, 3, size=n))
+    lab = np.concatenate(lab)
+    c = GraphCollection.from_edges(np.eye(3)[lab], np.concatenate(src), np.concatenate(dst),
+                                   np.array([0, 9, 16]), np.array([0, 1]))
+    f = shortest_path_features(c).toarray()
+    rows = []
+    for g, (lo, n) in enumerate(zip((0, 9), sizes)):
+        e = c.edge_index[:, c.edge_ptr[g]:c.edge_ptr[g + 1]] - lo
+        d = shortest_path(csr_matrix((np.ones(e.shape[1]), (e[0], e[1])), shape=(n, n)),
+                          unweighted=True, directed=False)
+        rows.append(Counter((min(lab[lo + i], lab[lo + j]), max(lab[lo + i], lab[lo + j]),
+                             int(d[i, j])) for i in range(n) for j in range(i + 1, n)
+                            if np.isfinite(d[i, j])))
+    assert f.sum(axis=1).tolist() == [sum(r.values()) for r in rows]
+    # same multiset of counts per graph (the columns' numbering is internal)
+    for g in range(2):
+        assert sorted(f[g][f[g] > 0].tolist()) == sorted(map(float, rows[g].values()))

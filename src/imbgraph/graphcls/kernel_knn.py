@@ -41,10 +41,13 @@ def _node_labels(c: GraphCollection, use_labels: bool) -> np.ndarray:
     return lab.reshape(-1).astype(np.int64)
 
 
-def _compact(graph: np.ndarray, key: np.ndarray, n_graphs: int) -> sp.csr_matrix:
-    """Sparse (G, D) counts of feature ``key`` per ``graph`` (keys renumbered 0..D-1)."""
+def _compact(graph: np.ndarray, key: np.ndarray, n_graphs: int,
+             count: np.ndarray | None = None) -> sp.csr_matrix:
+    """Sparse (G, D) counts of feature ``key`` per ``graph`` (keys renumbered 0..D-1), each
+    occurrence weighing ``count`` (default 1)."""
     _, col = np.unique(key, return_inverse=True)
-    m = sp.csr_matrix((np.ones(key.shape[0]), (graph, col.reshape(-1))),
+    weight = np.ones(key.shape[0]) if count is None else count.astype(np.float64)
+    m = sp.csr_matrix((weight, (graph, col.reshape(-1))),
                       shape=(n_graphs, int(col.max()) + 1 if col.size else 0))
     m.sum_duplicates()
     return m
@@ -70,7 +73,7 @@ def wl_features(c: GraphCollection, *, iterations: int = 3, use_labels: bool = T
 def shortest_path_features(c: GraphCollection, *, use_labels: bool = True) -> sp.csr_matrix:
     lab = _node_labels(c, use_labels)
     n_lab = int(lab.max()) + 1
-    graphs, keys = [], []
+    graphs, keys, counts = [], [], []
     for g in range(c.num_graphs):  # APSP per graph; a block-diagonal APSP would be O(N^2)
         lo, hi = int(c.node_ptr[g]), int(c.node_ptr[g + 1])
         e = c.edge_index[:, int(c.edge_ptr[g]):int(c.edge_ptr[g + 1])] - lo
@@ -82,9 +85,15 @@ def shortest_path_features(c: GraphCollection, *, use_labels: bool = True) -> sp
         ok = np.isfinite(dist)
         la, lb = lab[lo + iu[ok]], lab[lo + ju[ok]]
         lo_l, hi_l = np.minimum(la, lb), np.maximum(la, lb)
-        keys.append((dist[ok].astype(np.int64) * n_lab + lo_l) * n_lab + hi_l)
-        graphs.append(np.full(keys[-1].shape[0], g))
-    return _compact(np.concatenate(graphs), np.concatenate(keys), c.num_graphs)
+        # counted per graph at once: the pairs of all graphs together (REDDIT-BINARY: ~1e9)
+        # would not fit in memory, their distinct keys per graph are a few hundred
+        key, cnt = np.unique((dist[ok].astype(np.int64) * n_lab + lo_l) * n_lab + hi_l,
+                             return_counts=True)
+        keys.append(key)
+        counts.append(cnt)
+        graphs.append(np.full(key.shape[0], g))
+    return _compact(np.concatenate(graphs), np.concatenate(keys), c.num_graphs,
+                    np.concatenate(counts))
 
 
 KERNELS: dict[str, Callable[..., sp.csr_matrix]] = {

@@ -45,9 +45,10 @@ from torch import nn
 from imbgraph.graphcls.collection import GraphBatch
 from imbgraph.graphcls.exphormer import GPSBlock
 
-__all__ = ["GraphMambaEncoder", "MambaBlock", "linear_scan", "selective_scan",
+__all__ = ["GraphMambaEncoder", "MambaBlock", "SelectiveScan", "linear_scan", "selective_scan",
            "degree_order"]
 
+#: log2(e): exp(x) = exp2(x log2 e)
 LOG2_E = 1.0 / math.log(2.0)
 #: evaluation averages the outputs of this many random orderings (the code's 5)
 EVAL_ORDERINGS = 5
