@@ -122,18 +122,17 @@ class SelectiveScan(torch.autograd.Function):
         alpha = torch.exp2(dt.unsqueeze(-1) * (A * LOG2_E)).mul_(keep[:, None, None])
         du = dt * u
         h = linear_scan(alpha, du.unsqueeze(-1) * B.unsqueeze(1))           # (L, D, N)
-        ctx.save_for_backward(u, dt, A, B, C, alpha, h)
+        ctx.save_for_backward(u, dt, du, A, B, C, alpha, h)
         # the contractions as (1 x k) @ (k x m) products per step: far faster than (k x m) @
         # (m x 1) in batched BLAS here
         return _rowmul(C, h.transpose(1, 2))
 
     @staticmethod
     def backward(ctx, gy):
-        u, dt, A, B, C, alpha, h = ctx.saved_tensors
+        u, dt, du, A, B, C, alpha, h = ctx.saved_tensors
         # dL/dh_t: G_{L-1} = gh_{L-1}, G_t = gh_t + alpha_{t+1} G_{t+1}
         G = gy.unsqueeze(-1) * C.unsqueeze(1)
         linear_scan(alpha[1:], G[:-1], reverse=True, init=G[-1])
-        du = dt * u
         gC = _rowmul(gy, h)
         g_du = _rowmul(B, G.transpose(1, 2))
         gB = _rowmul(du, G)
