@@ -166,3 +166,45 @@ def test_beats_chance(balancing, tiny_graph, tiny_split, make_method):
     m = {**make_method(balancing, model="gcn", max_epochs=30), "addons": ["bat"]}
     metrics, _ = run_method(tiny_graph, tiny_split, m, seed=0, device="cpu")
     assert metrics["balanced_acc"] > 0.6 and metrics["macro_auroc"] > 0.8  # chance .25, .5
+
+
+def _combinable() -> list[str]:
+    from imbgraph.nodecls.methods import METHODS
+    return [n for n, m in METHODS.items() if not m.own_job and m.impl is not None]
+
+
+@pytest.mark.parametrize("mode", ["bat0", "bat1"])
+@pytest.mark.parametrize("name", _combinable())
+def test_every_method_trains_on_the_augmented_graph(name, mode, tiny_graph, tiny_split,
+                                                    make_method):
+    # the virtual nodes are training nodes of every step's batch: a method that keeps
+    # per-training-node state (GraphENS's saliency rows: its mask needs d x keep_prob >= 1,
+    # here 16 x 0.25) must find them there
+    extra = {"graphens": {"keep_prob": 0.25}, "oversampling": {"scale": "balance"},
+             "smote": {"scale": "balance"}, "embed_smote": {"scale": 1.0},
+             "graphsmote": {"scale": 1.0}, "cb_sampling": {"scale": 1.0}}
+    bal = {"name": name, **extra.get(name, {})}
+    m = {**make_method(bal, model="gcn", max_epochs=6, patience=100),
+         "addons": [{"name": "bat", "mode": mode}]}
+    metrics, summary = run_method(tiny_graph, tiny_split, m, seed=0, device="cpu")
+    assert summary["epochs"] == 6 and 0.0 <= metrics["balanced_acc"] <= 1.0
+
+
+def test_graphens_saliency_covers_the_virtual_nodes():
+    from imbgraph.nodecls.methods.graphens import GraphENS, degree_histogram  # noqa: F401
+    b = make_batch()
+    torch.manual_seed(0)
+    inner = GraphENS(make_gnn("gcn"), torch.nn.functional.cross_entropy,
+                     torch.tensor([3, 3, 1]), torch.bincount(b.adj.deg.long()).float(),
+                     keep_prob=0.5)
+    model = BATModel(inner, BAT(torch.tensor([3, 3, 1]), mode="bat1"))
+    model.train()
+    for _ in range(3):  # GraphENS's warm-up step, then two steps with the saliency mask
+        model.zero_grad()
+        model.loss(b).backward()
+    ids, rows, _ = inner._grad
+    virtual = torch.arange(9, 12)  # n = 9 real nodes, C = 3 virtual ones appended
+    assert set(ids.tolist()) == set(b.train.tolist()) | set(virtual.tolist())
+    torch.testing.assert_close(inner.saliency(virtual), rows[-3:] @ inner._grad[2]
+                               if inner._grad[2] is not None else rows[-3:])
+    assert inner.saliency(torch.tensor([8])).abs().sum() == 0  # not a training node

@@ -127,7 +127,7 @@ def test_saliency_is_the_input_gradient(width):
     torch.manual_seed(1)
     gnn = GNN(width, 3, conv="gcn", hidden=6, dropout=0.0)
     hist = histogram(b.adj)
-    model = GraphENS(gnn, torch.nn.functional.cross_entropy, COUNTS12, hist, b.train,
+    model = GraphENS(gnn, torch.nn.functional.cross_entropy, COUNTS12, hist,
                      keep_prob=0.5, warmup=1)
     model.train()
     for step in range(3):  # warm-up, then two synthesis steps (the last with a mask)
@@ -154,7 +154,7 @@ def test_saliency_is_the_input_gradient(width):
 def test_warmup_copies_the_sources_edges():
     b = batch12()
     model = GraphENS(GNN(4, 3, conv="sage", hidden=5, dropout=0.0),
-                     torch.nn.functional.cross_entropy, COUNTS12, histogram(b.adj), b.train,
+                     torch.nn.functional.cross_entropy, COUNTS12, histogram(b.adj),
                      warmup=2)
     model.train()
     for step in (1, 2):

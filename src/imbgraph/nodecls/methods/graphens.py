@@ -129,7 +129,6 @@ class GraphENS(MixedBalancedModel):
         criterion: ``(logits, target, class_weight) -> scalar``.
         train_counts: (C,) training nodes per class.
         degree_hist: (D + 1,) how many nodes have each in-degree 0..D.
-        train: (k,) the training node ids (whose saliency rows are kept).
         keep_prob: K / d (code: 0.01). pred_temp: the softmax temperature (code: 2).
         warmup: Mixup steps first (code: 1).
 
@@ -139,39 +138,45 @@ class GraphENS(MixedBalancedModel):
     """
 
     def __init__(self, gnn: GNN, criterion, train_counts: torch.Tensor,
-                 degree_hist: torch.Tensor, train: torch.Tensor, *, keep_prob: float = 0.01,
+                 degree_hist: torch.Tensor, *, keep_prob: float = 0.01,
                  pred_temp: float = 2.0, warmup: int = 1) -> None:
         super().__init__(gnn, criterion, train_counts)
         self.register_buffer("degree_hist", torch.as_tensor(degree_hist))
-        order = torch.sort(torch.as_tensor(train, dtype=torch.long))
-        self.register_buffer("train_ids", torch.as_tensor(train, dtype=torch.long))
-        self.register_buffer("_train_sorted", order.values)
-        self.register_buffer("_train_order", order.indices)
         self.keep_prob, self.pred_temp, self.warmup = float(keep_prob), float(pred_temp), \
             int(warmup)
-        self._grad: tuple[torch.Tensor, torch.Tensor | None] | None = None
+        self._grad: tuple[torch.Tensor, torch.Tensor, torch.Tensor | None] | None = None
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
         self._grad = None
 
-    def _keep_grad(self, g: torch.Tensor, w: torch.Tensor | None) -> None:
-        # the real rows' gradient at the first layer; only training rows can be targets
-        self._grad = (g[self.train_ids].detach(), w)
+    def _grad_keeper(self, train: torch.Tensor):
+        """The hook of one step: keep the gradient rows of that step's training nodes, the
+        only possible targets: the split's, plus BAT's virtual nodes n + c when BAT rewrites
+        the graph (their ids and classes are the same at every step)."""
+        ids = torch.sort(train).values
+
+        def keep(g: torch.Tensor, w: torch.Tensor | None) -> None:
+            self._grad = (ids, g[ids].detach(), w)
+        return keep
 
     def saliency(self, nodes: torch.Tensor) -> torch.Tensor | None:
         """(m, d) the last step's loss gradient in the input features of ``nodes``
-        (training nodes), or None before the first backward pass."""
+        (training nodes), or None before the first backward pass. A node that was not a
+        training node of the last step (a BAT virtual node after a plain step) gets a zero
+        row: no saliency, a uniform feature draw."""
         if self._grad is None:
             return None
-        g, w = self._grad
-        rows = g[self._train_order[torch.searchsorted(self._train_sorted, nodes)]]
+        ids, g, w = self._grad
+        pos = torch.searchsorted(ids, nodes).clamp_max(ids.shape[0] - 1)
+        found = (ids[pos] == nodes).to(g.dtype)[:, None]
+        rows = g[pos] * found
         return rows if w is None else rows @ w
 
     def draw(self, batch: Batch) -> tuple[MixDraw, Adjacency]:
         if self.steps <= self.warmup or self.prev_logits is None:
             draw, adj = self.mixup_draw(batch)
-            draw.on_grad = self._keep_grad
+            draw.on_grad = self._grad_keeper(batch.train)
             return draw, adj
         src, dst = sample_pairs(batch.y, batch.train, self.train_counts)
         lam = torch.distributions.Beta(2.0, 2.0).sample((src.shape[0],)).unsqueeze(1)
@@ -182,7 +187,8 @@ class GraphENS(MixedBalancedModel):
         mask = saliency_mask(sal, kl, self.keep_prob) if sal is not None else None
         draw = MixDraw(src, dst, lam.to(batch.x.device), batch.y[src], x=batch.x,
                        mask_idx=None if mask is None else mask[0],
-                       mask_valid=None if mask is None else mask[1], on_grad=self._keep_grad)
+                       mask_valid=None if mask is None else mask[1],
+                       on_grad=self._grad_keeper(batch.train))
         return draw, adj
 
 
@@ -196,6 +202,6 @@ def build(inputs: MethodInputs) -> GraphENS:
     p = inputs.params
     return GraphENS(inputs.backbone(), inputs.criterion,
                     torch.as_tensor(inputs.train_counts(), dtype=torch.long),
-                    degree_histogram(inputs.graph), torch.as_tensor(inputs.split.train),
+                    degree_histogram(inputs.graph),
                     keep_prob=float(p["keep_prob"]), pred_temp=float(p["pred_temp"]),
                     warmup=int(p["warmup"]))
