@@ -3,12 +3,16 @@
 against the plain base method, in one process, on the same backbone and graph; and the GAT
 backbone's epoch against GCN's.
 
-Run as ``python benchmarks/bench_bat.py [--epochs N] [--rounds R] [--backbones gcn,gat]``.
-Prints one JSON object per measurement: {"name", "value", "unit", "target", "ok"}.
+Run as ``python benchmarks/bench_bat.py [--epochs N] [--rounds R] [--backbones gcn,gat]
+[--dataset cora|citeseer]``. Prints one JSON object per measurement: {"name", "value",
+"unit", "target", "ok"}.
 
-Graph and split as ``bench_node_baselines.py``: the real Cora (``$IMBGRAPH_DATASETS``) with
-BAT's step split, else the default config's stand-in. Backbones BAT's width, 256-d (GAT: 4
-heads of 64), dropout 0.5; torch on one thread, as a pipeline job.
+Graph and split as ``bench_node_baselines.py``: the real Cora (or CiteSeer,
+``$IMBGRAPH_DATASETS``) with BAT's step split, else the default config's stand-in. Backbones
+BAT's width, 256-d (GAT: 4 heads of 64), dropout 0.5; torch on one thread, as a pipeline job.
+Backbone ``gat_pyg`` is the GAT model with PyG's own first-layer product (``GATConv.lin`` on
+the raw features, dense, every call: the layer before the wide-input cache), the baseline of
+``gat``'s ``_vs_pyg_product`` ratios.
 
 An epoch is what the shared training loop does per epoch: ``model.loss(batch)`` (BAT: its
 prediction on the original graph, the augmentation, the base method's loss on the augmented
@@ -27,7 +31,7 @@ import time
 
 import numpy as np
 import torch
-from bench_node_baselines import STEP, cora, emit
+from bench_node_baselines import DATA, STEP, cora, emit
 
 TRAIN = {"max_epochs": 1, "patience": 1, "lr": 0.01, "weight_decay": 5e-4, "select": "macro_f1"}
 BASES = {"ERM": {"name": "none"}, "SMOTE": {"name": "smote", "scale": "balance"},
@@ -40,7 +44,34 @@ def model_spec(backbone: str) -> dict:
     return {**spec, "heads": 4} if backbone == "gat" else spec
 
 
+def load(dataset: str):
+    """(name, graph, public split or None)."""
+    if dataset == "cora":
+        return cora()
+    from imbgraph.nodecls.data.datasets import build_graph
+    from imbgraph.nodecls.data.graph import public_parts
+
+    g = build_graph({"source": "planetoid", "path": "planetoid", "name": "CiteSeer"},
+                    data_root=DATA)
+    return "citeseer", g, public_parts(g.public)
+
+
+def pyg_product(model) -> None:
+    """Every GAT layer of ``model`` computes as before the wide-input cache: GATConv on the
+    raw (synthetic rows appended) features, its dense product every call."""
+    from imbgraph.nodecls.models import GATLayer, _append
+
+    for layer in model.modules():
+        if isinstance(layer, GATLayer):
+            layer.forward = (lambda x, adj, synthetic=None, conv=layer.conv:
+                             conv(_append(x, synthetic), adj.edge_index()))
+
+
 def build(graph, split, backbone: str, base: str, mode: str | None):
+    if backbone == "gat_pyg":
+        model, batch, opt = build(graph, split, "gat", base, mode)
+        pyg_product(model)
+        return model, batch, opt
     from imbgraph import plugins
     from imbgraph.nodecls.config import resolve_method
     from imbgraph.nodecls.job import build_batch, prepare
@@ -83,13 +114,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=10, help="epochs per method per round")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
-    ap.add_argument("--backbones", default="gcn,gat", help="comma-separated: gcn, sage, gat")
+    ap.add_argument("--backbones", default="gcn,gat",
+                    help="comma-separated: gcn, sage, gat, gat_pyg")
+    ap.add_argument("--dataset", default="cora", choices=["cora", "citeseer"])
     ap.add_argument("--bases", default=",".join(BASES), help="comma-separated base methods")
     args = ap.parse_args()
     torch.set_num_threads(1)
     from imbgraph.nodecls.data.splits import make_split
 
-    name, graph, public = cora()
+    name, graph, public = load(args.dataset)
     split = make_split(graph.y, graph.class_names, STEP, seed=0, public=public)
     runs = {(bb, base, mode): None for bb in args.backbones.split(",")
             for base in args.bases.split(",") for mode in (None, "bat0", "bat1")}
@@ -113,6 +146,12 @@ def main() -> int:
             ratio = med / float(np.median(cpu[(bb, base, None)]))
             ok &= emit(f"{tag}_vs_plain", round(ratio, 2), "x", target=TARGET_RATIO,
                        ok=bool(ratio <= TARGET_RATIO))
+    for (bb, base, mode) in built:
+        if bb == "gat" and ("gat_pyg", base, mode) in built:
+            tag = f"epoch_{name}_gat_{base.lower()}" + (f"_{mode}" if mode else "")
+            ratio = float(np.median(cpu[(bb, base, mode)])) / float(np.median(
+                cpu[("gat_pyg", base, mode)]))
+            emit(f"{tag}_vs_pyg_product", round(ratio, 2), "x")
     if "gcn" in args.backbones.split(",") and "gat" in args.backbones.split(","):
         gat = float(np.median(cpu[("gat", "ERM", None)]))
         emit(f"epoch_{name}_gat_vs_gcn_erm", round(gat / float(np.median(cpu[("gcn", "ERM",

@@ -134,6 +134,14 @@ def with_sweep_methods(catalog: Catalog, figures: dict[str, dict]) -> dict[str, 
 # --- tables and figures ------------------------------------------------------------------
 
 
+#: metrics with a fixed direction (True higher is better, False lower is better: costs and
+#: spreads such as BAT's PerfStd, None not a contest: sizes): a table's ``higher_is_better``
+#: does not change them, and a claim on one compares that way unless it sets its own
+METRIC_DIRECTION: dict[str, bool | None] = {
+    "train_size": None, "wall_s": False, "perf_std": False, "avg_rank": False,
+    "epoch_s": False}
+
+
 def table_metrics(table: dict) -> list[str]:
     """The metric(s) of a grid table: ``metric`` may be one name or a list."""
     m = table["metric"]
@@ -337,9 +345,15 @@ def claim_comparisons(config: dict, study: str) -> list[dict]:
             for group in groups:
                 out.append({"claim": claim["id"], "better": claim["better"], "than": rival,
                             "metric": claim.get("metric", s.get("metric")),
-                            "higher_is_better": claim.get("higher_is_better", True),
+                            "higher_is_better": claim.get("higher_is_better",
+                                                          _claim_direction(claim, s)),
                             "cells": group})
     return out
+
+
+def _claim_direction(claim: dict, study: dict) -> bool:
+    # a lower-is-better metric (PerfStd) is compared that way unless the claim says so
+    return METRIC_DIRECTION.get(claim.get("metric", study.get("metric"))) is not False
 
 
 def claim_runs(config: dict, study: str) -> list[tuple[str, str, str]]:

@@ -262,3 +262,25 @@ def test_sage_official_initialisation_is_standard_normal():
     assert abs(float(gnn.lin.weight.std()) - 0.05) < 0.01
     assert isinstance(build_model({"name": "sage_official"}, 5, 2).encoder[0],
                       SAGEOfficialLayer)
+
+
+def test_gat_wide_input_is_pygs_gatconv_with_the_cached_product():
+    # a wide, sparse input (bag of words: 2% non-zero) goes through the wide-input cache
+    # (CSR product, reused by the next call with the same weights); the output and the
+    # gradients are PyG's GATConv's on the same parameters
+    torch.manual_seed(0)
+    x = (torch.rand(6, 300) < 0.02).float()
+    layer = GATLayer(300, 8, heads=4)
+    pyg = GATConv(300, 2, heads=4)
+    pyg.load_state_dict(layer.conv.state_dict())
+    adj = Adjacency.from_edge_index(EI, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(layer(x, adj), pyg(x, EI))
+    assert layer._wide._inputs[id(x)].csr is not None
+    got, want = layer(x, adj), pyg(x, EI)  # the product of the pass above is reused
+    torch.testing.assert_close(got, want)
+    got.square().sum().backward()
+    want.square().sum().backward()
+    for (name, p), q in zip(layer.conv.named_parameters(), pyg.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, msg=name)
+    assert layer.conv.lin.given is None  # nothing left behind

@@ -343,6 +343,21 @@ def test_comparisons_of_every_row_and_of_listed_methods():
                                                                     ("big", "topology", "D")})
 
 
+def test_a_lower_is_better_metric_is_compared_that_way():
+    # BAT's PerfStd (spread of per-class accuracy): "A lowers it" is A < B by default; an
+    # explicit higher_is_better still wins, and the study's metric counts too
+    config = claims_config(
+        {**GOOD, "id": "c1", "metric": "perf_std"},
+        {**GOOD, "id": "c2", "metric": "perf_std", "higher_is_better": True},
+        {**GOOD, "id": "c3"}, metric="perf_std")
+    comps = cfg.claim_comparisons(config, "paper")
+    direction = {c["claim"]: c["higher_is_better"] for c in comps}
+    assert direction == {"c1": False, "c2": True, "c3": False}
+    config["claims"]["paper"]["metric"] = "macro_f1"
+    assert {c["higher_is_better"] for c in cfg.claim_comparisons(config, "paper")
+            if c["claim"] == "c3"} == {True}
+
+
 @pytest.mark.parametrize("change, study, key", [
     ({"better": "Z"}, {}, "claims.paper.claims[0] (c1).better: 'Z' is not a graphcls method"),
     ({"than": ["B", "Z"], "table": None, "datasets": ["toy"], "split": "class"}, {},

@@ -276,17 +276,63 @@ class GATLayer(nn.Module):
         if out_channels % heads:
             raise ValueError(f"GAT width {out_channels} is not a multiple of heads = {heads}")
         self.conv = GATConv(in_channels, out_channels // heads, heads=heads)
+        # GATConv's own bias-free ``lin`` (PyG's Linear: same parameter, name and draw),
+        # able to pass through a projection this layer has already computed
+        self.conv.lin.__class__ = _given_linear()
+        self._wide = _WideInput()
 
     def reset_parameters(self) -> None:
         self.conv.reset_parameters()
 
     def forward(self, x: torch.Tensor, adj: Adjacency,
                 synthetic: SmoteDraw | None = None) -> torch.Tensor:
-        return self.conv(_append(x, synthetic), adj.edge_index())
+        lin = self.conv.lin
+        if x.shape[1] <= lin.weight.shape[0]:
+            return self.conv(_append(x, synthetic), adj.edge_index())
+        # Wide input (Cora's 1433 / CiteSeer's 3703 bag of words into 256): the product
+        # x W^T is the wide-input cache's (CSR for sparse rows, reused between an epoch's
+        # validation pass and the next step, BAT's virtual rows added on), synthetic rows
+        # interpolated after it (the map is linear and bias-free); GATConv then attends over
+        # the given projection. BAT's GAT rows on CiteSeer spent most of their epoch in
+        # PyG's dense product of the raw features.
+        h = _append(self._wide(x, [lin.weight]), synthetic, [lin.weight])
+        lin.given = h
+        try:
+            return self.conv(h, adj.edge_index())
+        finally:
+            lin.given = None
 
     def __repr__(self) -> str:
         c = self.conv
         return f"GATLayer({c.in_channels}, {c.out_channels * c.heads}, heads={c.heads})"
+
+
+def _given_linear() -> type:
+    """PyG's ``Linear`` whose forward returns its input unchanged when that input is the
+    tensor in ``given`` (a projection by the same weight, computed by :class:`GATLayer`),
+    and is PyG's forward otherwise. Built on first use: PyG is imported only for GAT."""
+    global _GIVEN_LINEAR
+    if _GIVEN_LINEAR is None:
+        from torch_geometric.nn.dense.linear import Linear
+
+        class GivenLinear(Linear):
+            """PyG's ``Linear``, passing through the tensor in ``given``.
+
+            Shapes:
+                - **input:** (N, F_in), or the given (N, F_out) projection
+                - **output:** (N, F_out)
+            """
+
+            given: torch.Tensor | None = None
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return x if x is self.given else super().forward(x)
+
+        _GIVEN_LINEAR = GivenLinear
+    return _GIVEN_LINEAR
+
+
+_GIVEN_LINEAR: type | None = None
 
 
 class _SAGEOfficialParams(nn.Module):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from imbgraph.config import grid_columns, table_metrics
+from imbgraph.config import METRIC_DIRECTION, grid_columns, table_metrics
 from imbgraph.tables.aggregate import (
     AVG,
     CELL_SCHEMA,
@@ -48,10 +48,8 @@ METRIC_LABELS = {
     "epoch_s": "Epoch (s)",
     "weighted_f1": "Weighted-F1",
 }
-# Columns that are sizes or costs: whole numbers / lower is better / no "best".
+# Columns that are sizes or costs: whole numbers (their direction: config.METRIC_DIRECTION).
 _DIGITS = {"train_size": 0, "wall_s": 2, "avg_rank": 2, "epoch_s": 3}
-_HIGHER = {"train_size": None, "wall_s": False, "perf_std": False, "avg_rank": False,
-           "epoch_s": False}
 
 
 def _read(path: str) -> dict:
@@ -277,7 +275,7 @@ def _style(table: dict, column_labels: dict | None, metric_of: dict[str, str]) -
     for col, metric in metric_of.items():
         o = overrides.get(metric, {})
         higher[col] = o.get("higher_is_better",
-                            _HIGHER.get(metric, table.get("higher_is_better", True)))
+                            METRIC_DIRECTION.get(metric, table.get("higher_is_better", True)))
         digits[col] = o.get("digits", _DIGITS.get(metric, table.get("digits", 4)))
     return {"title": table["title"], "column_labels": column_labels,
             "higher_is_better": higher, "digits": digits, "note": table.get("note", "")}

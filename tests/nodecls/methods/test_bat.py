@@ -173,19 +173,22 @@ def _combinable() -> list[str]:
     return [n for n, m in METHODS.items() if not m.own_job and m.impl is not None]
 
 
+@pytest.mark.parametrize("backbone", ["gcn", "gat"])
 @pytest.mark.parametrize("mode", ["bat0", "bat1"])
 @pytest.mark.parametrize("name", _combinable())
-def test_every_method_trains_on_the_augmented_graph(name, mode, tiny_graph, tiny_split,
-                                                    make_method):
+def test_every_method_trains_on_the_augmented_graph(name, mode, backbone, tiny_graph,
+                                                    tiny_split, make_method):
     # the virtual nodes are training nodes of every step's batch: a method that keeps
     # per-training-node state (GraphENS's saliency rows: its mask needs d x keep_prob >= 1,
-    # here 16 x 0.25) must find them there
+    # here 16 x 0.25) must find them there. GAT 8-d on the 16 features: its wide-input path
     extra = {"graphens": {"keep_prob": 0.25}, "oversampling": {"scale": "balance"},
              "smote": {"scale": "balance"}, "embed_smote": {"scale": 1.0},
              "graphsmote": {"scale": 1.0}, "cb_sampling": {"scale": 1.0}}
     bal = {"name": name, **extra.get(name, {})}
-    m = {**make_method(bal, model="gcn", max_epochs=6, patience=100),
+    m = {**make_method(bal, model=backbone, max_epochs=6, patience=100),
          "addons": [{"name": "bat", "mode": mode}]}
+    if backbone == "gat":
+        m["model"] = {**m["model"], "hidden": 8, "heads": 2}
     metrics, summary = run_method(tiny_graph, tiny_split, m, seed=0, device="cpu")
     assert summary["epochs"] == 6 and 0.0 <= metrics["balanced_acc"] <= 1.0
 
