@@ -1,7 +1,8 @@
 """Tests of imbgraph.nodecls.methods.bat: BAT's node risk, link probabilities (BAT0 and
 BAT1) and virtual-node features by hand on the nine-node toy graph, the drawn edges (only
 from nodes above their class's uncertainty, at the computed rates), the augmented batch, the
-wrapper's loss and inference, the add-on's composition rules, and a tiny run beating
+wrapper's loss and inference, the add-on's composition rules (every method it can wrap
+trains on its graph; GraphENS's saliency covers the virtual nodes), and a tiny run beating
 chance."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from imbgraph.nodecls.methods.bat import (
     node_risk,
     virtual_features,
 )
+from imbgraph.nodecls.methods.graphens import GraphENS
 from imbgraph.nodecls.methods.plain import Plain
 from imbgraph.nodecls.methods.renode import ReNode
 from imbgraph.testing.node_toy import X, make_batch, make_gnn
@@ -194,7 +196,6 @@ def test_every_method_trains_on_the_augmented_graph(name, mode, backbone, tiny_g
 
 
 def test_graphens_saliency_covers_the_virtual_nodes():
-    from imbgraph.nodecls.methods.graphens import GraphENS, degree_histogram  # noqa: F401
     b = make_batch()
     torch.manual_seed(0)
     inner = GraphENS(make_gnn("gcn"), torch.nn.functional.cross_entropy,
@@ -205,9 +206,10 @@ def test_graphens_saliency_covers_the_virtual_nodes():
     for _ in range(3):  # GraphENS's warm-up step, then two steps with the saliency mask
         model.zero_grad()
         model.loss(b).backward()
-    ids, rows, _ = inner._grad
+    ids, rows, w = inner._grad
+    assert w is None  # 2 input features into a wider layer: the raw input's gradient
     virtual = torch.arange(9, 12)  # n = 9 real nodes, C = 3 virtual ones appended
     assert set(ids.tolist()) == set(b.train.tolist()) | set(virtual.tolist())
-    torch.testing.assert_close(inner.saliency(virtual), rows[-3:] @ inner._grad[2]
-                               if inner._grad[2] is not None else rows[-3:])
+    torch.testing.assert_close(inner.saliency(virtual), rows[-3:])
+    assert inner.saliency(virtual).abs().sum() > 0
     assert inner.saliency(torch.tensor([8])).abs().sum() == 0  # not a training node
