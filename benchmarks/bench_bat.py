@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 import torch
-from bench_node_baselines import DATA, STEP, cora, emit
+from bench_node_baselines import STEP, cora, emit, planetoid
 
 TRAIN = {"max_epochs": 1, "patience": 1, "lr": 0.01, "weight_decay": 5e-4, "select": "macro_f1"}
 BASES = {"ERM": {"name": "none"}, "SMOTE": {"name": "smote", "scale": "balance"},
@@ -42,18 +42,6 @@ TARGET_RATIO = 3.0
 def model_spec(backbone: str) -> dict:
     spec = {"name": backbone, "hidden": 256, "dropout": 0.5}
     return {**spec, "heads": 4} if backbone == "gat" else spec
-
-
-def load(dataset: str):
-    """(name, graph, public split or None)."""
-    if dataset == "cora":
-        return cora()
-    from imbgraph.nodecls.data.datasets import build_graph
-    from imbgraph.nodecls.data.graph import public_parts
-
-    g = build_graph({"source": "planetoid", "path": "planetoid", "name": "CiteSeer"},
-                    data_root=DATA)
-    return "citeseer", g, public_parts(g.public)
 
 
 def pyg_product(model) -> None:
@@ -122,7 +110,7 @@ def main() -> int:
     torch.set_num_threads(1)
     from imbgraph.nodecls.data.splits import make_split
 
-    name, graph, public = load(args.dataset)
+    name, graph, public = cora() if args.dataset == "cora" else planetoid("CiteSeer")
     split = make_split(graph.y, graph.class_names, STEP, seed=0, public=public)
     runs = {(bb, base, mode): None for bb in args.backbones.split(",")
             for base in args.bases.split(",") for mode in (None, "bat0", "bat1")}

@@ -66,15 +66,21 @@ def emit(name: str, value, unit: str, target=None, ok=None) -> bool:
     return ok is not False
 
 
-def cora():
-    """(name, graph, public split or None): the real Cora, else the stand-in."""
+def planetoid(name: str):
+    """(name in lower case, graph, public split) of a real Planetoid graph under DATA."""
     from imbgraph.nodecls.data.datasets import build_graph
     from imbgraph.nodecls.data.graph import public_parts
 
+    g = build_graph({"source": "planetoid", "path": "planetoid", "name": name}, data_root=DATA)
+    return name.lower(), g, public_parts(g.public)
+
+
+def cora():
+    """(name, graph, public split or None): the real Cora, else the stand-in."""
+    from imbgraph.nodecls.data.datasets import build_graph
+
     if (DATA / "planetoid" / "Cora" / "raw").is_dir():
-        g = build_graph({"source": "planetoid", "path": "planetoid", "name": "Cora"},
-                        data_root=DATA)
-        return "cora", g, public_parts(g.public)
+        return planetoid("Cora")
     import yaml
 
     cfg = yaml.safe_load((HERE.parent / "config" / "config.yaml").read_text())
