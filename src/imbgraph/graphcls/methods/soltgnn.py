@@ -123,31 +123,31 @@ class PatternMemory(nn.Module):
     def forward(self, g: torch.Tensor) -> torch.Tensor:
         # The code builds gamma, beta and P as (b, m, m) tensors; the same numbers follow
         # without them: LReLU(x w) = w f(x), f = LReLU for w >= 0 and x -> -LReLU(-x) for
-        # w < 0, so (P M)_jd = sum_i W_gamma,j f_j((gU_gamma)_i) K_ji M_id + (K M)_jd
-        # + sum_i W_beta,j f'_j((gU_beta)_i) M_id: per group of rows j with the same two
-        # signs, one (b, 2m) x (2m, |group| dim) product (the sum over j with eta ignores the
-        # order of the rows).
+        # w < 0, so (P M)_jd = W_gamma,j sum_i f_j((gU_gamma)_i) K_ji M_id + (K M)_jd
+        # + W_beta,j (f'_j(gU_beta) M)_d. Per group of rows j with the same two signs: the
+        # first term is one (b, m) x (m, |group| dim) product with (K M) as its bias, the
+        # last a (b, dim) product per sign, broadcast over the group's rows; each group is
+        # activated and summed with eta on its own (the sum over j ignores their order).
         xg, xb = g @ self.U_gamma, g @ self.U_beta                              # (b, m)
         fg = (F.leaky_relu(xg, 0.2), -F.leaky_relu(-xg, 0.2))                  # w >= 0, w < 0
-        fb = (F.leaky_relu(xb, 0.2), -F.leaky_relu(-xb, 0.2))
+        fbm = (F.leaky_relu(xb, 0.2) @ self.M, -F.leaky_relu(-xb, 0.2) @ self.M)  # (b, dim)
         wg, wb = self.W_gamma[0], self.W_beta[0]
-        m, dim = self.M.shape
-        outs, rows = [], []
+        b, (m, dim) = g.shape[0], self.M.shape
+        out = g.new_zeros(b, dim)
         for a in (0, 1):
             for c in (0, 1):
                 js = torch.nonzero(((wg < 0) == bool(a)) & ((wb < 0) == bool(c))).flatten()
                 if js.numel() == 0:
                     continue
-                top = wg[js, None, None] * self.know[js].unsqueeze(2) * self.M    # (J, i, d)
-                bottom = wb[js, None, None] * self.M.expand(js.shape[0], m, dim)
-                w = torch.cat([top, bottom], dim=1).permute(1, 0, 2).reshape(2 * m, -1)
-                bias = (self.know[js] @ self.M).reshape(-1)
-                x = torch.cat([fg[a], fb[c]], dim=1)                                 # (b, 2m)
-                outs.append(torch.addmm(bias, x, w).view(g.shape[0], js.shape[0], dim))
-                rows.append(js)
-        h = F.leaky_relu(torch.cat(outs, dim=1), 0.2)                           # (b, m, dim)
-        eta = self.eta[torch.cat(rows), 0]
-        return torch.matmul(eta.view(1, 1, -1), h).squeeze(1)                  # (b, dim)
+                # columns in (d, j) order, so that the sum with eta is one (b dim, J) x J product
+                w = (wg[js, None, None] * self.know[js].unsqueeze(2) * self.M)   # (J, i, d)
+                w = w.permute(1, 2, 0).reshape(m, -1)
+                bias = (self.know[js] @ self.M).t().reshape(-1)
+                pre = torch.addmm(bias, fg[a], w).view(b, dim, js.shape[0])
+                pre = torch.addcmul(pre, wb[js], fbm[c].unsqueeze(2))
+                h = F.leaky_relu(pre, 0.2)                                        # (b, dim, J)
+                out = out + (h.view(-1, js.shape[0]) @ self.eta[js]).view(b, dim)
+        return out
 
     def forward_literal(self, g: torch.Tensor) -> torch.Tensor:
         """The code's computation as written ((b, m, m) tensors); for tests."""
@@ -270,17 +270,18 @@ class SoltGNN(Learner):
                 p_idx.append(rng.permutation(n_i)[:s] + ptr[i])
                 n_idx.append(rng.permutation(int(ptr[j + 1] - ptr[j]))[:s] + ptr[j])
         cat = lambda parts: torch.from_numpy(np.concatenate(parts)).to(nodes.device)  # noqa: E731
-        loss_n = cooccurrence_loss(self.memory(nodes[cat(q_idx)]), nodes[cat(p_idx)],
-                                   nodes[cat(n_idx)])
-        # query i pairs with its own negatives (the code's pairing when n_g = 1, its default)
-        query_g = self.memory(self.encoder(sub)[0]).repeat(self.n_g, 1)
-        neg = torch.stack(neg_g).view(len(heads), self.n_g, -1).transpose(0, 1)
-        loss_g = cooccurrence_loss(query_g, torch.stack(pos_g).repeat(self.n_g, 1),
-                                   neg.reshape(-1, r.shape[1]))
         h_idx = torch.tensor(heads, device=r.device)
         t_idx = torch.tensor(tails, device=r.device)
         rh, rt = r[h_idx], r[t_idx]
-        mh, mt = self.memory(rh), self.memory(rt)
+        # the memory reads each row on its own: one call for the step's four sets of queries
+        # (node-level, subgraph-level, head and tail graphs) builds its weights once
+        queries = [nodes[cat(q_idx)], self.encoder(sub)[0], rh, rt]
+        mq, ms, mh, mt = self.memory(torch.cat(queries)).split([q.shape[0] for q in queries])
+        loss_n = cooccurrence_loss(mq, nodes[cat(p_idx)], nodes[cat(n_idx)])
+        # query i pairs with its own negatives (the code's pairing when n_g = 1, its default)
+        neg = torch.stack(neg_g).view(len(heads), self.n_g, -1).transpose(0, 1)
+        loss_g = cooccurrence_loss(ms.repeat(self.n_g, 1), torch.stack(pos_g).repeat(self.n_g, 1),
+                                   neg.reshape(-1, r.shape[1]))
         out_h = F.dropout(self.predict(rh + mh), self.dropout, self.training)
         out_t = F.dropout(self.predict(rt + mt), self.dropout, self.training)
         loss_h = F.cross_entropy(out_h, b.y[h_idx], weight=self.weight)
