@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 CORES ?= 8
 CONFIG ?= config/config.yaml
 TARGET ?= all
-# pytest-xdist workers: one per core, at most 4 (two end-to-end runs at once need ~4 GB)
+# pytest-xdist workers: one per core, at most 4 (two end-to-end runs at once need ~4 GB);
+# tests/conftest.py says what goes together and in which order
 TEST_WORKERS ?= auto --maxprocesses=4
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: install run report test test-fast bench lint clean
 
