@@ -20,9 +20,10 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Self
+from typing import Callable, Self
 
 PACKAGES = ["slurmctld", "slurmd", "slurm-client", "munge"]
 COMMANDS = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scancel", "srun"]
@@ -319,6 +320,63 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
 
     def __exit__(self, *exc) -> None:
         self.cleanup()
+
+
+
+class Background:
+    """One piece of work run in a daemon thread from the moment the test session has
+    collected (tests/workflow/conftest.py starts it), so that a test that mostly waits (the
+    SLURM runs: status checks every few seconds, ~25 CPU-s in 2-4 minutes) overlaps the
+    rest of the suite; its tests then take the result (:meth:`result`, which starts the work
+    itself when nothing did). Exceptions, pytest's skip and fail included, reach the test
+    that asks. :meth:`close` runs the registered clean-ups (last first) and kills a process
+    still running (:attr:`proc`, set by the work for its current subprocess)."""
+
+    def __init__(self) -> None:
+        self._work: Callable[[], object] | None = None
+        self._thread: threading.Thread | None = None
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._cleanups: list[Callable[[], None]] = []
+        self.proc: subprocess.Popen | None = None
+
+    def register(self, work: Callable[[], object]) -> None:
+        self._work = work
+
+    def add_cleanup(self, fn: Callable[[], None]) -> None:
+        self._cleanups.append(fn)
+
+    def start(self) -> None:
+        if self._thread is not None or self._work is None:
+            return
+
+        def run() -> None:
+            try:
+                self._value = self._work()
+            except BaseException as err:  # noqa: BLE001 - handed to the test that asks
+                self._error = err
+
+        self._thread = threading.Thread(target=run, name="background-work", daemon=True)
+        self._thread.start()
+
+    def result(self):
+        self.start()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        while self._cleanups:
+            self._cleanups.pop()()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+
+
+#: the SLURM test's runs (registered by test_slurm.py)
+SLURM_RUNS = Background()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,7 @@ import polars as pl
 import pytest
 import torch
 import yaml
-from slurm_cluster import SlurmCluster, SlurmUnavailable, ensure_installed
+from slurm_cluster import SLURM_RUNS, SlurmCluster, SlurmUnavailable, ensure_installed
 from snakemake_helpers import REPO, SNAKEMAKE, job_counts, write_config
 
 pytestmark = pytest.mark.workflow
@@ -117,6 +119,7 @@ def run_snakemake(workdir: Path, config: Path, env: dict, *args: str) -> Run:
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=workdir, env={**env, "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    SLURM_RUNS.proc = proc  # killed if the session ends first
     try:
         out, _ = proc.communicate(timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -139,28 +142,27 @@ def job_details(cluster: SlurmCluster) -> dict[str, dict[str, str]]:
     return jobs
 
 
-@pytest.fixture(scope="module")
-def slurm_cluster():
+def start_cluster() -> SlurmCluster:
     needs_plugin()
     required = os.environ.get("IMBGRAPH_SLURM_TEST") == "1"
     try:
         ensure_installed()
         cluster = SlurmCluster(gpus=2)
+        SLURM_RUNS.add_cleanup(cluster.cleanup)
         cluster.start()
     except SlurmUnavailable as err:
         if required:
             pytest.fail(f"IMBGRAPH_SLURM_TEST=1 but no local SLURM cluster: {err}")
         pytest.skip(f"no local SLURM cluster: {err}")
-    try:
-        yield cluster
-    finally:
-        cluster.cleanup()
+    return cluster
 
 
-@pytest.fixture(scope="module")
-def slurm_runs(slurm_cluster, tmp_path_factory):
-    cluster = slurm_cluster
-    workdir = tmp_path_factory.mktemp("slurm")
+def slurm_runs_in_background() -> SlurmRuns:
+    """The cluster and both runs; started in a thread when the session has collected (see
+    SLURM_RUNS in slurm_cluster.py), so its waiting overlaps the other tests."""
+    cluster = start_cluster()
+    workdir = Path(tempfile.mkdtemp(prefix="imbgraph-slurm-"))
+    SLURM_RUNS.add_cleanup(lambda: shutil.rmtree(workdir, ignore_errors=True))
     # One seed and Table 2 (the fashion domain): 15 SLURM jobs, every rule of a linkage run.
     # One job per seed, as at paper scale on a cluster.
     config = write_config(workdir, "tiny.yaml", seeds=[0], linkage={"seeds_per_job": 1})
@@ -185,6 +187,17 @@ def slurm_runs(slurm_cluster, tmp_path_factory):
     dry = run_snakemake(workdir, config, cluster.env, "-n", TABLE)
     return SlurmRuns(cluster, workdir, first, jobs_after_first, broken_log, table_after_first,
                      rerun, jobs_after_rerun, dry.output, job_details(cluster))
+
+
+SLURM_RUNS.register(slurm_runs_in_background)
+
+
+@pytest.fixture(scope="module")
+def slurm_runs():
+    try:
+        yield SLURM_RUNS.result()
+    finally:
+        SLURM_RUNS.close()
 
 
 def _by_rule(jobs):
