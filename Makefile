@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 CORES ?= 8
 CONFIG ?= config/config.yaml
 TARGET ?= all
+# pytest-xdist workers: one per core, at most 4 (two end-to-end runs at once need ~4 GB);
+# tests/conftest.py says what goes together and in which order
+TEST_WORKERS ?= auto --maxprocesses=4
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: install run report test test-fast bench lint clean
 
@@ -29,10 +33,10 @@ report: $(STAMP)  ## self-contained HTML report of a finished run
 	$(BIN)/snakemake --configfile=$(CONFIG) --report results/report.html
 
 test: $(STAMP)  ## unit + workflow tests
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: $(STAMP)  ## unit tests only (no Snakemake run), for development
-	$(BIN)/python -m pytest -m "not workflow"
+	$(PYTEST) -m "not workflow"
 
 bench: $(STAMP)  ## performance measurements, one JSON object per line
 	$(BIN)/python benchmarks/run_all.py

@@ -5,6 +5,8 @@ the SLURM test's runs started in the background as soon as the session has colle
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from slurm_cluster import SLURM_RUNS
 from snakemake_helpers import snakemake, write_config
@@ -13,7 +15,10 @@ from snakemake_helpers import snakemake, write_config
 def pytest_collection_finish(session):
     # The SLURM runs mostly wait (status checks); run them beside the rest of the suite
     # when the session will run their tests (not under -m "not slurm" or a -k that skips
-    # them).
+    # them). Under pytest-xdist every worker collects everything: there the worker that is
+    # given the SLURM file runs it first instead (tests/conftest.py).
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if any(item.get_closest_marker("slurm") for item in session.items):
         SLURM_RUNS.start()
 
