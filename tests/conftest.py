@@ -5,8 +5,9 @@ fixtures are built once, and the three files that share the session's tiny face 
 meanwhile (:func:`pytest_xdist_make_scheduler`). The SLURM test goes first, since it mostly
 waits on the cluster's status checks (about 25 CPU-s in 3-4 minutes) while the other worker
 computes, then the other end-to-end runs, each of which takes minutes, then the unit tests,
-which fill the gaps. Run without `-n` (one process), the SLURM runs start in a background
-thread instead (tests/workflow/conftest.py) and the order is harmless."""
+which fill the gaps. Run without `-n` (one process), the order is pytest's, so the SLURM
+file comes late and its runs, started in a background thread when the session has collected
+(tests/workflow/conftest.py), overlap everything before it."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def _rank(path: Path) -> int:
 
 
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: _rank(Path(str(item.fspath))))  # stable within a rank
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # in one process the SLURM file stays late
+        items.sort(key=lambda item: _rank(Path(str(item.fspath))))  # stable within a rank
 
 
 def pytest_configure(config):
