@@ -17,7 +17,7 @@ def pytest_collection_finish(session):
     # when the session will run their tests (not under -m "not slurm" or a -k that skips
     # them). Under pytest-xdist every worker collects everything: there the worker that is
     # given the SLURM file runs it first instead (tests/conftest.py).
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if os.environ.get("PYTEST_XDIST_WORKER") or session.config.option.collectonly:
         return
     if any(item.get_closest_marker("slurm") for item in session.items):
         SLURM_RUNS.start()

@@ -329,8 +329,10 @@ class Background:
     SLURM runs: status checks every few seconds, ~25 CPU-s in 2-4 minutes) overlaps the
     rest of the suite; its tests then take the result (:meth:`result`, which starts the work
     itself when nothing did). Exceptions, pytest's skip and fail included, reach the test
-    that asks. :meth:`close` runs the registered clean-ups (last first) and kills a process
-    still running (:attr:`proc`, set by the work for its current subprocess)."""
+    that asks. :meth:`close` cancels the work (:attr:`cancelled`, which the work checks before
+    each subprocess it starts, and a kill of the current one, :attr:`proc`), waits for it to
+    end, then runs the registered clean-ups (last first): a session that ends early (``-x``,
+    an error) leaves no daemon behind."""
 
     def __init__(self) -> None:
         self._work: Callable[[], object] | None = None
@@ -339,6 +341,7 @@ class Background:
         self._error: BaseException | None = None
         self._cleanups: list[Callable[[], None]] = []
         self.proc: subprocess.Popen | None = None
+        self.cancelled = False
 
     def register(self, work: Callable[[], object]) -> None:
         self._work = work
@@ -367,12 +370,15 @@ class Background:
         return self._value
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+        self.cancelled = True
+        if self._thread is not None:
+            deadline = time.monotonic() + 120
+            while self._thread.is_alive() and time.monotonic() < deadline:
+                if self.proc is not None and self.proc.poll() is None:
+                    self.proc.kill()
+                self._thread.join(timeout=0.5)
         while self._cleanups:
             self._cleanups.pop()()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
 
 
 #: the SLURM test's runs (registered by test_slurm.py)

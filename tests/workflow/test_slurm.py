@@ -116,6 +116,8 @@ class SlurmRuns:
 def run_snakemake(workdir: Path, config: Path, env: dict, *args: str) -> Run:
     cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
            "--configfile", str(config), *args]
+    if SLURM_RUNS.cancelled:  # the session is ending (SLURM_RUNS.close)
+        pytest.skip("the test session ended before the SLURM runs")
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=workdir, env={**env, "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -148,7 +150,7 @@ def start_cluster() -> SlurmCluster:
     try:
         ensure_installed()
         cluster = SlurmCluster(gpus=2)
-        SLURM_RUNS.add_cleanup(cluster.cleanup)
+        SLURM_RUNS.add_cleanup(cluster.cleanup)  # run after the work has ended (close)
         cluster.start()
     except SlurmUnavailable as err:
         if required:
