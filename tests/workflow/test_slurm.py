@@ -163,7 +163,7 @@ def slurm_runs_in_background() -> SlurmRuns:
     """The cluster and both runs; started in a thread when the session has collected (see
     SLURM_RUNS in slurm_cluster.py), so its waiting overlaps the other tests."""
     cluster = start_cluster()
-    workdir = Path(tempfile.mkdtemp(prefix="imbgraph-slurm-"))
+    workdir = Path(tempfile.mkdtemp(prefix="imbgraph-slurm-run-"))  # the cluster: imbgraph-slurm-*
     SLURM_RUNS.add_cleanup(lambda: shutil.rmtree(workdir, ignore_errors=True))
     # One seed and Table 2 (the fashion domain): 15 SLURM jobs, every rule of a linkage run.
     # One job per seed, as at paper scale on a cluster.
